@@ -1,0 +1,32 @@
+"""Liveness and readiness for orchestrators; readiness checks the database and Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Response, get
+from sqlalchemy import text
+
+from registry.domain.container import Services
+
+
+def health_handlers(services: Services) -> list[Any]:
+    @get("/health/live", include_in_schema=True, tags=["ops"], summary="进程存活 / liveness", sync_to_thread=False)
+    def live() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get("/health/ready", tags=["ops"], summary="依赖就绪 / readiness (database, Redis)")
+    async def ready() -> Response[dict[str, Any]]:
+        checks: dict[str, str] = {}
+        try:
+            async with services.db.read() as session:
+                await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
+            checks["database"] = f"error: {type(exc).__name__}"
+        if services.settings.redis.url:
+            checks["redis"] = "ok" if await services.store.ping() else "error: unreachable"
+        ok = all(v == "ok" for v in checks.values())
+        return Response({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+
+    return [live, ready]

@@ -1,0 +1,78 @@
+"""``create_app(settings)``: the composition root. Everything the service runs is wired here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from litestar import Litestar, Router
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from registry.api.auth import actor_for
+from registry.api.enterprises import enterprise_handlers
+from registry.api.health import health_handlers
+from registry.api.persons import person_handlers
+from registry.api.problems import HANDLERS
+from registry.api.request_id import request_id_middleware
+from registry.api.tokens import token_handlers
+from registry.db.migrate import ensure_migrated
+from registry.domain.container import Services, build_services
+from registry.lib.clock import Clock
+from registry.lib.logging import configure_logging
+from registry.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, json=settings.log_json)
+    services = build_services(settings, clock)
+
+    @asynccontextmanager
+    async def lifespan(_app: Litestar) -> AsyncIterator[None]:
+        if settings.require_migrated:
+            await ensure_migrated(services.db.writer)
+        await services.tokens.start()
+        log.info("registry started", database=services.db.dialect, store=services.store.name,
+                 kid=services.keys.kid)
+        try:
+            yield
+        finally:
+            await services.close()
+
+    bureau = Router(
+        path="/api/v1",
+        route_handlers=[*enterprise_handlers(services), *person_handlers(services)],
+        dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},
+        security=[{"bearer": []}],
+    )
+    app = Litestar(
+        route_handlers=[bureau, *token_handlers(services), *health_handlers(services)],
+        exception_handlers=HANDLERS,  # type: ignore[arg-type]
+        middleware=[request_id_middleware],
+        lifespan=[lifespan],
+        request_max_body_size=settings.limits.max_json_bytes,
+        openapi_config=OpenAPIConfig(
+            title="安全生产诚信登记系统 API / Work-safety credit registry API",
+            version="1.0.0",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            components=Components(security_schemes={
+                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
+                                         description="POST /api/v1/auth/token (client credentials)"),
+            }),
+        ),
+        debug=False,
+    )
+    app.state.services = services
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for the ASGI server (``granian --factory registry.app:create_app_from_env``)."""
+    return create_app(Settings.from_env())

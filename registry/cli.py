@@ -1,0 +1,263 @@
+"""The ``registry`` command (DESIGN section 6 fixes these names and options)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+
+from registry.errors import RegistryError, ValidationFailed
+from registry.settings import Settings
+
+T = TypeVar("T")
+
+
+def _run(coro: Awaitable[T]) -> T:
+    return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+def _cli_actor() -> Any:
+    from registry.domain.actors import Actor  # noqa: PLC0415
+
+    return Actor(id=f"cli:{getpass.getuser()}", role="admin", kind="officer")
+
+
+async def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
+    from registry.db.migrate import ensure_migrated  # noqa: PLC0415
+    from registry.domain.container import build_services  # noqa: PLC0415
+
+    services = build_services(Settings.from_env())
+    try:
+        await ensure_migrated(services.db.writer)
+        return await fn(services)
+    finally:
+        await services.close()
+
+
+def _fail(exc: RegistryError) -> None:
+    click.echo(f"错误 / error: {exc.detail}", err=True)
+    if isinstance(exc, ValidationFailed):
+        for p in exc.problems:
+            click.echo(f"  - {p.field}: {p.message_zh} / {p.message_en}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main() -> None:
+    """安全生产诚信登记系统 / work-safety credit and joint-punishment registry."""
+    from registry.lib.logging import configure_logging  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+
+@main.group()
+def db() -> None:
+    """数据库迁移 / database migrations."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (creates the SQLite file and its folder if needed)."""
+    from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415
+
+    from registry.db.migrate import current_revision, upgrade  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    if settings.database.is_sqlite and ":///" in settings.database.url:
+        Path(settings.database.url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+
+    async def go() -> str | None:
+        engine = create_async_engine(settings.database.url)
+        try:
+            await upgrade(engine)
+            return await current_revision(engine)
+        finally:
+            await engine.dispose()
+
+    click.echo(f"数据库已升级到 / database at revision {_run(go())}")
+
+
+@db.command("check")
+def db_check() -> None:
+    """Verify that the models and the migrated schema agree (non-zero exit when they do not)."""
+    from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415
+
+    from registry.db.migrate import check, ensure_migrated  # noqa: PLC0415
+
+    async def go() -> list[str]:
+        engine = create_async_engine(Settings.from_env().database.url)
+        try:
+            await ensure_migrated(engine)
+            return await check(engine)
+        finally:
+            await engine.dispose()
+
+    diffs = _run(go())
+    for d in diffs:
+        click.echo(d, err=True)
+    if diffs:
+        sys.exit(1)
+    click.echo("模型与迁移一致 / models and migrations agree")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the service with Granian."""
+    from granian import Granian  # noqa: PLC0415
+    from granian.constants import Interfaces, Loops  # noqa: PLC0415
+
+    from registry.signing.keys import load_key_ring  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    # create the key before the workers start, so they all load the same one
+    load_key_ring(settings.keys.directory, settings.keys.passphrase, production=settings.is_production)
+    Granian("registry.app:create_app_from_env", address=host, port=port, workers=workers, factory=True,
+            interface=Interfaces.ASGI, loop=Loops.auto).serve()
+
+
+@main.command()
+@click.option("--size", type=click.Choice(["small", "national"]), default="small", show_default=True)
+def demo(size: str) -> None:
+    """Load demo data (idempotent) and print the demo accounts' credentials."""
+    from registry.domain.demo import load_demo  # noqa: PLC0415
+
+    try:
+        accounts = _run(_with_services(lambda s: load_demo(s, size)))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo("\n演示账号（每次运行都会生成新密钥）/ demo accounts (secrets are new on every run):")
+    for acc in accounts:
+        click.echo(f"  {acc.role:8} {acc.client_id:28} {acc.client_secret}   {acc.name}")
+
+
+@main.group()
+def accounts() -> None:
+    """账号 / accounts."""
+
+
+@accounts.command("create")
+@click.option("--role", type=click.Choice(["admin", "bureau", "partner"]), required=True)
+@click.option("--name", required=True)
+@click.option("--division", default=None, help="GB/T 2260 code of the bureau's area")
+@click.option("--level", type=click.Choice(["national", "provincial", "prefectural", "county"]), default=None)
+@click.option("--department", default=None, help="partner department code, e.g. mof")
+@click.option("--kind", type=click.Choice(["system", "officer"]), default="system", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help='print only {"client_id": ..., "client_secret": ...}')
+def accounts_create(role: str, name: str, division: str | None, level: str | None, department: str | None,
+                    kind: str, as_json: bool) -> None:
+    """Create an account; its secret is printed once and stored only as a hash."""
+    try:
+        new = _run(_with_services(lambda s: s.accounts.create(
+            _cli_actor(), role=role, name=name, kind=kind, level=level, division=division, department=department)))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    if as_json:
+        click.echo(json.dumps({"client_id": new.client_id, "client_secret": new.client_secret}))
+    else:
+        click.echo(f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
+                   "（密钥只显示这一次 / the secret is shown only once）")
+
+
+@accounts.command("reset-secret")
+@click.argument("client_id")
+def accounts_reset(client_id: str) -> None:
+    """New secret for an account; its existing tokens stop working."""
+    try:
+        new = _run(_with_services(lambda s: s.accounts.reset_secret(_cli_actor(), client_id)))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}")
+
+
+@main.group("import")
+def import_() -> None:
+    """批量导入 / bulk import."""
+
+
+@import_.command("enterprises")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="write the full row-level report as JSON here")
+def import_enterprises(file: Path, report_path: Path | None) -> None:
+    """Import enterprises from CSV or XLSX; good rows are upserted, bad rows reported."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from registry.domain.imports.readers import read_upload  # noqa: PLC0415
+
+    async def go(services: Any) -> Any:
+        total, rows = read_upload(file.name, file.read_bytes())
+        with Progress(transient=False) as progress:
+            task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
+            return await services.importer.run(_cli_actor(), rows,
+                                               lambda n: progress.advance(task, n))
+
+    try:
+        report = _run(_with_services(go))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"rows {report.rows}  created {report.created}  updated {report.updated}  "
+               f"unchanged {report.unchanged}  rejected {report.rejected}")
+    for err in report.errors[:20]:
+        click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
+    if len(report.errors) > 20:
+        click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
+    if report_path:
+        report_path.write_bytes(msgspec.json.encode(report))
+
+
+@main.group()
+def audit() -> None:
+    """审计 / audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit hash chain; non-zero exit at the first entry that does not match."""
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from registry.db.models import AuditEntry  # noqa: PLC0415
+    from registry.domain.audit import ChainReport, verify_chain  # noqa: PLC0415
+
+    async def go(services: Any) -> ChainReport:
+        async with services.db.read() as session:
+            rows = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(
+                yield_per=1000))
+            return await verify_chain(rows)
+
+    report = _run(_with_services(go))
+    if report.ok:
+        click.echo(f"审计链完整 / audit chain intact: {report.entries} entries")
+    else:
+        click.echo(f"审计链在第 {report.first_bad_id} 条断开 / chain broken at entry {report.first_bad_id}: "
+                   f"{report.reason}", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def keys() -> None:
+    """签名密钥 / signing keys."""
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """New signing key; retired public keys stay in the JWKS. Restart the service afterwards."""
+    from registry.signing.keys import rotate  # noqa: PLC0415
+
+    settings = Settings.from_env()
+    kid = rotate(settings.keys.directory, settings.keys.passphrase, production=settings.is_production)
+    click.echo(f"新签名密钥 / new signing key: {kid}")

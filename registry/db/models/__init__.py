@@ -1,0 +1,15 @@
+"""All tables; importing this module registers them on ``Base.metadata`` (Alembic reads it)."""
+
+from registry.db.models.accounts import Account
+from registry.db.models.agencies import Agency, AgencyQualification
+from registry.db.models.audit import AuditEntry
+from registry.db.models.base import Base
+from registry.db.models.enterprises import Enterprise, EnterpriseAlias, EnterpriseName, OperatingDivision
+from registry.db.models.persons import Person, PersonRole
+from registry.db.models.reference import Authority, AuthorityName, Department
+
+__all__ = [
+    "Account", "Agency", "AgencyQualification", "AuditEntry", "Authority", "AuthorityName", "Base",
+    "Department", "Enterprise", "EnterpriseAlias", "EnterpriseName", "OperatingDivision", "Person",
+    "PersonRole",
+]

@@ -1,0 +1,151 @@
+"""Accounts: created by an admin or the CLI; the secret is shown once and kept only as Argon2id."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+
+from registry.db.engine import Database
+from registry.db.models import Account, Authority, Department
+from registry.domain import audit
+from registry.domain.accounts.authorities import ensure_authority, jurisdiction_prefix
+from registry.domain.actors import Actor
+from registry.errors import Conflict, FieldProblem, InvalidClient, NotFound, ValidationFailed
+from registry.lib.clock import Clock
+
+_hasher = PasswordHasher()
+#: verified against when the client_id is unknown, so both failures cost the same time
+_DUMMY_HASH = _hasher.hash("not-a-real-secret")
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    client_id: str
+    client_secret: str
+    role: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """What a verified token stands for (cached by the token verifier)."""
+
+    account_id: int
+    client_id: str
+    role: str
+    kind: str
+    token_version: int
+    authority_id: int | None
+    authority_level: str | None
+    jurisdiction: str | None
+    department: str | None
+
+    def actor(self, request_id: str | None = None) -> Actor:
+        return Actor(self.client_id, self.role, self.kind, self.account_id, self.authority_id,
+                     self.authority_level, self.jurisdiction, self.department, request_id)
+
+
+class AccountService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def create(self, actor: Actor, *, role: str, name: str, kind: str = "system", level: str | None = None,
+                     division: str | None = None, department: str | None = None,
+                     client_id: str | None = None) -> NewAccount:
+        problems = _check(role, name, kind, level, department)
+        if problems:
+            raise ValidationFailed(problems)
+        secret = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            authority_id = None
+            if role == "bureau":
+                authority = await ensure_authority(session, actor, now, level or "", division)
+                authority_id = authority.id
+            if department and await session.get(Department, department) is None:
+                raise ValidationFailed([FieldProblem("department", "unknown", f"未知部门代码 {department}",
+                                                     f"unknown department code {department}")])
+            cid = client_id or f"{role}-{secrets.token_hex(8)}"
+            if await session.scalar(select(Account.id).where(Account.client_id == cid)) is not None:
+                raise Conflict(f"账号 {cid} 已存在 / account {cid} already exists")
+            session.add(Account(client_id=cid, secret_hash=_hasher.hash(secret), role=role, kind=kind, name=name,
+                                authority_id=authority_id, department_code=department, active=True,
+                                token_version=1, created_at=now, updated_at=now))
+            await audit.record(session, actor, now, [audit.Change(
+                "account.create", "account", cid, None,
+                {"role": role, "kind": kind, "name": name, "authority_id": authority_id, "department": department})])
+        return NewAccount(cid, secret, role, name)
+
+    async def reset_secret(self, actor: Actor, client_id: str) -> NewAccount:
+        """New secret, and every token issued under the old one stops working."""
+        secret = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        async with self.db.write() as session:
+            account = await session.scalar(select(Account).where(Account.client_id == client_id))
+            if account is None:
+                raise NotFound(f"账号 {client_id} 不存在 / no account {client_id}")
+            account.secret_hash = _hasher.hash(secret)
+            account.token_version += 1
+            account.updated_at = now
+            await audit.record(session, actor, now, [audit.Change(
+                "account.reset_secret", "account", client_id, {"token_version": account.token_version - 1},
+                {"token_version": account.token_version})])
+        return NewAccount(client_id, secret, account.role, account.name)
+
+    async def authenticate(self, client_id: str, client_secret: str) -> Principal:
+        async with self.db.read() as session:
+            account = await session.scalar(select(Account).where(Account.client_id == client_id))
+            stored = account.secret_hash if account is not None else _DUMMY_HASH
+            try:
+                _hasher.verify(stored, client_secret)
+            except (VerificationError, InvalidHashError):
+                account = None
+            if account is None or not account.active:
+                raise InvalidClient("客户端标识或密钥错误 / unknown client or wrong secret")
+            return await principal_of(session, account)
+
+    async def principal(self, account_id: int) -> Principal | None:
+        async with self.db.read() as session:
+            account = await session.get(Account, account_id)
+            if account is None or not account.active:
+                return None
+            return await principal_of(session, account)
+
+
+async def principal_of(session: object, account: Account) -> Principal:
+    from sqlalchemy.ext.asyncio import AsyncSession  # noqa: PLC0415 - typing only at call sites
+
+    assert isinstance(session, AsyncSession)
+    level = jurisdiction = None
+    if account.authority_id is not None:
+        authority = await session.get(Authority, account.authority_id)
+        if authority is not None:
+            level = authority.level
+            jurisdiction = jurisdiction_prefix(authority.level, authority.division_code)
+    return Principal(account.id, account.client_id, account.role, account.kind, account.token_version,
+                     account.authority_id, level, jurisdiction, account.department_code)
+
+
+def _check(role: str, name: str, kind: str, level: str | None, department: str | None) -> list[FieldProblem]:
+    problems = []
+    if role not in ("admin", "bureau", "partner"):
+        problems.append(FieldProblem("role", "enum", "角色应为 admin、bureau 或 partner",
+                                     "role must be admin, bureau or partner"))
+    if not name.strip():
+        problems.append(FieldProblem("name", "required", "名称不能为空", "name must not be empty"))
+    if kind not in ("system", "officer"):
+        problems.append(FieldProblem("kind", "enum", "类型应为 system 或 officer", "kind must be system or officer"))
+    if role == "bureau" and not level:
+        problems.append(FieldProblem("level", "required", "监管机关账号必须给出级别", "a bureau account needs --level"))
+    if role == "partner" and not department:
+        problems.append(FieldProblem("department", "required", "合作部门账号必须给出部门代码",
+                                     "a partner account needs --department"))
+    if role != "partner" and department:
+        problems.append(FieldProblem("department", "not_allowed", "只有合作部门账号绑定部门",
+                                     "only partner accounts are bound to a department"))
+    return problems

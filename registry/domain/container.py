@@ -1,0 +1,59 @@
+"""Builds the long-lived objects of one process (engines, store, keys, services) from settings.
+
+Used by ``create_app`` and by the CLI, so both run the same wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.db.engine import Database
+from registry.domain.accounts.service import AccountService
+from registry.domain.accounts.tokens import TokenService
+from registry.domain.agencies.service import AgencyService
+from registry.domain.enterprises.service import EnterpriseService
+from registry.domain.imports.importer import EnterpriseImporter
+from registry.domain.persons.service import PersonService
+from registry.lib.clock import Clock, SystemClock
+from registry.lib.store import Store, make_store
+from registry.settings import Settings
+from registry.signing.keys import KeyRing, load_key_ring
+from registry.signing.person_key import load_person_id_key
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    store: Store
+    keys: KeyRing
+    accounts: AccountService
+    tokens: TokenService
+    enterprises: EnterpriseService
+    persons: PersonService
+    agencies: AgencyService
+    importer: EnterpriseImporter
+
+    async def close(self) -> None:
+        await self.tokens.stop()
+        await self.store.close()
+        await self.db.dispose()
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    db = Database(settings.database)
+    store = make_store(settings.redis.url, settings.redis.prefix)
+    production = settings.is_production
+    keys = load_key_ring(settings.keys.directory, settings.keys.passphrase, production=production)
+    person_key = load_person_id_key(settings.keys.directory, settings.keys.person_id_key, production=production)
+    accounts = AccountService(db, clock)
+    return Services(
+        settings=settings, clock=clock, db=db, store=store, keys=keys, accounts=accounts,
+        tokens=TokenService(keys, settings.auth, accounts, store, clock),
+        enterprises=EnterpriseService(db, clock),
+        persons=PersonService(db, clock, person_key),
+        agencies=AgencyService(db, clock),
+        importer=EnterpriseImporter(db, clock, settings.limits.import_batch_rows),
+    )

@@ -1,0 +1,63 @@
+"""Turning msgspec decoding errors into bilingual field problems (one path for API and importer)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import msgspec
+
+from registry.errors import FieldProblem, ValidationFailed
+
+T = TypeVar("T")
+
+_AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
+_MISSING = re.compile(r"Object missing required field `(?P<f>[^`]+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<f>[^`]+)`")
+_EXPECTED = re.compile(r"Expected `(?P<t>[^`]+)`, got `(?P<g>[^`]+)`")
+
+_TYPES_ZH = {"str": "字符串", "int": "整数", "float": "数字", "bool": "布尔值", "array": "数组", "object": "对象",
+             "date": "日期 (YYYY-MM-DD)", "datetime": "时间 (RFC 3339)", "null": "空值"}
+
+
+def _field(path: str | None, name: str | None = None) -> str:
+    parts = [p for p in re.split(r"\.|\[|\]", path or "") if p]
+    if parts and parts[0] == "data":  # Litestar names the request body "data"
+        parts = parts[1:]
+    if name:
+        parts.append(name)
+    return ".".join(parts) or "(body)"
+
+
+def translate(message: str, path: str | None = None) -> FieldProblem:
+    """A msgspec (or Litestar-wrapped msgspec) message as a FieldProblem naming field and rule."""
+    m = _AT.match(message.strip())
+    msg, at = (m.group("msg"), m.group("path")) if m else (message, None)
+    at = at if at is not None else path
+    if mm := _MISSING.search(msg):
+        f = _field(at, mm.group("f"))
+        return FieldProblem(f, "required", f"缺少必填字段 {f}", f"required field {f} is missing")
+    if mm := _UNKNOWN.search(msg):
+        f = _field(at, mm.group("f"))
+        return FieldProblem(f, "unknown_field", f"不允许的字段 {f}", f"field {f} is not allowed")
+    f = _field(at)
+    if mm := _EXPECTED.search(msg):
+        want = mm.group("t")
+        zh = " 或 ".join(_TYPES_ZH.get(t.strip(), t.strip()) for t in want.split("|"))
+        return FieldProblem(f, "type", f"{f} 类型错误，应为{zh}", f"{f} must be {want}, got {mm.group('g')}")
+    if msg.startswith("Invalid enum value"):
+        return FieldProblem(f, "enum", f"{f} 的取值不在允许范围内", f"{f}: {msg.lower()}")
+    if msg.startswith("Invalid date") or msg.startswith("Invalid RFC3339"):
+        return FieldProblem(f, "date", f"{f} 不是有效日期（YYYY-MM-DD，且须为真实存在的日期）",
+                            f"{f} is not a valid calendar date (YYYY-MM-DD)")
+    if "length" in msg or "Expected `" in msg or msg.startswith("Expected"):
+        return FieldProblem(f, "constraint", f"{f} 不符合约束：{msg}", f"{f}: {msg}")
+    return FieldProblem(f, "invalid", f"{f} 无效：{msg}", f"{f} is invalid: {msg}")
+
+
+def convert(data: Any, into: type[T]) -> T:
+    """``msgspec.convert`` with string inputs allowed (CSV cells), errors as ValidationFailed."""
+    try:
+        return msgspec.convert(data, into, strict=False)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed([translate(str(exc))]) from exc

@@ -1,0 +1,116 @@
+"""Domain errors. Each carries its HTTP status and a stable code; one table in the API maps them.
+
+Messages are bilingual: Chinese for officers and the public, English for partner engineers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """One offending field and the rule it broke (RFC 9457 extension member ``errors``)."""
+
+    field: str
+    code: str
+    message_zh: str
+    message_en: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"field": self.field, "code": self.code, "message_zh": self.message_zh,
+                "message_en": self.message_en}
+
+
+class RegistryError(Exception):
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "请求有误 / Bad request"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+
+
+class ValidationFailed(RegistryError):
+    status = 422
+    code = "validation_failed"
+    title = "数据校验未通过 / Validation failed"
+
+    def __init__(self, problems: list[FieldProblem], detail: str | None = None) -> None:
+        first = problems[0] if problems else None
+        super().__init__(
+            detail or (f"{first.message_zh} / {first.message_en}" if first else "校验未通过 / invalid"),
+        )
+        self.problems = problems
+
+
+class NotAuthenticated(RegistryError):
+    status = 401
+    code = "not_authenticated"
+    title = "未认证 / Not authenticated"
+
+
+class InvalidClient(RegistryError):
+    """RFC 6749 section 5.2 ``invalid_client``; the body also carries ``error`` for OAuth clients."""
+
+    status = 401
+    code = "invalid_client"
+    title = "客户端认证失败 / Client authentication failed"
+
+
+class Forbidden(RegistryError):
+    status = 403
+    code = "forbidden"
+    title = "无权操作 / Forbidden"
+
+
+class OutsideJurisdiction(Forbidden):
+    code = "outside_jurisdiction"
+    title = "超出管辖范围 / Outside jurisdiction"
+
+
+class NotFound(RegistryError):
+    status = 404
+    code = "not_found"
+    title = "未找到 / Not found"
+
+
+class Conflict(RegistryError):
+    status = 409
+    code = "conflict"
+    title = "状态冲突 / Conflict"
+
+
+class PayloadTooLarge(RegistryError):
+    status = 413
+    code = "payload_too_large"
+    title = "请求体过大 / Payload too large"
+
+
+class UnsupportedMedia(RegistryError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "不支持的文件类型 / Unsupported media type"
+
+
+class RateLimited(RegistryError):
+    status = 429
+    code = "rate_limited"
+    title = "请求过于频繁 / Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class NotReady(RegistryError):
+    status = 503
+    code = "not_ready"
+    title = "服务未就绪 / Not ready"
+
+
+class DatabaseNotMigrated(RuntimeError):
+    """Raised at start-up: the schema is not at the migrations' head."""

@@ -1,0 +1,36 @@
+"""Time comes from a clock object so services and tests agree on "now" (rules take no clock at all)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+#: China Standard Time: calendar dates of decisions, deadlines and terms are Beijing dates
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+class Clock(Protocol):
+    def now(self) -> dt.datetime: ...
+
+
+class SystemClock:
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+
+class FixedClock:
+    """A clock tests can set and move."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def now(self) -> dt.datetime:
+        return self.at
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.at += delta
+
+
+def today(clock: Clock) -> dt.date:
+    """The calendar date in Beijing, which is what a 3-year term or a birth date is counted in."""
+    return clock.now().astimezone(CST).date()
