@@ -20,7 +20,7 @@ from registry.api.problems import HANDLERS
 from registry.api.request_id import request_id_middleware
 from registry.api.tokens import token_handlers
 from registry.db.migrate import ensure_migrated
-from registry.domain.container import Services, build_services
+from registry.domain.container import build_services
 from registry.lib.clock import Clock
 from registry.lib.logging import configure_logging
 from registry.settings import Settings
@@ -38,8 +38,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.require_migrated:
             await ensure_migrated(services.db.writer)
         await services.tokens.start()
-        log.info("registry started", database=services.db.dialect, store=services.store.name,
-                 kid=services.keys.kid)
+        log.info("registry started", database=services.db.dialect, store=services.store.name, kid=services.keys.kid)
         try:
             yield
         finally:
@@ -62,10 +61,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             version="1.0.0",
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
-            components=Components(security_schemes={
-                "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="JWT",
-                                         description="POST /api/v1/auth/token (client credentials)"),
-            }),
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        bearer_format="JWT",
+                        description="POST /api/v1/auth/token (client credentials)",
+                    ),
+                }
+            ),
         ),
         debug=False,
     )

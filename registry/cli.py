@@ -122,8 +122,15 @@ def serve(host: str, port: int, workers: int) -> None:
     settings = Settings.from_env()
     # create the key before the workers start, so they all load the same one
     load_key_ring(settings.keys.directory, settings.keys.passphrase, production=settings.is_production)
-    Granian("registry.app:create_app_from_env", address=host, port=port, workers=workers, factory=True,
-            interface=Interfaces.ASGI, loop=Loops.auto).serve()
+    Granian(
+        "registry.app:create_app_from_env",
+        address=host,
+        port=port,
+        workers=workers,
+        factory=True,
+        interface=Interfaces.ASGI,
+        loop=Loops.auto,
+    ).serve()
 
 
 @main.command()
@@ -155,20 +162,28 @@ def accounts() -> None:
 @click.option("--department", default=None, help="partner department code, e.g. mof")
 @click.option("--kind", type=click.Choice(["system", "officer"]), default="system", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help='print only {"client_id": ..., "client_secret": ...}')
-def accounts_create(role: str, name: str, division: str | None, level: str | None, department: str | None,
-                    kind: str, as_json: bool) -> None:
+def accounts_create(
+    role: str, name: str, division: str | None, level: str | None, department: str | None, kind: str, as_json: bool
+) -> None:
     """Create an account; its secret is printed once and stored only as a hash."""
     try:
-        new = _run(_with_services(lambda s: s.accounts.create(
-            _cli_actor(), role=role, name=name, kind=kind, level=level, division=division, department=department)))
+        new = _run(
+            _with_services(
+                lambda s: s.accounts.create(
+                    _cli_actor(), role=role, name=name, kind=kind, level=level, division=division, department=department
+                )
+            )
+        )
     except RegistryError as exc:
         _fail(exc)
         return
     if as_json:
         click.echo(json.dumps({"client_id": new.client_id, "client_secret": new.client_secret}))
     else:
-        click.echo(f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
-                   "（密钥只显示这一次 / the secret is shown only once）")
+        click.echo(
+            f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
+            "（密钥只显示这一次 / the secret is shown only once）"
+        )
 
 
 @accounts.command("reset-secret")
@@ -190,28 +205,36 @@ def import_() -> None:
 
 @import_.command("enterprises")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="write the full row-level report as JSON here")
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write the full row-level report as JSON here",
+)
 def import_enterprises(file: Path, report_path: Path | None) -> None:
     """Import enterprises from CSV or XLSX; good rows are upserted, bad rows reported."""
     from rich.progress import Progress  # noqa: PLC0415
 
     from registry.domain.imports.readers import read_upload  # noqa: PLC0415
 
+    content = file.read_bytes()
+
     async def go(services: Any) -> Any:
-        total, rows = read_upload(file.name, file.read_bytes())
+        total, rows = read_upload(file.name, content)
         with Progress(transient=False) as progress:
             task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
-            return await services.importer.run(_cli_actor(), rows,
-                                               lambda n: progress.advance(task, n))
+            return await services.importer.run(_cli_actor(), rows, lambda n: progress.advance(task, n))
 
     try:
         report = _run(_with_services(go))
     except RegistryError as exc:
         _fail(exc)
         return
-    click.echo(f"rows {report.rows}  created {report.created}  updated {report.updated}  "
-               f"unchanged {report.unchanged}  rejected {report.rejected}")
+    click.echo(
+        f"rows {report.rows}  created {report.created}  updated {report.updated}  "
+        f"unchanged {report.unchanged}  rejected {report.rejected}"
+    )
     for err in report.errors[:20]:
         click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
     if len(report.errors) > 20:
@@ -235,16 +258,19 @@ def audit_verify() -> None:
 
     async def go(services: Any) -> ChainReport:
         async with services.db.read() as session:
-            rows = await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.id).execution_options(
-                yield_per=1000))
+            rows = await session.stream_scalars(
+                select(AuditEntry).order_by(AuditEntry.id).execution_options(yield_per=1000)
+            )
             return await verify_chain(rows)
 
     report = _run(_with_services(go))
     if report.ok:
         click.echo(f"审计链完整 / audit chain intact: {report.entries} entries")
     else:
-        click.echo(f"审计链在第 {report.first_bad_id} 条断开 / chain broken at entry {report.first_bad_id}: "
-                   f"{report.reason}", err=True)
+        click.echo(
+            f"审计链在第 {report.first_bad_id} 条断开 / chain broken at entry {report.first_bad_id}: {report.reason}",
+            err=True,
+        )
         sys.exit(1)
 
 

@@ -19,8 +19,7 @@ class FieldProblem:
     message_en: str
 
     def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "code": self.code, "message_zh": self.message_zh,
-                "message_en": self.message_en}
+        return {"field": self.field, "code": self.code, "message_zh": self.message_zh, "message_en": self.message_en}
 
 
 class RegistryError(Exception):

@@ -44,7 +44,7 @@ def unavailable(what: str, why: str) -> None:
 async def _pg_database(name: str) -> str:
     try:
         conn = await asyncpg.connect(PG_ADMIN, timeout=5)
-    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
         unavailable("PostgreSQL", repr(exc))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -94,13 +94,11 @@ async def settings_for(backend: str, worker: str, tmp: Path) -> Settings:
         await upgrade(engine)
     finally:
         await engine.dispose()
-    return Settings(database=DatabaseSettings(url=url, pool_size=5), redis=redis, keys=keys,
-                    log_level="WARNING")
+    return Settings(database=DatabaseSettings(url=url, pool_size=5), redis=redis, keys=keys, log_level="WARNING")
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-async def settings(request: pytest.FixtureRequest, worker: str,
-                   tmp_path_factory: pytest.TempPathFactory) -> Settings:
+async def settings(request: pytest.FixtureRequest, worker: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return await settings_for(request.param, worker, tmp_path_factory.mktemp(request.param))
 
 

@@ -21,8 +21,13 @@ def resident_id(division: str = "410103", birth: dt.date = dt.date(1975, 6, 1)) 
 
 
 def enterprise(division: str = "410103", **over: Any) -> dict[str, Any]:
-    data = {"uscc": uscc(division), "name": f"测试企业{secrets.token_hex(3)}有限公司", "division_code": division,
-            "industry": "machinery", "scale": "above_scale"}
+    data = {
+        "uscc": uscc(division),
+        "name": f"测试企业{secrets.token_hex(3)}有限公司",
+        "division_code": division,
+        "industry": "machinery",
+        "scale": "above_scale",
+    }
     data.update(over)
     return data
 
@@ -35,8 +40,9 @@ async def account(services: Any, role: str, **kw: Any) -> tuple[str, str]:
 
 
 async def token(client: httpx.AsyncClient, cid: str, secret: str) -> str:
-    r = await client.post("/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": cid,
-                                                       "client_secret": secret})
+    r = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
+    )
     assert r.status_code == 200, r.text
     return str(r.json()["access_token"])
 

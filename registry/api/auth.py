@@ -21,8 +21,10 @@ def bearer(request: Request[Any, Any, Any]) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise NotAuthenticated("需要 Bearer 令牌（POST /api/v1/auth/token 获取）/ a Bearer token is required "
-                               "(get one from POST /api/v1/auth/token)")
+        raise NotAuthenticated(
+            "需要 Bearer 令牌（POST /api/v1/auth/token 获取）/ a Bearer token is required "
+            "(get one from POST /api/v1/auth/token)"
+        )
     return token.strip()
 
 
@@ -32,8 +34,10 @@ def actor_for(tokens: TokenService, *roles: str) -> ActorProvider:
     async def provide_actor(request: Request[Any, Any, Any]) -> Actor:
         principal = await tokens.verify(bearer(request))
         if principal.role not in allowed:
-            raise Forbidden(f"角色 {principal.role} 无权访问此接口（需要 {'/'.join(sorted(allowed))}）/ role "
-                            f"{principal.role} may not use this endpoint (needs {'/'.join(sorted(allowed))})")
+            raise Forbidden(
+                f"角色 {principal.role} 无权访问此接口（需要 {'/'.join(sorted(allowed))}）/ role "
+                f"{principal.role} may not use this endpoint (needs {'/'.join(sorted(allowed))})"
+            )
         return principal.actor(request.scope.get("state", {}).get("request_id"))
 
     return provide_actor

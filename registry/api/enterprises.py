@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Response, get, patch, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, MultipartBody, PathParameter, QueryParameter
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
@@ -41,9 +41,14 @@ def enterprise_handlers(services: Services) -> list[Any]:
     async def read(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH]) -> s.Enterprise:
         return await services.enterprises.get(check_path_uscc(uscc))
 
-    @patch("/enterprises/{uscc:str}", tags=["enterprises"],
-           summary="更新企业 / update (send the version you read; 409 if stale)")
-    async def update(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH], data: JSONBody[s.EnterpriseUpdate]) -> s.Enterprise:
+    @patch(
+        "/enterprises/{uscc:str}",
+        tags=["enterprises"],
+        summary="更新企业 / update (send the version you read; 409 if stale)",
+    )
+    async def update(
+        actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH], data: JSONBody[s.EnterpriseUpdate]
+    ) -> s.Enterprise:
         return await services.enterprises.update(actor, check_path_uscc(uscc), data)
 
     @get("/enterprises", tags=["enterprises"], summary="检索企业 / search (cursor pagination)")
@@ -59,18 +64,31 @@ def enterprise_handlers(services: Services) -> list[Any]:
         limit: FromQuery[int] = 50,
         cursor: FromQuery[str | None] = None,
     ) -> s.EnterprisePage:
-        query = SearchQuery(q=q, uscc_prefix=uscc_prefix, division=division, industry=industry, scale=scale,
-                            status=status, parent_uscc=parent_uscc, limit=limit,
-                            after=SearchQuery.decode_cursor(cursor) if cursor else None)
+        query = SearchQuery(
+            q=q,
+            uscc_prefix=uscc_prefix,
+            division=division,
+            industry=industry,
+            scale=scale,
+            status=status,
+            parent_uscc=parent_uscc,
+            limit=limit,
+            after=SearchQuery.decode_cursor(cursor) if cursor else None,
+        )
         validate_filters(query, limits.page_size_max)
         return await services.enterprises.search(query)
 
-    @post("/enterprises/import", tags=["enterprises"], request_max_body_size=limits.max_upload_bytes,
-          summary="批量导入 / bulk import (CSV or XLSX, multipart field `file`)",
-          description=f"Upserts good rows by USCC; bad rows are reported with row, field and reason. "
-                      f"Limit {limits.max_upload_bytes} bytes.")
+    @post(
+        "/enterprises/import",
+        tags=["enterprises"],
+        request_max_body_size=limits.max_upload_bytes,
+        summary="批量导入 / bulk import (CSV or XLSX, multipart field `file`)",
+        description=f"Upserts good rows by USCC; bad rows are reported with row, field and reason. "
+        f"Limit {limits.max_upload_bytes} bytes.",
+    )
     async def import_file(
-        actor: NamedDependency[Actor], data: MultipartBody[UploadFile],
+        actor: NamedDependency[Actor],
+        data: MultipartBody[UploadFile],
     ) -> Response[ImportReport]:
         content = await data.read()
         _, rows = read_upload(data.filename, content, data.content_type)

@@ -22,7 +22,7 @@ def health_handlers(services: Services) -> list[Any]:
             async with services.db.read() as session:
                 await session.execute(text("SELECT 1"))
             checks["database"] = "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure means not ready; the reason is reported
+        except Exception as exc:
             checks["database"] = f"error: {type(exc).__name__}"
         if services.settings.redis.url:
             checks["redis"] = "ok" if await services.store.ping() else "error: unreachable"

@@ -23,8 +23,12 @@ def person_handlers(services: Services) -> list[Any]:
         person, created = await services.persons.create(actor, data)
         return Response(person, status_code=201 if created else 200)
 
-    @post("/persons/lookup", tags=["persons"], status_code=200,
-          summary="按身份证号查找 / find by id number (POST so the number stays out of URLs and logs)")
+    @post(
+        "/persons/lookup",
+        tags=["persons"],
+        status_code=200,
+        summary="按身份证号查找 / find by id number (POST so the number stays out of URLs and logs)",
+    )
     async def lookup(actor: NamedDependency[Actor], data: JSONBody[p.PersonLookup]) -> p.Person:
         return await services.persons.lookup(data.id_number)
 
@@ -33,12 +37,20 @@ def person_handlers(services: Services) -> list[Any]:
         return await services.persons.get(person_id)
 
     @post("/persons/{person_id:int}/roles", tags=["persons"], summary="任职 / add a role in an enterprise")
-    async def add_role(actor: NamedDependency[Actor], person_id: FromPath[int], data: JSONBody[p.RoleCreate]) -> p.Person:
+    async def add_role(
+        actor: NamedDependency[Actor], person_id: FromPath[int], data: JSONBody[p.RoleCreate]
+    ) -> p.Person:
         return await services.persons.add_role(actor, person_id, data)
 
-    @post("/persons/{person_id:int}/roles/{role_id:int}/end", tags=["persons"], status_code=200,
-          summary="结束任职 / end a role")
-    async def end_role(actor: NamedDependency[Actor], person_id: FromPath[int], role_id: FromPath[int], data: JSONBody[p.RoleEnd]) -> p.Person:
+    @post(
+        "/persons/{person_id:int}/roles/{role_id:int}/end",
+        tags=["persons"],
+        status_code=200,
+        summary="结束任职 / end a role",
+    )
+    async def end_role(
+        actor: NamedDependency[Actor], person_id: FromPath[int], role_id: FromPath[int], data: JSONBody[p.RoleEnd]
+    ) -> p.Person:
         return await services.persons.end_role(actor, person_id, role_id, data)
 
     @post("/agencies", tags=["agencies"], summary="登记中介机构 / register an intermediary agency")
@@ -50,15 +62,21 @@ def person_handlers(services: Services) -> list[Any]:
         return await services.agencies.get(check_path_uscc(uscc))
 
     @post("/agencies/{uscc:str}/qualifications", tags=["agencies"], summary="增加资质 / add a qualification")
-    async def add_qualification(actor: NamedDependency[Actor], uscc: FromPath[str], data: JSONBody[a.QualificationCreate]) -> a.Agency:
+    async def add_qualification(
+        actor: NamedDependency[Actor], uscc: FromPath[str], data: JSONBody[a.QualificationCreate]
+    ) -> a.Agency:
         return await services.agencies.add_qualification(actor, check_path_uscc(uscc), data)
 
     @get("/agencies", tags=["agencies"], summary="检索中介机构 / search agencies")
-    async def search_agencies(actor: NamedDependency[Actor], kind: FromQuery[AgencyKind | None] = None, division: FromQuery[str | None] = None,
-                              limit: FromQuery[int] = 50, cursor: FromQuery[str | None] = None) -> a.AgencyPage:
+    async def search_agencies(
+        actor: NamedDependency[Actor],
+        kind: FromQuery[AgencyKind | None] = None,
+        division: FromQuery[str | None] = None,
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> a.AgencyPage:
         validate_filters(SearchQuery(division=division, limit=limit), services.settings.limits.page_size_max)
         after = SearchQuery.decode_cursor(cursor) if cursor else None
         return await services.agencies.search(kind, division, limit, after)
 
-    return [create, lookup, read, add_role, end_role, create_agency, read_agency, add_qualification,
-            search_agencies]
+    return [create, lookup, read, add_role, end_role, create_agency, read_agency, add_qualification, search_agencies]

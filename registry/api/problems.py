@@ -20,10 +20,18 @@ def _type(code: str) -> str:
     return f"/problems/{code}"
 
 
-def problem(status: int, code: str, title: str, detail: str, request: Request[Any, Any, Any],
-            **extra: Any) -> Response[dict[str, Any]]:
-    body = {"type": _type(code), "title": title, "status": status, "detail": detail,
-            "instance": request.url.path, "code": code, **extra}
+def problem(
+    status: int, code: str, title: str, detail: str, request: Request[Any, Any, Any], **extra: Any
+) -> Response[dict[str, Any]]:
+    body = {
+        "type": _type(code),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "code": code,
+        **extra,
+    }
     request_id = request.scope.get("state", {}).get("request_id")
     if request_id:
         body["request_id"] = request_id
@@ -57,35 +65,61 @@ def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     if not problems:
         detail = str(exc.detail)
         if "JSON" in detail or "decode" in detail.lower():
-            return problem(400, "malformed_body", "请求体无法解析 / Malformed request body",
-                           f"请求体不是有效的 JSON / the body is not valid JSON: {detail}", request)
+            return problem(
+                400,
+                "malformed_body",
+                "请求体无法解析 / Malformed request body",
+                f"请求体不是有效的 JSON / the body is not valid JSON: {detail}",
+                request,
+            )
         problems = [translate(detail).to_dict()]
     first = problems[0]
-    return problem(422, "validation_failed", ValidationFailed.title,
-                   f"{first['message_zh']} / {first['message_en']}", request, errors=problems)
+    return problem(
+        422,
+        "validation_failed",
+        ValidationFailed.title,
+        f"{first['message_zh']} / {first['message_en']}",
+        request,
+        errors=problems,
+    )
 
 
 def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     assert isinstance(exc, HTTPException)
     if isinstance(exc, RequestEntityTooLarge):
         limit = request.route_handler.resolve_request_max_body_size() if request.scope.get("route_handler") else None
-        return problem(413, "payload_too_large", "请求体过大 / Payload too large",
-                       f"请求体超过上限 {limit} 字节 / the body exceeds the limit of {limit} bytes", request,
-                       limit_bytes=limit)
+        return problem(
+            413,
+            "payload_too_large",
+            "请求体过大 / Payload too large",
+            f"请求体超过上限 {limit} 字节 / the body exceeds the limit of {limit} bytes",
+            request,
+            limit_bytes=limit,
+        )
     if isinstance(exc, NotFoundException):
         return problem(404, "not_found", "未找到 / Not found", str(exc.detail), request)
     status = exc.status_code
     if status == 400 and ("JSON" in str(exc.detail) or "decode" in str(exc.detail).lower()):
-        return problem(400, "malformed_body", "请求体无法解析 / Malformed request body",
-                       f"请求体不是有效的 JSON / the body is not valid JSON: {exc.detail}", request)
+        return problem(
+            400,
+            "malformed_body",
+            "请求体无法解析 / Malformed request body",
+            f"请求体不是有效的 JSON / the body is not valid JSON: {exc.detail}",
+            request,
+        )
     return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled error", path=request.url.path, error=repr(exc))
-    return problem(500, "internal_error", "服务器内部错误 / Internal server error",
-                   "请求未能完成，数据未被修改；请凭 request_id 联系运维 / the request failed and changed nothing; "
-                   "quote request_id to the operators", request)
+    return problem(
+        500,
+        "internal_error",
+        "服务器内部错误 / Internal server error",
+        "请求未能完成，数据未被修改；请凭 request_id 联系运维 / the request failed and changed nothing; "
+        "quote request_id to the operators",
+        request,
+    )
 
 
 HANDLERS = {

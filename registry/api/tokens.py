@@ -31,8 +31,16 @@ def _credentials(request: Request[Any, Any, Any], body: bytes) -> tuple[str, str
         except msgspec.DecodeError:
             form = {}
     if form.get("grant_type", "client_credentials") != "client_credentials":
-        raise ValidationFailed([FieldProblem("grant_type", "unsupported_grant_type",
-                                             "仅支持 client_credentials", "only client_credentials is supported")])
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "grant_type",
+                    "unsupported_grant_type",
+                    "仅支持 client_credentials",
+                    "only client_credentials is supported",
+                )
+            ]
+        )
     header = request.headers.get("authorization", "")
     if header.lower().startswith("basic "):
         try:
@@ -50,10 +58,14 @@ def _credentials(request: Request[Any, Any, Any], body: bytes) -> tuple[str, str
 def token_handlers(services: Services) -> list[Any]:
     auth = services.settings.auth
 
-    @post("/api/v1/auth/token", tags=["auth"], status_code=200,
-          summary="换取访问令牌 / client credentials -> bearer JWT",
-          description="`grant_type=client_credentials`, credentials by HTTP Basic or form fields "
-                      "`client_id`/`client_secret` (RFC 6749 4.4). Tokens are EdDSA JWTs verifiable with the JWKS.")
+    @post(
+        "/api/v1/auth/token",
+        tags=["auth"],
+        status_code=200,
+        summary="换取访问令牌 / client credentials -> bearer JWT",
+        description="`grant_type=client_credentials`, credentials by HTTP Basic or form fields "
+        "`client_id`/`client_secret` (RFC 6749 4.4). Tokens are EdDSA JWTs verifiable with the JWKS.",
+    )
     async def token(request: Request[Any, Any, Any]) -> TokenResponse:
         address = request.client.host if request.client else "unknown"
         key = f"token-fail:{address}"
@@ -69,8 +81,13 @@ def token_handlers(services: Services) -> list[Any]:
         access, ttl = services.tokens.issue(principal)
         return TokenResponse(access, "Bearer", ttl, principal.role)
 
-    @get("/.well-known/jwks.json", tags=["auth"], summary="公钥 / JWKS for tokens and signed answers",
-         sync_to_thread=False, cache_control=None)
+    @get(
+        "/.well-known/jwks.json",
+        tags=["auth"],
+        summary="公钥 / JWKS for tokens and signed answers",
+        sync_to_thread=False,
+        cache_control=None,
+    )
     def jwks() -> dict[str, list[dict[str, str]]]:
         return services.keys.jwks()
 

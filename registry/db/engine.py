@@ -51,7 +51,8 @@ class Database:
         else:
             kwargs: dict[str, Any] = (
                 {"pool_size": settings.pool_size, "max_overflow": settings.pool_size, "pool_pre_ping": True}
-                if pooled else {"poolclass": NullPool}
+                if pooled
+                else {"poolclass": NullPool}
             )
             self.writer = create_async_engine(settings.url, echo=settings.echo, **kwargs)
             self.reader = self.writer

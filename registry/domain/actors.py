@@ -26,8 +26,17 @@ class Actor:
     request_id: str | None = None
 
     def with_request(self, request_id: str) -> Actor:
-        return Actor(self.id, self.role, self.kind, self.account_id, self.authority_id, self.authority_level,
-                     self.jurisdiction, self.department, request_id)
+        return Actor(
+            self.id,
+            self.role,
+            self.kind,
+            self.account_id,
+            self.authority_id,
+            self.authority_level,
+            self.jurisdiction,
+            self.department,
+            request_id,
+        )
 
     def may_act_on(self, division_codes: Iterable[str]) -> bool:
         """Admins act everywhere; a bureau where one of the subject's locations is in its subtree."""

@@ -44,25 +44,39 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 def _fields(actor: Actor, at: dt.datetime, change: Change) -> dict[str, Any]:
     return {
         "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": actor.id, "actor_role": actor.role, "authority_id": actor.authority_id,
-        "action": change.action, "target_type": change.target_type, "target_id": change.target_id,
-        "outcome": change.outcome, "before": change.before, "after": change.after,
-        "request_id": actor.request_id, "detail": change.detail,
+        "actor": actor.id,
+        "actor_role": actor.role,
+        "authority_id": actor.authority_id,
+        "action": change.action,
+        "target_type": change.target_type,
+        "target_id": change.target_id,
+        "outcome": change.outcome,
+        "before": change.before,
+        "after": change.after,
+        "request_id": actor.request_id,
+        "detail": change.detail,
     }
 
 
 def row_fields(row: AuditEntry) -> dict[str, Any]:
     return {
         "at": row.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
-        "actor": row.actor, "actor_role": row.actor_role, "authority_id": row.authority_id,
-        "action": row.action, "target_type": row.target_type, "target_id": row.target_id,
-        "outcome": row.outcome, "before": row.before, "after": row.after,
-        "request_id": row.request_id, "detail": row.detail,
+        "actor": row.actor,
+        "actor_role": row.actor_role,
+        "authority_id": row.authority_id,
+        "action": row.action,
+        "target_type": row.target_type,
+        "target_id": row.target_id,
+        "outcome": row.outcome,
+        "before": row.before,
+        "after": row.after,
+        "request_id": row.request_id,
+        "detail": row.detail,
     }
 
 
 async def _chain_head(session: AsyncSession) -> str:
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
     last = await session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     return last or GENESIS

@@ -50,7 +50,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     person_key = load_person_id_key(settings.keys.directory, settings.keys.person_id_key, production=production)
     accounts = AccountService(db, clock)
     return Services(
-        settings=settings, clock=clock, db=db, store=store, keys=keys, accounts=accounts,
+        settings=settings,
+        clock=clock,
+        db=db,
+        store=store,
+        keys=keys,
+        accounts=accounts,
         tokens=TokenService(keys, settings.auth, accounts, store, clock),
         enterprises=EnterpriseService(db, clock),
         persons=PersonService(db, clock, person_key),

@@ -11,27 +11,63 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-from registry.domain.accounts.service import NewAccount
+from registry.domain.accounts.service import AccountService, NewAccount
 from registry.domain.actors import system_actor
 from registry.domain.agencies.schemas import AgencyCreate, QualificationCreate
 from registry.domain.identifiers import ALPHABET, make_resident_id, make_uscc
 from registry.domain.imports.readers import Row
 from registry.domain.persons.schemas import PersonCreate, RoleCreate
-from registry.domain.vocabulary import AGENCY_KINDS, INDUSTRIES, SCALES
+from registry.domain.vocabulary import AGENCY_KINDS, INDUSTRIES, SCALES, AgencyKind
 from registry.errors import Conflict
 
 #: (division, place name used in enterprise names)
 AREAS = [
-    ("410103", "郑州二七"), ("410108", "郑州惠济"), ("440305", "深圳南山"), ("440306", "深圳宝安"),
-    ("320412", "常州武进"), ("110108", "北京海淀"), ("310115", "上海浦东"), ("410122", "中牟"),
+    ("410103", "郑州二七"),
+    ("410108", "郑州惠济"),
+    ("440305", "深圳南山"),
+    ("440306", "深圳宝安"),
+    ("320412", "常州武进"),
+    ("110108", "北京海淀"),
+    ("310115", "上海浦东"),
+    ("410122", "中牟"),
 ]
-WORDS = ["恒达", "宏远", "金鼎", "华兴", "永盛", "鑫源", "瑞丰", "中联", "东方", "长城", "新华", "安泰",
-         "星河", "正大", "利民", "天成", "海川", "万通", "福源", "嘉禾"]
+WORDS = [
+    "恒达",
+    "宏远",
+    "金鼎",
+    "华兴",
+    "永盛",
+    "鑫源",
+    "瑞丰",
+    "中联",
+    "东方",
+    "长城",
+    "新华",
+    "安泰",
+    "星河",
+    "正大",
+    "利民",
+    "天成",
+    "海川",
+    "万通",
+    "福源",
+    "嘉禾",
+]
 SUFFIX = {
-    "metallurgy": "钢铁", "nonferrous": "铝业", "building_materials": "建材", "machinery": "机械制造",
-    "light_industry": "食品", "textile": "纺织", "tobacco": "烟草", "commerce": "商贸",
-    "mining": "矿业", "chemical": "化工", "pharmaceutical": "制药", "hazardous_chemicals": "危化品储运",
-    "fireworks": "烟花", "petroleum_extraction": "油气开采",
+    "metallurgy": "钢铁",
+    "nonferrous": "铝业",
+    "building_materials": "建材",
+    "machinery": "机械制造",
+    "light_industry": "食品",
+    "textile": "纺织",
+    "tobacco": "烟草",
+    "commerce": "商贸",
+    "mining": "矿业",
+    "chemical": "化工",
+    "pharmaceutical": "制药",
+    "hazardous_chemicals": "危化品储运",
+    "fireworks": "烟花",
+    "petroleum_extraction": "油气开采",
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚"]
@@ -39,18 +75,54 @@ SIZES = {"small": 360, "national": 3_204_000}
 
 DEMO_ACCOUNTS: list[dict[str, Any]] = [
     {"client_id": "demo-admin", "role": "admin", "name": "系统管理员（演示）"},
-    {"client_id": "demo-national", "role": "bureau", "level": "national", "division": None, "kind": "officer",
-     "name": "应急管理部 officer A（演示）"},
-    {"client_id": "demo-henan", "role": "bureau", "level": "provincial", "division": "410000", "kind": "officer",
-     "name": "河南省应急管理厅 officer（演示）"},
-    {"client_id": "demo-zhengzhou-a", "role": "bureau", "level": "prefectural", "division": "410100",
-     "kind": "officer", "name": "郑州市应急管理局 officer A（演示）"},
-    {"client_id": "demo-zhengzhou-b", "role": "bureau", "level": "prefectural", "division": "410100",
-     "kind": "officer", "name": "郑州市应急管理局 officer B（演示）"},
-    {"client_id": "demo-erqi", "role": "bureau", "level": "county", "division": "410103", "kind": "officer",
-     "name": "郑州市二七区应急管理局 officer（演示）"},
-    {"client_id": "demo-shenzhen", "role": "bureau", "level": "prefectural", "division": "440300", "kind": "officer",
-     "name": "深圳市应急管理局 officer（演示）"},
+    {
+        "client_id": "demo-national",
+        "role": "bureau",
+        "level": "national",
+        "division": None,
+        "kind": "officer",
+        "name": "应急管理部 officer A（演示）",
+    },
+    {
+        "client_id": "demo-henan",
+        "role": "bureau",
+        "level": "provincial",
+        "division": "410000",
+        "kind": "officer",
+        "name": "河南省应急管理厅 officer（演示）",
+    },
+    {
+        "client_id": "demo-zhengzhou-a",
+        "role": "bureau",
+        "level": "prefectural",
+        "division": "410100",
+        "kind": "officer",
+        "name": "郑州市应急管理局 officer A（演示）",
+    },
+    {
+        "client_id": "demo-zhengzhou-b",
+        "role": "bureau",
+        "level": "prefectural",
+        "division": "410100",
+        "kind": "officer",
+        "name": "郑州市应急管理局 officer B（演示）",
+    },
+    {
+        "client_id": "demo-erqi",
+        "role": "bureau",
+        "level": "county",
+        "division": "410103",
+        "kind": "officer",
+        "name": "郑州市二七区应急管理局 officer（演示）",
+    },
+    {
+        "client_id": "demo-shenzhen",
+        "role": "bureau",
+        "level": "prefectural",
+        "division": "440300",
+        "kind": "officer",
+        "name": "深圳市应急管理局 officer（演示）",
+    },
     {"client_id": "demo-partner-mof", "role": "partner", "department": "mof", "name": "财政部 政府采购系统（演示）"},
     {"client_id": "demo-partner-nfra", "role": "partner", "department": "nfra", "name": "金融监管总局 系统（演示）"},
     {"client_id": "demo-partner-samr", "role": "partner", "department": "samr", "name": "市场监管总局 系统（演示）"},
@@ -77,8 +149,14 @@ def enterprise_rows(count: int, seed: int = 2012) -> Iterator[Row]:
         division, place = AREAS[n % len(AREAS)] if n < 10_000 else _national_area(rng)
         industry = industries[n % len(industries)]
         name = f"{place}{WORDS[n % len(WORDS)]}{SUFFIX[industry]}有限公司" + (f"（{n}）" if n >= len(WORDS) * 8 else "")
-        values = {"uscc": demo_uscc(n, division), "name": name, "division_code": division, "industry": industry,
-                  "scale": list(SCALES)[n % 3], "address": f"{place}某路{n % 300 + 1}号"}
+        values = {
+            "uscc": demo_uscc(n, division),
+            "name": name,
+            "division_code": division,
+            "industry": industry,
+            "scale": list(SCALES)[n % 3],
+            "address": f"{place}某路{n % 300 + 1}号",
+        }
         if n % 10 == 3:
             values["parent_uscc"] = demo_uscc(n - 3, AREAS[(n - 3) % len(AREAS)][0])
         if n % 25 == 7 and n < 10_000:
@@ -90,7 +168,8 @@ def _national_area(rng: random.Random) -> tuple[str, str]:
     from registry.domain.identifiers.divisions import _table  # noqa: PLC0415 - demo only
 
     codes = _national_area.__dict__.setdefault(
-        "codes", [c for c, (_, current) in _table().items() if current and not c.endswith("00")])
+        "codes", [c for c, (_, current) in _table().items() if current and not c.endswith("00")]
+    )
     return rng.choice(codes), "某地"
 
 
@@ -110,35 +189,56 @@ async def _persons(services: Any, actor: Any) -> None:
         division, _ = AREAS[n % len(AREAS)]
         birth = dt.date(1960 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28))
         name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)] + ("" if n % 3 else GIVEN[n % len(GIVEN)])
-        person, created = await services.persons.create(actor, PersonCreate(
-            id_number=make_resident_id(division, birth, 100 + n), name=name))
+        person, created = await services.persons.create(
+            actor, PersonCreate(id_number=make_resident_id(division, birth, 100 + n), name=name)
+        )
         if created:
             for role in ("legal_representative", "principal"):
-                await services.persons.add_role(actor, person.id, RoleCreate(
-                    uscc=demo_uscc(n, division), role=role, valid_from=dt.date(2020, 1, 1)))
+                await services.persons.add_role(
+                    actor, person.id, RoleCreate(uscc=demo_uscc(n, division), role=role, valid_from=dt.date(2020, 1, 1))
+                )
 
 
 async def _agencies(services: Any, actor: Any) -> None:
-    kinds = list(AGENCY_KINDS)
+    kinds: list[AgencyKind] = list(AGENCY_KINDS)  # type: ignore[arg-type]
     for n in range(10):
         division, place = AREAS[n % len(AREAS)]
         kind = kinds[n % len(kinds)]
         try:
-            await services.agencies.create(actor, AgencyCreate(
-                uscc=demo_uscc(900_000 + n, division), name=f"{place}安诚{AGENCY_KINDS[kind]}有限公司",
-                division_code=division, kinds=[kind],
-                qualifications=[QualificationCreate(kind=kind, certificate_no=f"APJ-(豫)-{100 + n}",
-                                                    issued_by="河南省应急管理厅", valid_from=dt.date(2022, 6, 1),
-                                                    valid_to=dt.date(2027, 5, 31))]))
+            await services.agencies.create(
+                actor,
+                AgencyCreate(
+                    uscc=demo_uscc(900_000 + n, division),
+                    name=f"{place}安诚{AGENCY_KINDS[kind]}有限公司",
+                    division_code=division,
+                    kinds=[kind],
+                    qualifications=[
+                        QualificationCreate(
+                            kind=kind,
+                            certificate_no=f"APJ-(豫)-{100 + n}",
+                            issued_by="河南省应急管理厅",
+                            valid_from=dt.date(2022, 6, 1),
+                            valid_to=dt.date(2027, 5, 31),
+                        )
+                    ],
+                ),
+            )
         except Conflict:
             continue
 
 
 async def _account(services: Any, actor: Any, spec: dict[str, Any]) -> NewAccount:
+    accounts: AccountService = services.accounts
     try:
-        return await services.accounts.create(actor, role=spec["role"], name=spec["name"],
-                                              kind=spec.get("kind", "system"), level=spec.get("level"),
-                                              division=spec.get("division"), department=spec.get("department"),
-                                              client_id=spec["client_id"])
+        return await accounts.create(
+            actor,
+            role=spec["role"],
+            name=spec["name"],
+            kind=spec.get("kind", "system"),
+            level=spec.get("level"),
+            division=spec.get("division"),
+            department=spec.get("department"),
+            client_id=spec["client_id"],
+        )
     except Conflict:
-        return await services.accounts.reset_secret(actor, spec["client_id"])
+        return await accounts.reset_secret(actor, spec["client_id"])

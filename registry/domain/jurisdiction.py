@@ -11,12 +11,17 @@ from registry.errors import OutsideJurisdiction
 from registry.lib.clock import Clock
 
 
-async def deny(db: Database, clock: Clock, actor: Actor, action: str, target_type: str, target_id: str,
-               detail: str) -> NoReturn:
+async def deny(
+    db: Database, clock: Clock, actor: Actor, action: str, target_type: str, target_id: str, detail: str
+) -> NoReturn:
     """Audit the refused attempt in its own transaction (the attempted one was rolled back), then refuse."""
     async with db.write() as session:
-        await audit.record(session, actor, clock.now(), [audit.Change(
-            action, target_type, target_id, outcome="denied", detail=f"outside jurisdiction: {detail}")])
+        await audit.record(
+            session,
+            actor,
+            clock.now(),
+            [audit.Change(action, target_type, target_id, outcome="denied", detail=f"outside jurisdiction: {detail}")],
+        )
     area = actor.jurisdiction if actor.jurisdiction is not None else "-"
     raise OutsideJurisdiction(
         f"超出管辖范围：本机关辖区为 {area or '全国'}，对象位于 {detail} / "

@@ -54,18 +54,51 @@ PERSON_ROLES: Final = {
 ENTERPRISE_STATUSES: Final = {"active": "存续", "deregistered": "注销", "revoked": "吊销"}
 
 Industry = Literal[
-    "metallurgy", "nonferrous", "building_materials", "machinery", "light_industry", "textile", "tobacco",
-    "commerce", "mining", "chemical", "pharmaceutical", "hazardous_chemicals", "fireworks",
-    "petroleum_extraction", "safety_assessment", "safety_certification", "safety_testing",
-    "safety_inspection", "standardization_review",
+    "metallurgy",
+    "nonferrous",
+    "building_materials",
+    "machinery",
+    "light_industry",
+    "textile",
+    "tobacco",
+    "commerce",
+    "mining",
+    "chemical",
+    "pharmaceutical",
+    "hazardous_chemicals",
+    "fireworks",
+    "petroleum_extraction",
+    "safety_assessment",
+    "safety_certification",
+    "safety_testing",
+    "safety_inspection",
+    "standardization_review",
 ]
 Scale = Literal["above_scale", "below_scale", "micro"]
-PersonRoleCode = Literal["legal_representative", "principal", "safety_deputy", "directly_responsible",
-                         "agency_responsible"]
-AgencyKind = Literal["safety_assessment", "safety_certification", "safety_testing", "safety_inspection",
-                     "standardization_review"]
+PersonRoleCode = Literal[
+    "legal_representative", "principal", "safety_deputy", "directly_responsible", "agency_responsible"
+]
+AgencyKind = Literal[
+    "safety_assessment", "safety_certification", "safety_testing", "safety_inspection", "standardization_review"
+]
 EnterpriseStatus = Literal["active", "deregistered", "revoked"]
 Level = Literal["national", "provincial", "prefectural", "county"]
 Role = Literal["admin", "bureau", "partner"]
-DepartmentCode = Literal["ndrc", "pbc", "mem", "civilization_office", "most", "mof", "mohrss", "mnr", "mee",
-                         "mohurd", "sasac", "customs", "sta", "samr", "nfra", "csrc"]
+DepartmentCode = Literal[
+    "ndrc",
+    "pbc",
+    "mem",
+    "civilization_office",
+    "most",
+    "mof",
+    "mohrss",
+    "mnr",
+    "mee",
+    "mohurd",
+    "sasac",
+    "customs",
+    "sta",
+    "samr",
+    "nfra",
+    "csrc",
+]

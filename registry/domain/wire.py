@@ -16,8 +16,17 @@ _MISSING = re.compile(r"Object missing required field `(?P<f>[^`]+)`")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<f>[^`]+)`")
 _EXPECTED = re.compile(r"Expected `(?P<t>[^`]+)`, got `(?P<g>[^`]+)`")
 
-_TYPES_ZH = {"str": "字符串", "int": "整数", "float": "数字", "bool": "布尔值", "array": "数组", "object": "对象",
-             "date": "日期 (YYYY-MM-DD)", "datetime": "时间 (RFC 3339)", "null": "空值"}
+_TYPES_ZH = {
+    "str": "字符串",
+    "int": "整数",
+    "float": "数字",
+    "bool": "布尔值",
+    "array": "数组",
+    "object": "对象",
+    "date": "日期 (YYYY-MM-DD)",
+    "datetime": "时间 (RFC 3339)",
+    "null": "空值",
+}
 
 
 def _field(path: str | None, name: str | None = None) -> str:
@@ -29,7 +38,7 @@ def _field(path: str | None, name: str | None = None) -> str:
     return ".".join(parts) or "(body)"
 
 
-def translate(message: str, path: str | None = None) -> FieldProblem:
+def translate(message: str, path: str | None = None) -> FieldProblem:  # noqa: PLR0911 - one return per message kind
     """A msgspec (or Litestar-wrapped msgspec) message as a FieldProblem naming field and rule."""
     m = _AT.match(message.strip())
     msg, at = (m.group("msg"), m.group("path")) if m else (message, None)
@@ -48,8 +57,12 @@ def translate(message: str, path: str | None = None) -> FieldProblem:
     if msg.startswith("Invalid enum value"):
         return FieldProblem(f, "enum", f"{f} 的取值不在允许范围内", f"{f}: {msg.lower()}")
     if msg.startswith("Invalid date") or msg.startswith("Invalid RFC3339"):
-        return FieldProblem(f, "date", f"{f} 不是有效日期（YYYY-MM-DD，且须为真实存在的日期）",
-                            f"{f} is not a valid calendar date (YYYY-MM-DD)")
+        return FieldProblem(
+            f,
+            "date",
+            f"{f} 不是有效日期（YYYY-MM-DD，且须为真实存在的日期）",
+            f"{f} is not a valid calendar date (YYYY-MM-DD)",
+        )
     if "length" in msg or "Expected `" in msg or msg.startswith("Expected"):
         return FieldProblem(f, "constraint", f"{f} 不符合约束：{msg}", f"{f}: {msg}")
     return FieldProblem(f, "invalid", f"{f} 无效：{msg}", f"{f} is invalid: {msg}")

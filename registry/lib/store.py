@@ -36,6 +36,7 @@ class Store(Protocol):
     def subscribe(self, channel: str) -> AsyncIterator[str]:
         """Messages on ``channel``; the first item is ``""`` once the subscription is live."""
         ...
+
     async def ping(self) -> bool: ...
     async def close(self) -> None: ...
 
@@ -116,7 +117,9 @@ class RedisStore:
     async def peek(self, key: str, limit: int, window_seconds: int) -> Hit:
         full = self._prefix + "rl:" + key
         async with self._redis.pipeline(transaction=False) as pipe:
-            count, ttl = await pipe.get(full).ttl(full).execute()
+            pipe.get(full)
+            pipe.ttl(full)
+            count, ttl = await pipe.execute()
         return Hit(int(count or 0), limit, max(1, int(ttl if ttl and ttl > 0 else window_seconds)))
 
     async def publish(self, channel: str, message: str) -> None:
@@ -133,7 +136,7 @@ class RedisStore:
                     data = item["data"]
                     yield data.decode() if isinstance(data, bytes) else str(data)
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def ping(self) -> bool:
         try:

@@ -71,7 +71,8 @@ def _write_new_key(directory: Path, passphrase: str | None) -> str:
     with os.fdopen(fd, "wb") as f:
         f.write(key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption))
     (directory / f"{kid}.pub.pem").write_bytes(
-        key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo))
+        key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    )
     tmp = directory / "active.tmp"
     tmp.write_text(kid)
     tmp.replace(directory / "active")
@@ -79,9 +80,11 @@ def _write_new_key(directory: Path, passphrase: str | None) -> str:
 
 
 def _warn_dev_key(directory: Path) -> None:
-    message = (f"!!! 使用未加密的开发签名密钥 {directory} — 仅供开发演示，生产环境必须设置 REGISTRY_KEY_PASSPHRASE !!!\n"
-               f"!!! Using an UNENCRYPTED development signing key in {directory}: set REGISTRY_KEY_PASSPHRASE "
-               "in production !!!")
+    message = (
+        f"!!! 使用未加密的开发签名密钥 {directory} — 仅供开发演示，生产环境必须设置 REGISTRY_KEY_PASSPHRASE !!!\n"
+        f"!!! Using an UNENCRYPTED development signing key in {directory}: set REGISTRY_KEY_PASSPHRASE "
+        "in production !!!"
+    )
     log.warning("unencrypted development signing key", directory=str(directory))
     print(message, file=sys.stderr)
 

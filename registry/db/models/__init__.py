@@ -9,7 +9,18 @@ from registry.db.models.persons import Person, PersonRole
 from registry.db.models.reference import Authority, AuthorityName, Department
 
 __all__ = [
-    "Account", "Agency", "AgencyQualification", "AuditEntry", "Authority", "AuthorityName", "Base",
-    "Department", "Enterprise", "EnterpriseAlias", "EnterpriseName", "OperatingDivision", "Person",
+    "Account",
+    "Agency",
+    "AgencyQualification",
+    "AuditEntry",
+    "Authority",
+    "AuthorityName",
+    "Base",
+    "Department",
+    "Enterprise",
+    "EnterpriseAlias",
+    "EnterpriseName",
+    "OperatingDivision",
+    "Person",
     "PersonRole",
 ]

@@ -18,8 +18,13 @@ class Enterprise(Base):
     __table_args__ = (
         Index("ix_enterprises_industry_division", "industry", "division_code"),
         # name fragment search at national scale; PostgreSQL only (see registry.db.migrate.check)
-        Index("ix_enterprises_name_trgm", "name", postgresql_using="gin",
-              postgresql_ops={"name": "gin_trgm_ops"}, info={"postgresql_only": True}),
+        Index(
+            "ix_enterprises_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+            info={"postgresql_only": True},
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -23,13 +23,26 @@ def jurisdiction_prefix(level: str, division_code: str) -> str:
 def check_authority(level: str, division: str | None) -> str:
     """The division code an authority of ``level`` is stored under, or ValidationFailed."""
     if level not in LEVELS:
-        raise ValidationFailed([FieldProblem("level", "enum", "级别应为 national/provincial/prefectural/county",
-                                             "level must be national, provincial, prefectural or county")])
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "level",
+                    "enum",
+                    "级别应为 national/provincial/prefectural/county",
+                    "level must be national, provincial, prefectural or county",
+                )
+            ]
+        )
     if level == "national":
         return NATIONAL_DIVISION
     if not division:
-        raise ValidationFailed([FieldProblem("division", "required", "地方机关必须给出行政区划代码",
-                                             "a local authority needs a division code")])
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "division", "required", "地方机关必须给出行政区划代码", "a local authority needs a division code"
+                )
+            ]
+        )
     try:
         prefix_for(division, level)  # type: ignore[arg-type]
     except IdentifierError as err:
@@ -44,22 +57,42 @@ def default_name(level: str, division: str) -> str:
     return f"{found.full_name if found else division}应急管理局"
 
 
-async def ensure_authority(session: AsyncSession, actor: Actor, now: dt.datetime, level: str,
-                           division: str | None, name: str | None = None) -> Authority:
+async def ensure_authority(
+    session: AsyncSession, actor: Actor, now: dt.datetime, level: str, division: str | None, name: str | None = None
+) -> Authority:
     code = check_authority(level, division)
     existing = await session.scalar(select(Authority).where(Authority.division_code == code))
     if existing is not None:
         if existing.level != level:
-            raise ValidationFailed([FieldProblem("level", "mismatch",
-                                                 f"区划 {code} 的机关级别为 {existing.level}",
-                                                 f"the authority of {code} is {existing.level}")])
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "level",
+                        "mismatch",
+                        f"区划 {code} 的机关级别为 {existing.level}",
+                        f"the authority of {code} is {existing.level}",
+                    )
+                ]
+            )
         return existing
     authority = Authority(division_code=code, level=level, name=name or default_name(level, code), created_at=now)
     session.add(authority)
     await session.flush()
-    await session.execute(insert(AuthorityName), [{"authority_id": authority.id, "name": authority.name,
-                                                   "valid_from": None}])
-    await audit.record(session, actor, now, [audit.Change(
-        "authority.create", "authority", code, None,
-        {"division_code": code, "level": level, "name": authority.name})])
+    await session.execute(
+        insert(AuthorityName), [{"authority_id": authority.id, "name": authority.name, "valid_from": None}]
+    )
+    await audit.record(
+        session,
+        actor,
+        now,
+        [
+            audit.Change(
+                "authority.create",
+                "authority",
+                code,
+                None,
+                {"division_code": code, "level": level, "name": authority.name},
+            )
+        ],
+    )
     return authority

@@ -45,8 +45,17 @@ class Principal:
     department: str | None
 
     def actor(self, request_id: str | None = None) -> Actor:
-        return Actor(self.client_id, self.role, self.kind, self.account_id, self.authority_id,
-                     self.authority_level, self.jurisdiction, self.department, request_id)
+        return Actor(
+            self.client_id,
+            self.role,
+            self.kind,
+            self.account_id,
+            self.authority_id,
+            self.authority_level,
+            self.jurisdiction,
+            self.department,
+            request_id,
+        )
 
 
 class AccountService:
@@ -54,9 +63,18 @@ class AccountService:
         self.db = db
         self.clock = clock
 
-    async def create(self, actor: Actor, *, role: str, name: str, kind: str = "system", level: str | None = None,
-                     division: str | None = None, department: str | None = None,
-                     client_id: str | None = None) -> NewAccount:
+    async def create(
+        self,
+        actor: Actor,
+        *,
+        role: str,
+        name: str,
+        kind: str = "system",
+        level: str | None = None,
+        division: str | None = None,
+        department: str | None = None,
+        client_id: str | None = None,
+    ) -> NewAccount:
         problems = _check(role, name, kind, level, department)
         if problems:
             raise ValidationFailed(problems)
@@ -68,17 +86,54 @@ class AccountService:
                 authority = await ensure_authority(session, actor, now, level or "", division)
                 authority_id = authority.id
             if department and await session.get(Department, department) is None:
-                raise ValidationFailed([FieldProblem("department", "unknown", f"未知部门代码 {department}",
-                                                     f"unknown department code {department}")])
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "department",
+                            "unknown",
+                            f"未知部门代码 {department}",
+                            f"unknown department code {department}",
+                        )
+                    ]
+                )
             cid = client_id or f"{role}-{secrets.token_hex(8)}"
             if await session.scalar(select(Account.id).where(Account.client_id == cid)) is not None:
                 raise Conflict(f"账号 {cid} 已存在 / account {cid} already exists")
-            session.add(Account(client_id=cid, secret_hash=_hasher.hash(secret), role=role, kind=kind, name=name,
-                                authority_id=authority_id, department_code=department, active=True,
-                                token_version=1, created_at=now, updated_at=now))
-            await audit.record(session, actor, now, [audit.Change(
-                "account.create", "account", cid, None,
-                {"role": role, "kind": kind, "name": name, "authority_id": authority_id, "department": department})])
+            session.add(
+                Account(
+                    client_id=cid,
+                    secret_hash=_hasher.hash(secret),
+                    role=role,
+                    kind=kind,
+                    name=name,
+                    authority_id=authority_id,
+                    department_code=department,
+                    active=True,
+                    token_version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await audit.record(
+                session,
+                actor,
+                now,
+                [
+                    audit.Change(
+                        "account.create",
+                        "account",
+                        cid,
+                        None,
+                        {
+                            "role": role,
+                            "kind": kind,
+                            "name": name,
+                            "authority_id": authority_id,
+                            "department": department,
+                        },
+                    )
+                ],
+            )
         return NewAccount(cid, secret, role, name)
 
     async def reset_secret(self, actor: Actor, client_id: str) -> NewAccount:
@@ -92,9 +147,20 @@ class AccountService:
             account.secret_hash = _hasher.hash(secret)
             account.token_version += 1
             account.updated_at = now
-            await audit.record(session, actor, now, [audit.Change(
-                "account.reset_secret", "account", client_id, {"token_version": account.token_version - 1},
-                {"token_version": account.token_version})])
+            await audit.record(
+                session,
+                actor,
+                now,
+                [
+                    audit.Change(
+                        "account.reset_secret",
+                        "account",
+                        client_id,
+                        {"token_version": account.token_version - 1},
+                        {"token_version": account.token_version},
+                    )
+                ],
+            )
         return NewAccount(client_id, secret, account.role, account.name)
 
     async def authenticate(self, client_id: str, client_secret: str) -> Principal:
@@ -127,15 +193,25 @@ async def principal_of(session: object, account: Account) -> Principal:
         if authority is not None:
             level = authority.level
             jurisdiction = jurisdiction_prefix(authority.level, authority.division_code)
-    return Principal(account.id, account.client_id, account.role, account.kind, account.token_version,
-                     account.authority_id, level, jurisdiction, account.department_code)
+    return Principal(
+        account.id,
+        account.client_id,
+        account.role,
+        account.kind,
+        account.token_version,
+        account.authority_id,
+        level,
+        jurisdiction,
+        account.department_code,
+    )
 
 
 def _check(role: str, name: str, kind: str, level: str | None, department: str | None) -> list[FieldProblem]:
     problems = []
     if role not in ("admin", "bureau", "partner"):
-        problems.append(FieldProblem("role", "enum", "角色应为 admin、bureau 或 partner",
-                                     "role must be admin, bureau or partner"))
+        problems.append(
+            FieldProblem("role", "enum", "角色应为 admin、bureau 或 partner", "role must be admin, bureau or partner")
+        )
     if not name.strip():
         problems.append(FieldProblem("name", "required", "名称不能为空", "name must not be empty"))
     if kind not in ("system", "officer"):
@@ -143,9 +219,18 @@ def _check(role: str, name: str, kind: str, level: str | None, department: str |
     if role == "bureau" and not level:
         problems.append(FieldProblem("level", "required", "监管机关账号必须给出级别", "a bureau account needs --level"))
     if role == "partner" and not department:
-        problems.append(FieldProblem("department", "required", "合作部门账号必须给出部门代码",
-                                     "a partner account needs --department"))
+        problems.append(
+            FieldProblem(
+                "department", "required", "合作部门账号必须给出部门代码", "a partner account needs --department"
+            )
+        )
     if role != "partner" and department:
-        problems.append(FieldProblem("department", "not_allowed", "只有合作部门账号绑定部门",
-                                     "only partner accounts are bound to a department"))
+        problems.append(
+            FieldProblem(
+                "department",
+                "not_allowed",
+                "只有合作部门账号绑定部门",
+                "only partner accounts are bound to a department",
+            )
+        )
     return problems

@@ -31,8 +31,9 @@ _CACHE_MAX = 50_000
 
 
 class TokenService:
-    def __init__(self, keys: KeyRing, settings: AuthSettings, accounts: AccountService, store: Store,
-                 clock: Clock) -> None:
+    def __init__(
+        self, keys: KeyRing, settings: AuthSettings, accounts: AccountService, store: Store, clock: Clock
+    ) -> None:
         self.keys = keys
         self.settings = settings
         self.accounts = accounts
@@ -46,12 +47,26 @@ class TokenService:
         now = int(self.clock.now().timestamp())
         ttl = self.settings.token_ttl_seconds
         claims = {
-            "iss": self.settings.issuer, "aud": self.settings.audience, "sub": principal.client_id,
-            "iat": now, "nbf": now, "exp": now + ttl, "jti": str(uuid.uuid4()),
-            "role": principal.role, "kind": principal.kind, "acc": principal.account_id,
+            "iss": self.settings.issuer,
+            "aud": self.settings.audience,
+            "sub": principal.client_id,
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl,
+            "jti": str(uuid.uuid4()),
+            "role": principal.role,
+            "kind": principal.kind,
+            "acc": principal.account_id,
             "ver": principal.token_version,
-            "authority": ({"id": principal.authority_id, "level": principal.authority_level,
-                           "jurisdiction": principal.jurisdiction} if principal.authority_id else None),
+            "authority": (
+                {
+                    "id": principal.authority_id,
+                    "level": principal.authority_level,
+                    "jurisdiction": principal.jurisdiction,
+                }
+                if principal.authority_id
+                else None
+            ),
             "department": principal.department,
         }
         token = jwt.encode(claims, self.keys.private, algorithm="EdDSA", headers={"kid": self.keys.kid})
@@ -75,9 +90,15 @@ class TokenService:
             key = self.keys.public.get(kid or "")
             if key is None:
                 raise NotAuthenticated("令牌签名密钥未知 / token signed with an unknown key")
-            claims = jwt.decode(token, key, algorithms=["EdDSA"], audience=self.settings.audience,
-                                issuer=self.settings.issuer, leeway=5,
-                                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=["EdDSA"],
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                leeway=5,
+                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
+            )
         except jwt.ExpiredSignatureError as exc:
             raise NotAuthenticated("令牌已过期 / token expired") from exc
         except jwt.InvalidTokenError as exc:
@@ -115,7 +136,7 @@ class TokenService:
                         self._forget(int(message.split(":", 1)[1]))
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # noqa: BLE001 - any failure of the channel means: stop trusting
+            except Exception as exc:
                 self._trusted = False
                 self._cache.clear()
                 log.warning("auth channel lost; token cache distrusted", error=str(exc))

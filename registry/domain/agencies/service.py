@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,17 +22,29 @@ from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 
 
-def _check_qualifications(items: list[s.QualificationCreate], kinds: list[str]) -> list[FieldProblem]:
+def _check_qualifications(items: list[s.QualificationCreate], kinds: Sequence[str]) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
     for i, q in enumerate(items):
         check_text(f"qualifications[{i}].certificate_no", q.certificate_no, 64, problems, required=True)
         check_text(f"qualifications[{i}].issued_by", q.issued_by, 200, problems, required=True)
         if q.valid_to is not None and q.valid_to < q.valid_from:
-            problems.append(FieldProblem(f"qualifications[{i}].valid_to", "before_start", "资质有效期结束早于开始",
-                                         "valid_to is before valid_from"))
+            problems.append(
+                FieldProblem(
+                    f"qualifications[{i}].valid_to",
+                    "before_start",
+                    "资质有效期结束早于开始",
+                    "valid_to is before valid_from",
+                )
+            )
         if q.kind not in kinds:
-            problems.append(FieldProblem(f"qualifications[{i}].kind", "kind_not_declared",
-                                         "资质类别不在该机构的业务类别中", "qualification kind is not one of kinds"))
+            problems.append(
+                FieldProblem(
+                    f"qualifications[{i}].kind",
+                    "kind_not_declared",
+                    "资质类别不在该机构的业务类别中",
+                    "qualification kind is not one of kinds",
+                )
+            )
     return problems
 
 
@@ -44,9 +58,16 @@ class AgencyService:
         problems = _check_qualifications(data.qualifications, kinds)
         if not kinds:
             problems.append(FieldProblem("kinds", "required", "至少需要一个机构类别", "at least one kind is required"))
-        checked = check_create(EnterpriseCreate(uscc=data.uscc, name=data.name, division_code=data.division_code,
-                                                industry=kinds[0] if kinds else "safety_assessment",
-                                                scale=data.scale), today(self.clock))
+        checked = check_create(
+            EnterpriseCreate(
+                uscc=data.uscc,
+                name=data.name,
+                division_code=data.division_code,
+                industry=kinds[0] if kinds else "safety_assessment",
+                scale=data.scale,
+            ),
+            today(self.clock),
+        )
         if problems:
             raise ValidationFailed(problems)
         now = self.clock.now()
@@ -54,16 +75,25 @@ class AgencyService:
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
             divisions = [checked.division_code]
             if enterprise is not None:
-                divisions = [enterprise.division_code, *(await session.scalars(select(
-                    OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)))]
+                divisions = [
+                    enterprise.division_code,
+                    *(
+                        await session.scalars(
+                            select(OperatingDivision.division_code).where(
+                                OperatingDivision.enterprise_id == enterprise.id
+                            )
+                        )
+                    ),
+                ]
             allowed = actor.may_act_on(divisions)
             if allowed:
                 changes = []
                 if enterprise is None:
                     await insert_enterprises(session, [checked], now)
                     enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
-                    changes.append(audit.Change("enterprise.create", "enterprise", checked.uscc, None,
-                                                checked_snapshot(checked)))
+                    changes.append(
+                        audit.Change("enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))
+                    )
                 assert enterprise is not None
                 if await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)):
                     raise Conflict(f"{checked.uscc} 已登记为中介机构 / {checked.uscc} is already an agency")
@@ -71,8 +101,15 @@ class AgencyService:
                 session.add(agency)
                 await session.flush()
                 await self._insert_qualifications(session, agency.id, data.qualifications, now)
-                changes.append(audit.Change("agency.create", "agency", checked.uscc, None, {
-                    "kinds": kinds, "qualifications": [q.certificate_no for q in data.qualifications]}))
+                changes.append(
+                    audit.Change(
+                        "agency.create",
+                        "agency",
+                        checked.uscc,
+                        None,
+                        {"kinds": kinds, "qualifications": [q.certificate_no for q in data.qualifications]},
+                    )
+                )
                 await audit.record(session, actor, now, changes)
         if not allowed:
             await deny(self.db, self.clock, actor, "agency.create", "agency", checked.uscc, f"division {divisions[0]}")
@@ -88,26 +125,61 @@ class AgencyService:
             allowed = actor.may_act_on([enterprise.division_code])
             if allowed:
                 await self._insert_qualifications(session, agency.id, [data], now)
-                await audit.record(session, actor, now, [audit.Change(
-                    "agency.qualification.add", "agency", uscc, None,
-                    {"kind": data.kind, "certificate_no": data.certificate_no})])
+                await audit.record(
+                    session,
+                    actor,
+                    now,
+                    [
+                        audit.Change(
+                            "agency.qualification.add",
+                            "agency",
+                            uscc,
+                            None,
+                            {"kind": data.kind, "certificate_no": data.certificate_no},
+                        )
+                    ],
+                )
         if not allowed:
-            await deny(self.db, self.clock, actor, "agency.qualification.add", "agency", uscc,
-                       f"division {enterprise.division_code}")
+            await deny(
+                self.db,
+                self.clock,
+                actor,
+                "agency.qualification.add",
+                "agency",
+                uscc,
+                f"division {enterprise.division_code}",
+            )
         return await self.get(uscc)
 
     @staticmethod
-    async def _insert_qualifications(session: AsyncSession, agency_id: int, items: list[s.QualificationCreate],
-                                     now: object) -> None:
+    async def _insert_qualifications(
+        session: AsyncSession, agency_id: int, items: list[s.QualificationCreate], now: object
+    ) -> None:
         if items:
-            await session.execute(insert(AgencyQualification), [
-                {"agency_id": agency_id, "kind": q.kind, "certificate_no": q.certificate_no.strip(),
-                 "issued_by": q.issued_by.strip(), "valid_from": q.valid_from, "valid_to": q.valid_to,
-                 "recorded_at": now} for q in items])
+            await session.execute(
+                insert(AgencyQualification),
+                [
+                    {
+                        "agency_id": agency_id,
+                        "kind": q.kind,
+                        "certificate_no": q.certificate_no.strip(),
+                        "issued_by": q.issued_by.strip(),
+                        "valid_from": q.valid_from,
+                        "valid_to": q.valid_to,
+                        "recorded_at": now,
+                    }
+                    for q in items
+                ],
+            )
 
     async def _load(self, session: AsyncSession, uscc: str) -> tuple[Agency, Enterprise]:
-        row = (await session.execute(select(Agency, Enterprise).join(Enterprise, Enterprise.id == Agency.enterprise_id)
-                                     .where(Enterprise.uscc == uscc))).first()
+        row = (
+            await session.execute(
+                select(Agency, Enterprise)
+                .join(Enterprise, Enterprise.id == Agency.enterprise_id)
+                .where(Enterprise.uscc == uscc)
+            )
+        ).first()
         if row is None:
             raise NotFound(f"{uscc} 不是已登记的中介机构 / no agency with USCC {uscc}")
         return row[0], row[1]
@@ -126,8 +198,11 @@ class AgencyService:
         if after:
             stmt = stmt.where(Enterprise.uscc > after)
         async with self.db.read() as session:
-            rows = [(a, e) for a, e in (await session.execute(stmt.order_by(Enterprise.uscc))).all()
-                    if kind is None or kind in a.kinds]
+            rows = [
+                (a, e)
+                for a, e in (await session.execute(stmt.order_by(Enterprise.uscc))).all()
+                if kind is None or kind in a.kinds
+            ]
             page = rows[:limit]
             items = await self._wire(session, page)
         more = len(rows) > limit
@@ -136,9 +211,12 @@ class AgencyService:
     async def _wire(self, session: AsyncSession, rows: list[tuple[Agency, Enterprise]]) -> list[s.Agency]:
         ids = [a.id for a, _ in rows]
         quals: dict[int, list[s.Qualification]] = {}
-        for q in await session.scalars(select(AgencyQualification).where(AgencyQualification.agency_id.in_(ids))
-                                       .order_by(AgencyQualification.id)):
+        for q in await session.scalars(
+            select(AgencyQualification).where(AgencyQualification.agency_id.in_(ids)).order_by(AgencyQualification.id)
+        ):
             quals.setdefault(q.agency_id, []).append(
-                s.Qualification(q.id, q.kind, q.certificate_no, q.issued_by, q.valid_from, q.valid_to))
-        return [s.Agency(e.uscc, e.name, e.division_code, list(a.kinds), quals.get(a.id, []), a.created_at)
-                for a, e in rows]
+                s.Qualification(q.id, q.kind, q.certificate_no, q.issued_by, q.valid_from, q.valid_to)
+            )
+        return [
+            s.Agency(e.uscc, e.name, e.division_code, list(a.kinds), quals.get(a.id, []), a.created_at) for a, e in rows
+        ]

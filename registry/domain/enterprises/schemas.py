@@ -32,16 +32,16 @@ class EnterpriseUpdate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True)
     #: the ``version`` you read; a stale one is refused with 409 and the current state
     version: int
     name: str | UnsetType = UNSET
-    name_valid_from: dt.date | None | UnsetType = UNSET
+    name_valid_from: dt.date | UnsetType | None = UNSET
     division_code: str | UnsetType = UNSET
     industry: Industry | UnsetType = UNSET
     scale: Scale | UnsetType = UNSET
-    parent_uscc: str | None | UnsetType = UNSET
-    address: str | None | UnsetType = UNSET
+    parent_uscc: str | UnsetType | None = UNSET
+    address: str | UnsetType | None = UNSET
     operating_divisions: list[str] | UnsetType = UNSET
     status: EnterpriseStatus | UnsetType = UNSET
-    registration_no: str | None | UnsetType = UNSET
-    org_code: str | None | UnsetType = UNSET
+    registration_no: str | UnsetType | None = UNSET
+    org_code: str | UnsetType | None = UNSET
 
 
 class Flag(msgspec.Struct):

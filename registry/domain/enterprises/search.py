@@ -45,30 +45,55 @@ class SearchQuery:
         except (binascii.Error, UnicodeDecodeError, ValueError):
             value = ""
         if not _USCC_PREFIX.match(value):
-            raise ValidationFailed([FieldProblem("cursor", "cursor", "分页游标无效（请使用上一页返回的 next_cursor）",
-                                                 "cursor is invalid: pass next_cursor from the previous page")])
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "cursor",
+                        "cursor",
+                        "分页游标无效（请使用上一页返回的 next_cursor）",
+                        "cursor is invalid: pass next_cursor from the previous page",
+                    )
+                ]
+            )
         return value
 
 
 def validate_filters(query: SearchQuery, page_size_max: int) -> None:
     problems = []
     if query.uscc_prefix is not None and not _USCC_PREFIX.match(query.uscc_prefix):
-        problems.append(FieldProblem("uscc_prefix", "uscc_prefix",
-                                     "统一社会信用代码前缀只能含大写字母（不含 I O S V Z）和数字，最多 18 位",
-                                     "uscc_prefix: up to 18 of 0-9 and capital letters except I O S V Z"))
+        problems.append(
+            FieldProblem(
+                "uscc_prefix",
+                "uscc_prefix",
+                "统一社会信用代码前缀只能含大写字母（不含 I O S V Z）和数字，最多 18 位",
+                "uscc_prefix: up to 18 of 0-9 and capital letters except I O S V Z",
+            )
+        )
     if query.division is not None and not _DIVISION_PREFIX.match(query.division):
-        problems.append(FieldProblem("division", "division_prefix", "区划前缀应为 2、4 或 6 位数字",
-                                     "division must be 2, 4 or 6 digits (province, prefecture, county)"))
+        problems.append(
+            FieldProblem(
+                "division",
+                "division_prefix",
+                "区划前缀应为 2、4 或 6 位数字",
+                "division must be 2, 4 or 6 digits (province, prefecture, county)",
+            )
+        )
     if not 1 <= query.limit <= page_size_max:
-        problems.append(FieldProblem("limit", "range", f"limit 应在 1 到 {page_size_max} 之间",
-                                     f"limit must be between 1 and {page_size_max}"))
+        problems.append(
+            FieldProblem(
+                "limit",
+                "range",
+                f"limit 应在 1 到 {page_size_max} 之间",
+                f"limit must be between 1 and {page_size_max}",
+            )
+        )
     if query.q is not None and len(query.q) > 100:
         problems.append(FieldProblem("q", "too_long", "检索词不得超过 100 个字符", "q must be at most 100 characters"))
     if problems:
         raise ValidationFailed(problems)
 
 
-def search_statement(query: SearchQuery) -> Select[tuple[Enterprise]]:
+def search_statement(query: SearchQuery) -> Select[Enterprise]:
     stmt = select(Enterprise)
     if query.q:
         stmt = stmt.where(Enterprise.name.contains(query.q.strip(), autoescape=True))

@@ -28,26 +28,42 @@ from registry.domain.enterprises.validation import CheckedEnterprise, check_crea
 from registry.domain.identifiers import lookup_division
 from registry.domain.jurisdiction import deny
 from registry.domain.vocabulary import INDUSTRIES, SCALES
-from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 
 
 def snapshot(row: Enterprise, aliases: dict[str, str], operating: Sequence[str]) -> dict[str, Any]:
     """The audited before/after image of an enterprise (JSON-native values only)."""
     return {
-        "uscc": row.uscc, "name": row.name, "division_code": row.division_code, "industry": row.industry,
-        "scale": row.scale, "parent_uscc": row.parent_uscc, "address": row.address, "status": row.status,
-        "registration_no": aliases.get("registration_no"), "org_code": aliases.get("org_code"),
-        "operating_divisions": sorted(operating), "version": row.version,
+        "uscc": row.uscc,
+        "name": row.name,
+        "division_code": row.division_code,
+        "industry": row.industry,
+        "scale": row.scale,
+        "parent_uscc": row.parent_uscc,
+        "address": row.address,
+        "status": row.status,
+        "registration_no": aliases.get("registration_no"),
+        "org_code": aliases.get("org_code"),
+        "operating_divisions": sorted(operating),
+        "version": row.version,
     }
 
 
 def checked_snapshot(c: CheckedEnterprise, version: int = 1) -> dict[str, Any]:
     return {
-        "uscc": c.uscc, "name": c.name, "division_code": c.division_code, "industry": c.industry,
-        "scale": c.scale, "parent_uscc": c.parent_uscc, "address": c.address, "status": "active",
-        "registration_no": c.registration_no, "org_code": c.org_code,
-        "operating_divisions": sorted(c.operating_divisions), "version": version,
+        "uscc": c.uscc,
+        "name": c.name,
+        "division_code": c.division_code,
+        "industry": c.industry,
+        "scale": c.scale,
+        "parent_uscc": c.parent_uscc,
+        "address": c.address,
+        "status": "active",
+        "registration_no": c.registration_no,
+        "org_code": c.org_code,
+        "operating_divisions": sorted(c.operating_divisions),
+        "version": version,
     }
 
 
@@ -65,9 +81,11 @@ class EnterpriseService:
                 raise NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
             [item] = await self._to_wire(session, [row])
             if with_history:
-                names = (await session.scalars(
-                    select(EnterpriseName).where(EnterpriseName.enterprise_id == row.id)
-                    .order_by(EnterpriseName.id))).all()
+                names = (
+                    await session.scalars(
+                        select(EnterpriseName).where(EnterpriseName.enterprise_id == row.id).order_by(EnterpriseName.id)
+                    )
+                ).all()
                 item.names = [s.NameRecord(n.name, n.valid_from, n.recorded_at) for n in names]
             return item
 
@@ -85,28 +103,45 @@ class EnterpriseService:
         if not ids:
             return []
         aliases: dict[int, dict[str, str]] = {}
-        for a in (await session.scalars(select(EnterpriseAlias).where(EnterpriseAlias.enterprise_id.in_(ids)))):
+        for a in await session.scalars(select(EnterpriseAlias).where(EnterpriseAlias.enterprise_id.in_(ids))):
             aliases.setdefault(a.enterprise_id, {})[a.kind] = a.value
         operating: dict[int, list[str]] = {}
-        for o in (await session.scalars(
-                select(OperatingDivision).where(OperatingDivision.enterprise_id.in_(ids))
-                .order_by(OperatingDivision.division_code))):
+        for o in await session.scalars(
+            select(OperatingDivision)
+            .where(OperatingDivision.enterprise_id.in_(ids))
+            .order_by(OperatingDivision.division_code)
+        ):
             operating.setdefault(o.enterprise_id, []).append(o.division_code)
-        agencies = set((await session.scalars(select(Agency.enterprise_id).where(Agency.enterprise_id.in_(ids)))))
+        agencies = set(await session.scalars(select(Agency.enterprise_id).where(Agency.enterprise_id.in_(ids))))
         principals = await self._principals(session, ids)
         out = []
         for r in rows:
             division = lookup_division(r.division_code)
-            out.append(s.Enterprise(
-                uscc=r.uscc, name=r.name, division_code=r.division_code,
-                division_name=division.full_name if division else None, reg_division=r.reg_division,
-                industry=r.industry, industry_name=INDUSTRIES.get(r.industry, r.industry), scale=r.scale,
-                scale_name=SCALES.get(r.scale, r.scale), parent_uscc=r.parent_uscc, address=r.address,
-                status=r.status, registration_no=aliases.get(r.id, {}).get("registration_no"),
-                org_code=aliases.get(r.id, {}).get("org_code"), operating_divisions=operating.get(r.id, []),
-                principal=principals.get(r.id), flags=[msgspec.convert(f, s.Flag) for f in r.flags],
-                version=r.version, created_at=r.created_at, updated_at=r.updated_at, is_agency=r.id in agencies,
-            ))
+            out.append(
+                s.Enterprise(
+                    uscc=r.uscc,
+                    name=r.name,
+                    division_code=r.division_code,
+                    division_name=division.full_name if division else None,
+                    reg_division=r.reg_division,
+                    industry=r.industry,
+                    industry_name=INDUSTRIES.get(r.industry, r.industry),
+                    scale=r.scale,
+                    scale_name=SCALES.get(r.scale, r.scale),
+                    parent_uscc=r.parent_uscc,
+                    address=r.address,
+                    status=r.status,
+                    registration_no=aliases.get(r.id, {}).get("registration_no"),
+                    org_code=aliases.get(r.id, {}).get("org_code"),
+                    operating_divisions=operating.get(r.id, []),
+                    principal=principals.get(r.id),
+                    flags=[msgspec.convert(f, s.Flag) for f in r.flags],
+                    version=r.version,
+                    created_at=r.created_at,
+                    updated_at=r.updated_at,
+                    is_agency=r.id in agencies,
+                )
+            )
         return out
 
     async def _principals(self, session: AsyncSession, ids: list[int]) -> dict[int, s.PersonInRole]:
@@ -114,15 +149,19 @@ class EnterpriseService:
         stmt = (
             select(PersonRole, Person)
             .join(Person, Person.id == PersonRole.person_id)
-            .where(PersonRole.enterprise_id.in_(ids), PersonRole.role == "principal",
-                   PersonRole.valid_from <= on,
-                   (PersonRole.valid_to.is_(None)) | (PersonRole.valid_to >= on))
+            .where(
+                PersonRole.enterprise_id.in_(ids),
+                PersonRole.role == "principal",
+                PersonRole.valid_from <= on,
+                (PersonRole.valid_to.is_(None)) | (PersonRole.valid_to >= on),
+            )
             .order_by(PersonRole.valid_from)
         )
         found: dict[int, s.PersonInRole] = {}
         for role, person in (await session.execute(stmt)).all():
-            found[role.enterprise_id] = s.PersonInRole(person.id, person.name, person.id_masked, "principal",
-                                                      role.valid_from, role.valid_to)
+            found[role.enterprise_id] = s.PersonInRole(
+                person.id, person.name, person.id_masked, "principal", role.valid_from, role.valid_to
+            )
         return found
 
     # -- writes --------------------------------------------------------------------------------
@@ -130,35 +169,53 @@ class EnterpriseService:
     async def create(self, actor: Actor, data: s.EnterpriseCreate) -> s.Enterprise:
         checked = check_create(data, today(self.clock))
         if not actor.may_act_on([checked.division_code, *checked.operating_divisions]):
-            await deny(self.db, self.clock, actor, "enterprise.create", "enterprise", checked.uscc,
-                       f"division {checked.division_code}")
+            await deny(
+                self.db,
+                self.clock,
+                actor,
+                "enterprise.create",
+                "enterprise",
+                checked.uscc,
+                f"division {checked.division_code}",
+            )
         now = self.clock.now()
         async with self.db.write() as session:
             if await session.scalar(select(Enterprise.id).where(Enterprise.uscc == checked.uscc)) is not None:
                 raise Conflict(f"统一社会信用代码 {checked.uscc} 已登记 / USCC {checked.uscc} is already registered")
             await self._check_aliases_free(session, checked.registration_no, checked.org_code, None)
             await insert_enterprises(session, [checked], now)
-            await audit.record(session, actor, now, [audit.Change(
-                "enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))])
+            await audit.record(
+                session,
+                actor,
+                now,
+                [audit.Change("enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))],
+            )
         return await self.get(checked.uscc)
 
-    async def _check_aliases_free(self, session: AsyncSession, registration_no: str | None,
-                                  org_code: str | None, enterprise_id: int | None) -> None:
+    async def _check_aliases_free(
+        self, session: AsyncSession, registration_no: str | None, org_code: str | None, enterprise_id: int | None
+    ) -> None:
         for kind, value in (("registration_no", registration_no), ("org_code", org_code)):
             if value is None:
                 continue
-            owner = await session.scalar(select(EnterpriseAlias.enterprise_id).where(
-                EnterpriseAlias.kind == kind, EnterpriseAlias.value == value))
+            owner = await session.scalar(
+                select(EnterpriseAlias.enterprise_id).where(
+                    EnterpriseAlias.kind == kind, EnterpriseAlias.value == value
+                )
+            )
             if owner is not None and owner != enterprise_id:
-                raise Conflict(f"{kind} {value} 已属于另一企业 / {kind} {value} belongs to another enterprise",
-                               extra={"field": kind})
+                raise Conflict(
+                    f"{kind} {value} 已属于另一企业 / {kind} {value} belongs to another enterprise",
+                    extra={"field": kind},
+                )
 
     async def update(self, actor: Actor, uscc: str, patch: s.EnterpriseUpdate) -> s.Enterprise:
         try:
             changed = await self._update(actor, uscc, patch)
         except _Denied as denied:
-            await deny(self.db, self.clock, actor, "enterprise.update", "enterprise", uscc,
-                       f"division {denied.division}")
+            await deny(
+                self.db, self.clock, actor, "enterprise.update", "enterprise", uscc, f"division {denied.division}"
+            )
         return changed if changed is not None else await self.get(uscc)
 
     async def _update(self, actor: Actor, uscc: str, patch: s.EnterpriseUpdate) -> s.Enterprise | None:
@@ -168,8 +225,11 @@ class EnterpriseService:
             if row is None:
                 raise NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
             aliases = await load_aliases(session, row.id)
-            operating = list((await session.scalars(
-                select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == row.id))))
+            operating = list(
+                await session.scalars(
+                    select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == row.id)
+                )
+            )
             if not actor.may_act_on([row.division_code, *operating]):
                 raise _Denied(row.division_code)
             before = snapshot(row, aliases, operating)
@@ -179,15 +239,17 @@ class EnterpriseService:
             if patch.version != row.version:
                 raise Conflict(
                     f"版本冲突：当前版本为 {row.version} / version conflict: current version is {row.version}",
-                    extra={"current": before})
+                    extra={"current": before},
+                )
             status = row.status if patch.status is msgspec.UNSET else patch.status
             after = checked_snapshot(checked, row.version + 1) | {"status": status}
             if _same(before, after):
                 return None
             await self._check_aliases_free(session, checked.registration_no, checked.org_code, row.id)
             await apply_update(session, row, checked, before, now, status)
-            await audit.record(session, actor, now, [audit.Change("enterprise.update", "enterprise", uscc,
-                                                                  before, after)])
+            await audit.record(
+                session, actor, now, [audit.Change("enterprise.update", "enterprise", uscc, before, after)]
+            )
         return None
 
 
@@ -221,18 +283,42 @@ async def insert_enterprises(session: AsyncSession, items: Sequence[CheckedEnter
     """Insert new enterprises with their first name, aliases and operating divisions, in batches."""
     result = await session.execute(
         insert(Enterprise).returning(Enterprise.id, Enterprise.uscc),
-        [{"uscc": c.uscc, "name": c.name, "division_code": c.division_code, "reg_division": c.reg_division,
-          "industry": c.industry, "scale": c.scale, "parent_uscc": c.parent_uscc, "address": c.address,
-          "status": "active", "flags": c.flags, "version": 1, "created_at": now, "updated_at": now}
-         for c in items],
+        [
+            {
+                "uscc": c.uscc,
+                "name": c.name,
+                "division_code": c.division_code,
+                "reg_division": c.reg_division,
+                "industry": c.industry,
+                "scale": c.scale,
+                "parent_uscc": c.parent_uscc,
+                "address": c.address,
+                "status": "active",
+                "flags": c.flags,
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for c in items
+        ],
     )
     ids = {uscc: id_ for id_, uscc in result.all()}
-    names = [{"enterprise_id": ids[c.uscc], "name": c.name, "valid_from": c.name_valid_from or now.date(),
-              "recorded_at": now} for c in items]
+    names = [
+        {
+            "enterprise_id": ids[c.uscc],
+            "name": c.name,
+            "valid_from": c.name_valid_from or now.date(),
+            "recorded_at": now,
+        }
+        for c in items
+    ]
     await session.execute(insert(EnterpriseName), names)
-    aliases = [{"enterprise_id": ids[c.uscc], "kind": kind, "value": value, "recorded_at": now}
-               for c in items for kind, value in (("registration_no", c.registration_no), ("org_code", c.org_code))
-               if value]
+    aliases = [
+        {"enterprise_id": ids[c.uscc], "kind": kind, "value": value, "recorded_at": now}
+        for c in items
+        for kind, value in (("registration_no", c.registration_no), ("org_code", c.org_code))
+        if value
+    ]
     if aliases:
         await session.execute(insert(EnterpriseAlias), aliases)
     operating = [{"enterprise_id": ids[c.uscc], "division_code": d} for c in items for d in c.operating_divisions]
@@ -240,12 +326,26 @@ async def insert_enterprises(session: AsyncSession, items: Sequence[CheckedEnter
         await session.execute(insert(OperatingDivision), operating)
 
 
-async def apply_update(session: AsyncSession, row: Enterprise, c: CheckedEnterprise, before: dict[str, Any],
-                       now: dt.datetime, status: str | None = None) -> None:
+async def apply_update(
+    session: AsyncSession,
+    row: Enterprise,
+    c: CheckedEnterprise,
+    before: dict[str, Any],
+    now: dt.datetime,
+    status: str | None = None,
+) -> None:
     if c.name != row.name:
-        await session.execute(insert(EnterpriseName), [{"enterprise_id": row.id, "name": c.name,
-                                                        "valid_from": c.name_valid_from or now.date(),
-                                                        "recorded_at": now}])
+        await session.execute(
+            insert(EnterpriseName),
+            [
+                {
+                    "enterprise_id": row.id,
+                    "name": c.name,
+                    "valid_from": c.name_valid_from or now.date(),
+                    "recorded_at": now,
+                }
+            ],
+        )
     row.name, row.division_code, row.industry, row.scale = c.name, c.division_code, c.industry, c.scale
     row.parent_uscc, row.address, row.flags = c.parent_uscc, c.address, c.flags
     if status is not None:
@@ -255,16 +355,21 @@ async def apply_update(session: AsyncSession, row: Enterprise, c: CheckedEnterpr
     for kind in ("registration_no", "org_code"):
         value = getattr(c, kind)
         if value != before.get(kind):
-            await session.execute(delete(EnterpriseAlias).where(EnterpriseAlias.enterprise_id == row.id,
-                                                                EnterpriseAlias.kind == kind))
+            await session.execute(
+                delete(EnterpriseAlias).where(EnterpriseAlias.enterprise_id == row.id, EnterpriseAlias.kind == kind)
+            )
             if value:
-                await session.execute(insert(EnterpriseAlias), [{"enterprise_id": row.id, "kind": kind,
-                                                                 "value": value, "recorded_at": now}])
+                await session.execute(
+                    insert(EnterpriseAlias),
+                    [{"enterprise_id": row.id, "kind": kind, "value": value, "recorded_at": now}],
+                )
     if sorted(c.operating_divisions) != before["operating_divisions"]:
         await session.execute(delete(OperatingDivision).where(OperatingDivision.enterprise_id == row.id))
         if c.operating_divisions:
-            await session.execute(insert(OperatingDivision), [{"enterprise_id": row.id, "division_code": d}
-                                                              for d in c.operating_divisions])
+            await session.execute(
+                insert(OperatingDivision),
+                [{"enterprise_id": row.id, "division_code": d} for d in c.operating_divisions],
+            )
 
 
 async def count(db: Database) -> int:

@@ -52,8 +52,7 @@ def _flag(code: str, zh: str, en: str) -> dict[str, Any]:
     return {"code": code, "message_zh": zh, "message_en": en}
 
 
-def check_text(fld: str, value: str | None, limit: int, problems: list[FieldProblem], *,
-               required: bool) -> str | None:
+def check_text(fld: str, value: str | None, limit: int, problems: list[FieldProblem], *, required: bool) -> str | None:
     """Trimmed text without control characters, within ``limit`` characters."""
     if value is None:
         if required:
@@ -65,11 +64,13 @@ def check_text(fld: str, value: str | None, limit: int, problems: list[FieldProb
             problems.append(FieldProblem(fld, "required", f"{fld} 不能为空", f"{fld} must not be empty"))
         return None
     if len(text) > limit:
-        problems.append(FieldProblem(fld, "too_long", f"{fld} 超过 {limit} 个字符",
-                                     f"{fld} is longer than {limit} characters"))
+        problems.append(
+            FieldProblem(fld, "too_long", f"{fld} 超过 {limit} 个字符", f"{fld} is longer than {limit} characters")
+        )
     if any(unicodedata.category(ch) == "Cc" for ch in text):
-        problems.append(FieldProblem(fld, "control_character", f"{fld} 含有控制字符",
-                                     f"{fld} contains control characters"))
+        problems.append(
+            FieldProblem(fld, "control_character", f"{fld} 含有控制字符", f"{fld} contains control characters")
+        )
     return text
 
 
@@ -80,8 +81,13 @@ def check_division(fld: str, code: str, problems: list[FieldProblem], flags: lis
         problems.append(_problem(fld, err))
         return code
     if lookup_division(code) is None:
-        flags.append(_flag(f"{fld}.unknown", f"{fld} {code} 不在随附的行政区划代码表中（已接受，请核实）",
-                           f"{fld} {code} is not in the shipped GB/T 2260 table (accepted; please verify)"))
+        flags.append(
+            _flag(
+                f"{fld}.unknown",
+                f"{fld} {code} 不在随附的行政区划代码表中（已接受，请核实）",
+                f"{fld} {code} is not in the shipped GB/T 2260 table (accepted; please verify)",
+            )
+        )
     return code
 
 
@@ -95,12 +101,16 @@ def check_optional_id(fld: str, value: str | None, parse: Any, problems: list[Fi
         return None
 
 
-def check_operating(codes: list[str], problems: list[FieldProblem],
-                    flags: list[dict[str, Any]]) -> tuple[str, ...]:
+def check_operating(codes: list[str], problems: list[FieldProblem], flags: list[dict[str, Any]]) -> tuple[str, ...]:
     if len(codes) > OPERATING_DIVISIONS_MAX:
-        problems.append(FieldProblem("operating_divisions", "too_many",
-                                     f"经营地不得超过 {OPERATING_DIVISIONS_MAX} 个",
-                                     f"at most {OPERATING_DIVISIONS_MAX} operating divisions"))
+        problems.append(
+            FieldProblem(
+                "operating_divisions",
+                "too_many",
+                f"经营地不得超过 {OPERATING_DIVISIONS_MAX} 个",
+                f"at most {OPERATING_DIVISIONS_MAX} operating divisions",
+            )
+        )
     seen: dict[str, None] = {}
     for i, code in enumerate(codes):
         seen[check_division(f"operating_divisions[{i}]", code, problems, flags)] = None
@@ -124,23 +134,43 @@ def check_create(data: EnterpriseCreate, today: dt.date) -> CheckedEnterprise:
         try:
             parent = parse_uscc(data.parent_uscc).value
             if parent == data.uscc:
-                problems.append(FieldProblem("parent_uscc", "self_reference", "上级公司不能是企业本身",
-                                             "parent_uscc must not be the enterprise itself"))
+                problems.append(
+                    FieldProblem(
+                        "parent_uscc",
+                        "self_reference",
+                        "上级公司不能是企业本身",
+                        "parent_uscc must not be the enterprise itself",
+                    )
+                )
         except IdentifierError as err:
             problems.append(_problem("parent_uscc", err))
     address = check_text("address", data.address, ADDRESS_MAX, problems, required=False)
-    registration_no = check_optional_id("registration_no", data.registration_no, parse_registration_no,
-                                        problems)
+    registration_no = check_optional_id("registration_no", data.registration_no, parse_registration_no, problems)
     org_code = check_optional_id("org_code", data.org_code, parse_org_code, problems)
     operating = check_operating(data.operating_divisions, problems, flags)
     if data.name_valid_from and data.name_valid_from > today:
-        problems.append(FieldProblem("name_valid_from", "future_date", "名称启用日期不能晚于今天",
-                                     "name_valid_from must not be in the future"))
+        problems.append(
+            FieldProblem(
+                "name_valid_from",
+                "future_date",
+                "名称启用日期不能晚于今天",
+                "name_valid_from must not be in the future",
+            )
+        )
     if problems:
         raise ValidationFailed(problems)
     return CheckedEnterprise(
-        uscc=data.uscc, name=name or "", division_code=division, reg_division=reg_division,
-        industry=data.industry, scale=data.scale, parent_uscc=parent, address=address,
-        registration_no=registration_no, org_code=org_code, operating_divisions=operating,
-        name_valid_from=data.name_valid_from, flags=flags,
+        uscc=data.uscc,
+        name=name or "",
+        division_code=division,
+        reg_division=reg_division,
+        industry=data.industry,
+        scale=data.scale,
+        parent_uscc=parent,
+        address=address,
+        registration_no=registration_no,
+        org_code=org_code,
+        operating_divisions=operating,
+        name_valid_from=data.name_valid_from,
+        flags=flags,
     )

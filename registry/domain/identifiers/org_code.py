@@ -49,8 +49,7 @@ def parse_org_code(value: str) -> str:
         raise IdentifierError(
             "org_code.format",
             f"组织机构代码校验码 {show_char(check)} 无效：只能是数字或大写 X",
-            f"Organisation code check character {show_char(check)} is invalid: "
-            "only a digit or capital X is allowed",
+            f"Organisation code check character {show_char(check)} is invalid: only a digit or capital X is allowed",
         )
     expected = org_code_check_character(body)
     if check != expected:
@@ -74,6 +73,5 @@ def _check_body(body: str, name_zh: str, name_en: str) -> None:
             raise IdentifierError(
                 "org_code.format",
                 f"{name_zh}第 {pos} 位字符 {show_char(c)} 无效：只允许数字和大写字母",
-                f"{name_en} character {pos} ({show_char(c)}) is invalid: "
-                "only digits and capital letters are allowed",
+                f"{name_en} character {pos} ({show_char(c)}) is invalid: only digits and capital letters are allowed",
             )

@@ -27,8 +27,7 @@ def parse_registration_no(value: str) -> str:
             raise IdentifierError(
                 "registration_no.format",
                 f"工商注册号第 {pos} 位字符 {show_char(c)} 无效：只能是数字",
-                f"Business registration number character {pos} ({show_char(c)}) is invalid: "
-                "only digits are allowed",
+                f"Business registration number character {pos} ({show_char(c)}) is invalid: only digits are allowed",
             )
     expected = mod_11_10.calc_check_digit(value[:14])
     if value[14] != expected:

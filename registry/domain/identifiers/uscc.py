@@ -90,8 +90,7 @@ def _check_characters(value: str) -> None:
             )
         raise IdentifierError(
             "uscc.alphabet",
-            f"统一社会信用代码第 {pos} 位字符 {show_char(c)} 不允许："
-            "只能使用数字和除 I、O、S、V、Z 以外的大写字母",
+            f"统一社会信用代码第 {pos} 位字符 {show_char(c)} 不允许：只能使用数字和除 I、O、S、V、Z 以外的大写字母",
             f"USCC character {pos} ({show_char(c)}) is not allowed: only digits and capital "
             "letters other than I, O, S, V, Z may be used",
         )
@@ -132,8 +131,7 @@ def _warnings(value: str) -> tuple[IdWarning, ...]:
             IdWarning(
                 "uscc.org_code_check",
                 f"主体标识码（第 9–17 位）的 GB 11714 校验码不符：第 17 位应为 {expected}",
-                "The organisation code in positions 9-17 fails its GB 11714 check: "
-                f"position 17 should be {expected}",
+                f"The organisation code in positions 9-17 fails its GB 11714 check: position 17 should be {expected}",
             )
         )
     return tuple(found)

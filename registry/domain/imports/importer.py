@@ -73,8 +73,9 @@ class EnterpriseImporter:
         self.clock = clock
         self.batch_rows = batch_rows
 
-    async def run(self, actor: Actor, rows: Iterable[Row],
-                  progress: Callable[[int], None] | None = None) -> ImportReport:
+    async def run(
+        self, actor: Actor, rows: Iterable[Row], progress: Callable[[int], None] | None = None
+    ) -> ImportReport:
         report = ImportReport()
         seen: dict[str, int] = {}
         seen_alias: dict[tuple[str, str], str] = {}
@@ -88,26 +89,49 @@ class EnterpriseImporter:
                 if checked is None:
                     continue
                 if checked.uscc in seen:
-                    self._reject(report, row.number, "uscc", "duplicate_in_file",
-                                 f"与第 {seen[checked.uscc]} 行的统一社会信用代码重复",
-                                 f"duplicates the USCC of row {seen[checked.uscc]}", checked.uscc)
+                    self._reject(
+                        report,
+                        row.number,
+                        "uscc",
+                        "duplicate_in_file",
+                        f"与第 {seen[checked.uscc]} 行的统一社会信用代码重复",
+                        f"duplicates the USCC of row {seen[checked.uscc]}",
+                        checked.uscc,
+                    )
                     continue
                 seen[checked.uscc] = row.number
-                dup = next(((k, v) for k in ("registration_no", "org_code")
-                            if (v := getattr(checked, k)) and seen_alias.get((k, v), checked.uscc) != checked.uscc),
-                           None)
+                dup = next(
+                    (
+                        (k, v)
+                        for k in ("registration_no", "org_code")
+                        if (v := getattr(checked, k)) and seen_alias.get((k, v), checked.uscc) != checked.uscc
+                    ),
+                    None,
+                )
                 if dup:
-                    self._reject(report, row.number, dup[0], "duplicate_in_file",
-                                 f"{dup[0]} 与本文件中另一企业重复", f"{dup[0]} repeats another row's value",
-                                 checked.uscc)
+                    self._reject(
+                        report,
+                        row.number,
+                        dup[0],
+                        "duplicate_in_file",
+                        f"{dup[0]} 与本文件中另一企业重复",
+                        f"{dup[0]} repeats another row's value",
+                        checked.uscc,
+                    )
                     continue
                 for k in ("registration_no", "org_code"):
                     if v := getattr(checked, k):
                         seen_alias[(k, v)] = checked.uscc
                 if not actor.may_act_on([checked.division_code, *checked.operating_divisions]):
-                    self._reject(report, row.number, "division_code", "outside_jurisdiction",
-                                 f"区划 {checked.division_code} 超出本机关管辖范围",
-                                 f"division {checked.division_code} is outside your jurisdiction", checked.uscc)
+                    self._reject(
+                        report,
+                        row.number,
+                        "division_code",
+                        "outside_jurisdiction",
+                        f"区划 {checked.division_code} 超出本机关管辖范围",
+                        f"division {checked.division_code} is outside your jurisdiction",
+                        checked.uscc,
+                    )
                     continue
                 batch.rows.append((row.number, checked))
             await self._write(actor, batch, report)
@@ -125,13 +149,13 @@ class EnterpriseImporter:
         except ValidationFailed as exc:
             problems = exc.problems
         report.rejected += 1  # one rejected row, however many problems it has
-        report.errors.extend(RowError(row.number, p.field, p.code, p.message_zh, p.message_en, row.values.get("uscc"))
-                             for p in problems)
+        report.errors.extend(
+            RowError(row.number, p.field, p.code, p.message_zh, p.message_en, row.values.get("uscc")) for p in problems
+        )
         return None
 
     @staticmethod
-    def _reject(report: ImportReport, number: int, fld: str, code: str, zh: str, en: str,
-                uscc: str | None) -> None:
+    def _reject(report: ImportReport, number: int, fld: str, code: str, zh: str, en: str, uscc: str | None) -> None:
         report.rejected += 1
         report.errors.append(RowError(number, fld, code, zh, en, uscc))
 
@@ -141,27 +165,42 @@ class EnterpriseImporter:
         now = self.clock.now()
         by_uscc = {c.uscc: (n, c) for n, c in batch.rows}
         async with self.db.write() as session:
-            existing = {e.uscc: e for e in await session.scalars(
-                select(Enterprise).where(Enterprise.uscc.in_(list(by_uscc))))}
+            existing = {
+                e.uscc: e for e in await session.scalars(select(Enterprise).where(Enterprise.uscc.in_(list(by_uscc))))
+            }
             ids = [e.id for e in existing.values()]
             aliases: dict[int, dict[str, str]] = {}
             operating: dict[int, list[str]] = {}
             if ids:
                 for a in await session.scalars(select(EnterpriseAlias).where(EnterpriseAlias.enterprise_id.in_(ids))):
                     aliases.setdefault(a.enterprise_id, {})[a.kind] = a.value
-                for o in await session.scalars(select(OperatingDivision).where(
-                        OperatingDivision.enterprise_id.in_(ids))):
+                for o in await session.scalars(
+                    select(OperatingDivision).where(OperatingDivision.enterprise_id.in_(ids))
+                ):
                     operating.setdefault(o.enterprise_id, []).append(o.division_code)
             taken = await self._taken_aliases(session, batch)
             new: list[CheckedEnterprise] = []
             changes: list[audit.Change] = []
             for uscc, (number, c) in by_uscc.items():
                 owner = existing.get(uscc)
-                clash = next((k for k in ("registration_no", "org_code")
-                              if getattr(c, k) and taken.get((k, getattr(c, k)), uscc) != uscc), None)
+                clash = next(
+                    (
+                        k
+                        for k in ("registration_no", "org_code")
+                        if getattr(c, k) and taken.get((k, getattr(c, k)), uscc) != uscc
+                    ),
+                    None,
+                )
                 if clash:
-                    self._reject(report, number, clash, "alias_taken", f"{clash} 已属于另一企业",
-                                 f"{clash} belongs to another enterprise", uscc)
+                    self._reject(
+                        report,
+                        number,
+                        clash,
+                        "alias_taken",
+                        f"{clash} 已属于另一企业",
+                        f"{clash} belongs to another enterprise",
+                        uscc,
+                    )
                     continue
                 if owner is None:
                     new.append(c)
@@ -169,15 +208,21 @@ class EnterpriseImporter:
                     continue
                 current_ops = operating.get(owner.id, [])
                 if not actor.may_act_on([owner.division_code, *current_ops]):
-                    self._reject(report, number, "division_code", "outside_jurisdiction",
-                                 f"已登记企业位于 {owner.division_code}，超出本机关管辖范围",
-                                 f"the registered enterprise is in {owner.division_code}, outside your jurisdiction",
-                                 uscc)
+                    self._reject(
+                        report,
+                        number,
+                        "division_code",
+                        "outside_jurisdiction",
+                        f"已登记企业位于 {owner.division_code}，超出本机关管辖范围",
+                        f"the registered enterprise is in {owner.division_code}, outside your jurisdiction",
+                        uscc,
+                    )
                     continue
                 before = snapshot(owner, aliases.get(owner.id, {}), current_ops)
                 after = checked_snapshot(c, owner.version + 1) | {"status": owner.status}
                 if {k: v for k, v in before.items() if k != "version"} == {
-                        k: v for k, v in after.items() if k != "version"}:
+                    k: v for k, v in after.items() if k != "version"
+                }:
                     report.unchanged += 1
                     continue
                 await apply_update(session, owner, c, before, now)
@@ -196,18 +241,36 @@ class EnterpriseImporter:
         values = {getattr(c, k) for _, c in batch.rows for k in ("registration_no", "org_code") if getattr(c, k)}
         if not values:
             return {}
-        rows = await session.execute(select(EnterpriseAlias.kind, EnterpriseAlias.value, Enterprise.uscc)
-                                     .join(Enterprise, Enterprise.id == EnterpriseAlias.enterprise_id)
-                                     .where(EnterpriseAlias.value.in_(values)))
+        rows = await session.execute(
+            select(EnterpriseAlias.kind, EnterpriseAlias.value, Enterprise.uscc)
+            .join(Enterprise, Enterprise.id == EnterpriseAlias.enterprise_id)
+            .where(EnterpriseAlias.value.in_(values))
+        )
         return {(kind, value): uscc for kind, value, uscc in rows.all()}
 
     async def _summary(self, actor: Actor, report: ImportReport) -> None:
         denied = sum(1 for e in report.errors if e.code == "outside_jurisdiction")
         async with self.db.write() as session:
-            await audit.record(session, actor, self.clock.now(), [audit.Change(
-                "enterprise.import", "import", "enterprises", None,
-                {"rows": report.rows, "created": report.created, "updated": report.updated,
-                 "unchanged": report.unchanged, "rejected": report.rejected, "denied_rows": denied},
-                outcome="denied" if denied and denied == report.rows else "ok",
-                detail=f"{denied} rows outside jurisdiction" if denied else None)])
-
+            await audit.record(
+                session,
+                actor,
+                self.clock.now(),
+                [
+                    audit.Change(
+                        "enterprise.import",
+                        "import",
+                        "enterprises",
+                        None,
+                        {
+                            "rows": report.rows,
+                            "created": report.created,
+                            "updated": report.updated,
+                            "unchanged": report.unchanged,
+                            "rejected": report.rejected,
+                            "denied_rows": denied,
+                        },
+                        outcome="denied" if denied and denied == report.rows else "ok",
+                        detail=f"{denied} rows outside jurisdiction" if denied else None,
+                    )
+                ],
+            )

@@ -42,9 +42,17 @@ def _map_header(cells: list[str]) -> list[str | None]:
     mapped = [_LOOKUP.get(k) or _LOOKUP.get(k.lower()) for k in keys]
     missing = [key for key in REQUIRED if key not in mapped]
     if missing:
-        raise ValidationFailed([FieldProblem(
-            f"header.{key}", "missing_column", f"缺少必需的列：{key}（或 {'、'.join(HEADER_ALIASES[key][1:])}）",
-            f"missing required column: {key}") for key in missing])
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    f"header.{key}",
+                    "missing_column",
+                    f"缺少必需的列：{key}（或 {'、'.join(HEADER_ALIASES[key][1:])}）",
+                    f"missing required column: {key}",
+                )
+                for key in missing
+            ]
+        )
     return mapped
 
 
@@ -64,7 +72,9 @@ def read_csv(data: bytes) -> tuple[int, Iterator[Row]]:
         try:
             text = data.decode("gb18030")
         except UnicodeDecodeError as exc:
-            raise UnsupportedMedia("CSV 文件既不是 UTF-8 也不是 GB18030 编码 / CSV is neither UTF-8 nor GB18030") from exc
+            raise UnsupportedMedia(
+                "CSV 文件既不是 UTF-8 也不是 GB18030 编码 / CSV is neither UTF-8 nor GB18030"
+            ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = _map_header(next(reader))
@@ -79,8 +89,9 @@ def read_csv(data: bytes) -> tuple[int, Iterator[Row]]:
             for cells in reader:
                 yield reader.line_num, cells
         except csv.Error as exc:
-            raise UnsupportedMedia(f"CSV 第 {reader.line_num} 行格式错误 / malformed CSV at line "
-                                   f"{reader.line_num}: {exc}") from exc
+            raise UnsupportedMedia(
+                f"CSV 第 {reader.line_num} 行格式错误 / malformed CSV at line {reader.line_num}: {exc}"
+            ) from exc
 
     return total, _rows(header, body())
 

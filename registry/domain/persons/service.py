@@ -50,8 +50,16 @@ class PersonService:
             person = Person(id_hash=digest, id_masked=masked, name=name or "", created_at=now)
             session.add(person)
             await session.flush()
-            await audit.record(session, actor, now, [audit.Change(
-                "person.create", "person", str(person.id), None, {"name": person.name, "id_masked": masked})])
+            await audit.record(
+                session,
+                actor,
+                now,
+                [
+                    audit.Change(
+                        "person.create", "person", str(person.id), None, {"name": person.name, "id_masked": masked}
+                    )
+                ],
+            )
             return await self._wire(session, person), True
 
     async def lookup(self, id_number: str) -> s.Person:
@@ -71,8 +79,9 @@ class PersonService:
 
     async def add_role(self, actor: Actor, person_id: int, data: s.RoleCreate) -> s.Person:
         if data.valid_to is not None and data.valid_to < data.valid_from:
-            raise ValidationFailed([FieldProblem("valid_to", "before_start", "任职结束日期早于开始日期",
-                                                 "valid_to is before valid_from")])
+            raise ValidationFailed(
+                [FieldProblem("valid_to", "before_start", "任职结束日期早于开始日期", "valid_to is before valid_from")]
+            )
         now = self.clock.now()
         async with self.db.write() as session:
             person = await session.get(Person, person_id)
@@ -81,26 +90,64 @@ class PersonService:
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc))
             if enterprise is None:
                 raise NotFound(f"未登记的统一社会信用代码 {data.uscc} / no enterprise with USCC {data.uscc}")
-            divisions = [enterprise.division_code, *(await session.scalars(
-                select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)))]
+            divisions = [
+                enterprise.division_code,
+                *(
+                    await session.scalars(
+                        select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)
+                    )
+                ),
+            ]
             allowed = actor.may_act_on(divisions)
             if allowed:
-                if data.role == "agency_responsible" and await session.scalar(
-                        select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is None:
-                    raise ValidationFailed([FieldProblem("role", "not_agency", "该单位不是中介机构",
-                                                         "agency_responsible applies to intermediary agencies only")])
-                role = PersonRole(person_id=person.id, enterprise_id=enterprise.id, role=data.role,
-                                  valid_from=data.valid_from, valid_to=data.valid_to, recorded_at=now)
+                if (
+                    data.role == "agency_responsible"
+                    and await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is None
+                ):
+                    raise ValidationFailed(
+                        [
+                            FieldProblem(
+                                "role",
+                                "not_agency",
+                                "该单位不是中介机构",
+                                "agency_responsible applies to intermediary agencies only",
+                            )
+                        ]
+                    )
+                role = PersonRole(
+                    person_id=person.id,
+                    enterprise_id=enterprise.id,
+                    role=data.role,
+                    valid_from=data.valid_from,
+                    valid_to=data.valid_to,
+                    recorded_at=now,
+                )
                 session.add(role)
                 await session.flush()
-                await audit.record(session, actor, now, [audit.Change(
-                    "person.role.add", "person", str(person.id), None,
-                    {"role_id": role.id, "uscc": data.uscc, "role": data.role,
-                     "valid_from": data.valid_from.isoformat(),
-                     "valid_to": data.valid_to.isoformat() if data.valid_to else None})])
+                await audit.record(
+                    session,
+                    actor,
+                    now,
+                    [
+                        audit.Change(
+                            "person.role.add",
+                            "person",
+                            str(person.id),
+                            None,
+                            {
+                                "role_id": role.id,
+                                "uscc": data.uscc,
+                                "role": data.role,
+                                "valid_from": data.valid_from.isoformat(),
+                                "valid_to": data.valid_to.isoformat() if data.valid_to else None,
+                            },
+                        )
+                    ],
+                )
         if not allowed:
-            await deny(self.db, self.clock, actor, "person.role.add", "person", str(person_id),
-                       f"division {divisions[0]}")
+            await deny(
+                self.db, self.clock, actor, "person.role.add", "person", str(person_id), f"division {divisions[0]}"
+            )
         return await self.get(person_id)
 
     async def end_role(self, actor: Actor, person_id: int, role_id: int, data: s.RoleEnd) -> s.Person:
@@ -116,22 +163,54 @@ class PersonService:
                 if role.valid_to is not None:
                     raise Conflict(f"任职已于 {role.valid_to} 结束 / role already ended on {role.valid_to}")
                 if data.valid_to < role.valid_from:
-                    raise ValidationFailed([FieldProblem("valid_to", "before_start", "任职结束日期早于开始日期",
-                                                         "valid_to is before the role's valid_from")])
+                    raise ValidationFailed(
+                        [
+                            FieldProblem(
+                                "valid_to",
+                                "before_start",
+                                "任职结束日期早于开始日期",
+                                "valid_to is before the role's valid_from",
+                            )
+                        ]
+                    )
                 role.valid_to = data.valid_to
-                await audit.record(session, actor, now, [audit.Change(
-                    "person.role.end", "person", str(person_id), {"role_id": role_id, "valid_to": None},
-                    {"role_id": role_id, "valid_to": data.valid_to.isoformat()})])
+                await audit.record(
+                    session,
+                    actor,
+                    now,
+                    [
+                        audit.Change(
+                            "person.role.end",
+                            "person",
+                            str(person_id),
+                            {"role_id": role_id, "valid_to": None},
+                            {"role_id": role_id, "valid_to": data.valid_to.isoformat()},
+                        )
+                    ],
+                )
         if not allowed:
-            await deny(self.db, self.clock, actor, "person.role.end", "person", str(person_id),
-                       f"division {enterprise.division_code}")
+            await deny(
+                self.db,
+                self.clock,
+                actor,
+                "person.role.end",
+                "person",
+                str(person_id),
+                f"division {enterprise.division_code}",
+            )
         return await self.get(person_id)
 
     async def _wire(self, session: AsyncSession, person: Person) -> s.Person:
-        rows = (await session.execute(
-            select(PersonRole, Enterprise.uscc, Enterprise.name)
-            .join(Enterprise, Enterprise.id == PersonRole.enterprise_id)
-            .where(PersonRole.person_id == person.id).order_by(PersonRole.id))).all()
-        roles = [s.Role(r.id, uscc, name, r.role, PERSON_ROLES.get(r.role, r.role), r.valid_from, r.valid_to)
-                 for r, uscc, name in rows]
+        rows = (
+            await session.execute(
+                select(PersonRole, Enterprise.uscc, Enterprise.name)
+                .join(Enterprise, Enterprise.id == PersonRole.enterprise_id)
+                .where(PersonRole.person_id == person.id)
+                .order_by(PersonRole.id)
+            )
+        ).all()
+        roles = [
+            s.Role(r.id, uscc, name, r.role, PERSON_ROLES.get(r.role, r.role), r.valid_from, r.valid_to)
+            for r, uscc, name in rows
+        ]
         return s.Person(person.id, person.name, person.id_masked, roles, person.created_at)

@@ -50,9 +50,7 @@ def test_structure(code, level, province, prefecture, county):
     assert (parsed.province, parsed.prefecture, parsed.county) == (province, prefecture, county)
 
 
-@pytest.mark.parametrize(
-    "code", ["", "11010", "1101080", "11010a", "１１０１０８", " 11010", "110108 ", "11-108"]
-)
+@pytest.mark.parametrize("code", ["", "11010", "1101080", "11010a", "１１０１０８", " 11010", "110108 ", "11-108"])
 def test_format(code):
     assert error_code(parse_division_code, code) == "division.format"
 

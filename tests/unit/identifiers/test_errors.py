@@ -56,9 +56,7 @@ def test_show_char_quotes_printable_ascii_and_escapes_the_rest(char, shown):
 def test_every_error_and_warning_code_is_exercised_by_a_test():
     code_re = re.compile(r'"((?:uscc|org_code|registration_no|resident_id|division)\.[a-z_]+)"')
     package = resources.files("registry.domain.identifiers")
-    codes = {
-        c for p in package.iterdir() if p.name.endswith(".py") for c in code_re.findall(p.read_text("utf-8"))
-    }
+    codes = {c for p in package.iterdir() if p.name.endswith(".py") for c in code_re.findall(p.read_text("utf-8"))}
     here = Path(__file__).parent
     tests = "".join(p.read_text("utf-8") for p in here.glob("test_*.py") if p.name != Path(__file__).name)
     assert len(codes) >= 20

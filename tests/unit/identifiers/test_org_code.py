@@ -54,9 +54,7 @@ def test_wrong_length_is_rejected(value):
     assert error_code(value) == "org_code.length"
 
 
-@pytest.mark.parametrize(
-    "value", ["MA1K3BTP 2", "MA1K3BT-P2", "ma1k3btp2", "MA1K3BT*2", "MA1K3BTP2 "[:9] + "Y"]
-)
+@pytest.mark.parametrize("value", ["MA1K3BTP 2", "MA1K3BT-P2", "ma1k3btp2", "MA1K3BT*2", "MA1K3BTP2 "[:9] + "Y"])
 def test_bad_characters_and_hyphen_placement_are_format_errors(value):
     assert error_code(value) == "org_code.format"
 

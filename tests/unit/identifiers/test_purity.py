@@ -6,9 +6,7 @@ from importlib import resources
 
 import pytest
 
-SOURCES = sorted(
-    p for p in resources.files("registry.domain.identifiers").iterdir() if p.name.endswith(".py")
-)
+SOURCES = sorted(p for p in resources.files("registry.domain.identifiers").iterdir() if p.name.endswith(".py"))
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)

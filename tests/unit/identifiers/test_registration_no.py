@@ -37,9 +37,7 @@ def test_wrong_length_is_rejected(value):
     assert error_code(value) == "registration_no.length"
 
 
-@pytest.mark.parametrize(
-    "value", ["14010700A001338", "41000010001508X", "410000 00015088", "４10000100015088"]
-)
+@pytest.mark.parametrize("value", ["14010700A001338", "41000010001508X", "410000 00015088", "４10000100015088"])
 def test_non_digits_are_rejected(value):
     # The Shanxi "…00A…" variant cannot pass MOD 11,10 and is not GS 15-2006.
     assert error_code(value) == "registration_no.format"

@@ -38,9 +38,7 @@ def error_code(value: str, today: date = TODAY) -> str:
 
 
 def test_standard_example_is_valid():
-    assert parse_resident_id(GB_EXAMPLE, TODAY) == ResidentId(
-        GB_EXAMPLE, "110105", date(1949, 12, 31), "female"
-    )
+    assert parse_resident_id(GB_EXAMPLE, TODAY) == ResidentId(GB_EXAMPLE, "110105", date(1949, 12, 31), "female")
 
 
 @pytest.mark.parametrize(
@@ -155,9 +153,7 @@ def test_make_resident_id_rejects_bad_parts(args, code):
 
 
 def test_make_resident_id_accepts_string_or_int_sequence():
-    assert make_resident_id("110105", date(1949, 12, 31), "002") == make_resident_id(
-        "110105", date(1949, 12, 31), 2
-    )
+    assert make_resident_id("110105", date(1949, 12, 31), "002") == make_resident_id("110105", date(1949, 12, 31), 2)
     assert make_resident_id("110105", date(1949, 12, 31), 2) == GB_EXAMPLE
 
 
