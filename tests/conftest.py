@@ -29,7 +29,7 @@ from registry.db.migrate import upgrade
 from registry.lib.clock import FixedClock
 from registry.settings import DatabaseSettings, KeySettings, RedisSettings, Settings
 
-PG_ADMIN = os.environ.get("REGISTRY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PG_ADMIN = os.environ.get("REGISTRY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/0")
 IN_CI = bool(os.environ.get("CI"))
 
@@ -86,7 +86,8 @@ async def settings_for(backend: str, worker: str, tmp: Path) -> Settings:
         url = f"sqlite+aiosqlite:///{tmp / 'registry.db'}"
         redis = RedisSettings()
     else:
-        url = await _pg_database(f"registry_test_{worker}")
+        # the pid keeps concurrent test sessions (two developers, or CI beside a session) apart
+        url = await _pg_database(f"registry_test_{worker}_{os.getpid()}")
         await _redis_ok()
         redis = RedisSettings(url=REDIS, prefix=f"registry-test-{worker}-{secrets.token_hex(4)}:")
     engine = create_async_engine(url)

@@ -6,7 +6,8 @@ from typing import Any
 
 import structlog
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.enums import ParamType
+from litestar.exceptions import HTTPException, NotFoundException, SerializationException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from registry.domain.wire import translate
@@ -60,7 +61,10 @@ def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             source = item.get("source")
-            path = item.get("key") if source in (None, "body") else f"{source}.{item.get('key')}"
+            # query and path parameters are named bare, as the API's own checks name them (``division``);
+            # ParamType is a str enum whose f-string form is ``ParamType.QUERY``, hence ``.value``
+            bare = source in (None, "body", ParamType.QUERY, ParamType.PATH)
+            path = item.get("key") if bare else f"{getattr(source, 'value', source)}.{item.get('key')}"
             problems.append(translate(str(item.get("message", "")), f".{path}" if path else None).to_dict())
     if not problems:
         detail = str(exc.detail)
@@ -99,7 +103,9 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
     if isinstance(exc, NotFoundException):
         return problem(404, "not_found", "未找到 / Not found", str(exc.detail), request)
     status = exc.status_code
-    if status == 400 and ("JSON" in str(exc.detail) or "decode" in str(exc.detail).lower()):
+    # Litestar wraps a body its decoder refused (e.g. msgspec's "Input data was truncated") in a 400
+    decode_failed = isinstance(exc.__cause__, SerializationException)
+    if status == 400 and (decode_failed or "JSON" in str(exc.detail) or "decode" in str(exc.detail).lower()):
         return problem(
             400,
             "malformed_body",

@@ -35,7 +35,11 @@ def _field(path: str | None, name: str | None = None) -> str:
         parts = parts[1:]
     if name:
         parts.append(name)
-    return ".".join(parts) or "(body)"
+    # list indices as ``kinds[0]``, the form the domain's own checks use (``operating_divisions[1]``)
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() and out else f".{part}" if out else part
+    return out or "(body)"
 
 
 def translate(message: str, path: str | None = None) -> FieldProblem:  # noqa: PLR0911 - one return per message kind

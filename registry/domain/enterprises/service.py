@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
@@ -234,7 +235,9 @@ class EnterpriseService:
                 raise _Denied(row.division_code)
             before = snapshot(row, aliases, operating)
             checked = check_create(_merge(before, patch), today(self.clock))
-            if not actor.may_act_on([checked.division_code]):
+            # after the change it must still be in the actor's area, by the same test as create: located
+            # or operating there (a location-only test refused every edit by an operating-division bureau)
+            if not actor.may_act_on([checked.division_code, *checked.operating_divisions]):
                 raise _Denied(checked.division_code)
             if patch.version != row.version:
                 raise Conflict(
@@ -246,7 +249,7 @@ class EnterpriseService:
             if _same(before, after):
                 return None
             await self._check_aliases_free(session, checked.registration_no, checked.org_code, row.id)
-            await apply_update(session, row, checked, before, now, status)
+            await apply_updates(session, [Update(row, checked, before, status)], now)
             await audit.record(
                 session, actor, now, [audit.Change("enterprise.update", "enterprise", uscc, before, after)]
             )
@@ -326,50 +329,72 @@ async def insert_enterprises(session: AsyncSession, items: Sequence[CheckedEnter
         await session.execute(insert(OperatingDivision), operating)
 
 
-async def apply_update(
-    session: AsyncSession,
-    row: Enterprise,
-    c: CheckedEnterprise,
-    before: dict[str, Any],
-    now: dt.datetime,
-    status: str | None = None,
-) -> None:
-    if c.name != row.name:
-        await session.execute(
-            insert(EnterpriseName),
-            [
-                {
-                    "enterprise_id": row.id,
-                    "name": c.name,
-                    "valid_from": c.name_valid_from or now.date(),
-                    "recorded_at": now,
-                }
-            ],
-        )
-    row.name, row.division_code, row.industry, row.scale = c.name, c.division_code, c.industry, c.scale
-    row.parent_uscc, row.address, row.flags = c.parent_uscc, c.address, c.flags
-    if status is not None:
-        row.status = status
-    row.version += 1
-    row.updated_at = now
+@dataclass(frozen=True, slots=True)
+class Update:
+    row: Enterprise
+    checked: CheckedEnterprise
+    before: dict[str, Any]
+    status: str
+
+
+async def apply_updates(session: AsyncSession, updates: Sequence[Update], now: dt.datetime) -> None:
+    """Write changed enterprises: one executemany per table for the whole batch, never a flush per row."""
+    if not updates:
+        return
+    await session.execute(
+        update(Enterprise),
+        [
+            {
+                "id": u.row.id,
+                "name": u.checked.name,
+                "division_code": u.checked.division_code,
+                "industry": u.checked.industry,
+                "scale": u.checked.scale,
+                "parent_uscc": u.checked.parent_uscc,
+                "address": u.checked.address,
+                "flags": u.checked.flags,
+                "status": u.status,
+                "version": u.row.version + 1,
+                "updated_at": now,
+            }
+            for u in updates
+        ],
+    )
+    names = [
+        {
+            "enterprise_id": u.row.id,
+            "name": u.checked.name,
+            "valid_from": u.checked.name_valid_from or now.date(),
+            "recorded_at": now,
+        }
+        for u in updates
+        if u.checked.name != u.before["name"]
+    ]
+    if names:
+        await session.execute(insert(EnterpriseName), names)
     for kind in ("registration_no", "org_code"):
-        value = getattr(c, kind)
-        if value != before.get(kind):
+        changed = [u for u in updates if getattr(u.checked, kind) != u.before.get(kind)]
+        if changed:
             await session.execute(
-                delete(EnterpriseAlias).where(EnterpriseAlias.enterprise_id == row.id, EnterpriseAlias.kind == kind)
-            )
-            if value:
-                await session.execute(
-                    insert(EnterpriseAlias),
-                    [{"enterprise_id": row.id, "kind": kind, "value": value, "recorded_at": now}],
+                delete(EnterpriseAlias).where(
+                    EnterpriseAlias.enterprise_id.in_([u.row.id for u in changed]), EnterpriseAlias.kind == kind
                 )
-    if sorted(c.operating_divisions) != before["operating_divisions"]:
-        await session.execute(delete(OperatingDivision).where(OperatingDivision.enterprise_id == row.id))
-        if c.operating_divisions:
-            await session.execute(
-                insert(OperatingDivision),
-                [{"enterprise_id": row.id, "division_code": d} for d in c.operating_divisions],
             )
+            fresh = [
+                {"enterprise_id": u.row.id, "kind": kind, "value": getattr(u.checked, kind), "recorded_at": now}
+                for u in changed
+                if getattr(u.checked, kind)
+            ]
+            if fresh:
+                await session.execute(insert(EnterpriseAlias), fresh)
+    moved = [u for u in updates if sorted(u.checked.operating_divisions) != u.before["operating_divisions"]]
+    if moved:
+        await session.execute(
+            delete(OperatingDivision).where(OperatingDivision.enterprise_id.in_([u.row.id for u in moved]))
+        )
+        places = [{"enterprise_id": u.row.id, "division_code": d} for u in moved for d in u.checked.operating_divisions]
+        if places:
+            await session.execute(insert(OperatingDivision), places)
 
 
 async def count(db: Database) -> int:

@@ -14,14 +14,20 @@ from dataclasses import dataclass, field
 from itertools import islice
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from registry.db.engine import Database
 from registry.db.models import Enterprise, EnterpriseAlias, OperatingDivision
 from registry.domain import audit
 from registry.domain.actors import Actor
 from registry.domain.enterprises.schemas import EnterpriseCreate
-from registry.domain.enterprises.service import apply_update, checked_snapshot, insert_enterprises, snapshot
+from registry.domain.enterprises.service import (
+    Update,
+    apply_updates,
+    checked_snapshot,
+    insert_enterprises,
+    snapshot,
+)
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
 from registry.domain.imports.readers import Row
 from registry.domain.vocabulary import INDUSTRIES, SCALES
@@ -79,6 +85,7 @@ class EnterpriseImporter:
         report = ImportReport()
         seen: dict[str, int] = {}
         seen_alias: dict[tuple[str, str], str] = {}
+        analyzed_at = 0
         on = today(self.clock)
         iterator = iter(rows)
         while chunk := list(islice(iterator, self.batch_rows)):
@@ -135,10 +142,26 @@ class EnterpriseImporter:
                     continue
                 batch.rows.append((row.number, checked))
             await self._write(actor, batch, report)
+            analyzed_at = await self._refresh_statistics(report.created, analyzed_at)
             if progress:
                 progress(len(chunk))
         await self._summary(actor, report)
         return report
+
+    async def _refresh_statistics(self, created: int, analyzed_at: int) -> int:
+        """Keep PostgreSQL's row estimates honest while a big import grows the tables.
+
+        Without it the planner keeps believing a freshly filled table is empty and answers each
+        batch's ``uscc IN (...)`` look-up with a sequential scan: the import turns quadratic (seen:
+        100k rows at 465 rows/s). Re-analysing whenever the rows created since doubled costs log2(n)
+        ANALYZE runs.
+        """
+        if self.db.dialect != "postgresql" or created < max(2 * analyzed_at, 5_000):
+            return analyzed_at
+        async with self.db.write() as session:
+            for table in ("enterprises", "enterprise_names", "enterprise_aliases", "enterprise_operating_divisions"):
+                await session.execute(text(f"ANALYZE {table}"))
+        return created
 
     def _check(self, row: Row, on: dt.date, report: ImportReport) -> CheckedEnterprise | None:
         try:
@@ -180,6 +203,7 @@ class EnterpriseImporter:
                     operating.setdefault(o.enterprise_id, []).append(o.division_code)
             taken = await self._taken_aliases(session, batch)
             new: list[CheckedEnterprise] = []
+            updates: list[Update] = []
             changes: list[audit.Change] = []
             for uscc, (number, c) in by_uscc.items():
                 owner = existing.get(uscc)
@@ -225,9 +249,10 @@ class EnterpriseImporter:
                 }:
                     report.unchanged += 1
                     continue
-                await apply_update(session, owner, c, before, now)
+                updates.append(Update(owner, c, before, owner.status))
                 changes.append(audit.Change("enterprise.update", "enterprise", uscc, before, after))
                 report.updated += 1
+            await apply_updates(session, updates, now)
             if new:
                 await insert_enterprises(session, new, now)
                 report.created += len(new)

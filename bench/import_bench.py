@@ -1,0 +1,104 @@
+"""Bulk import throughput: rows/s for a first import, a re-import (no changes) and an update pass.
+
+    python -m bench.import_bench --rows 100000 [--backends sqlite,postgres]
+
+SQLite: a fresh file under var/bench/. PostgreSQL: a fresh database ``registry_bench`` on
+REGISTRY_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres). Appends a dated row
+per backend to bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.make_csv import write
+from registry.db.migrate import upgrade
+from registry.domain.actors import system_actor
+from registry.domain.container import build_services
+from registry.domain.imports.readers import read_csv
+from registry.settings import DatabaseSettings, KeySettings, Settings
+
+RESULTS = Path(__file__).parent / "RESULTS.md"
+PG = os.environ.get("REGISTRY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def database_url(backend: str, workdir: Path) -> str:
+    if backend == "sqlite":
+        path = workdir / "bench.db"
+        path.unlink(missing_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+    conn = await asyncpg.connect(PG)
+    try:
+        await conn.execute('DROP DATABASE IF EXISTS "registry_bench" WITH (FORCE)')
+        await conn.execute('CREATE DATABASE "registry_bench"')
+    finally:
+        await conn.close()
+    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/registry_bench"
+
+
+async def run(backend: str, csv_first: bytes, csv_changed: bytes, rows: int, workdir: Path) -> dict[str, float]:
+    url = await database_url(backend, workdir)
+    engine = create_async_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    settings = Settings(database=DatabaseSettings(url=url),
+                        keys=KeySettings(directory=workdir / "keys", passphrase="bench", person_id_key="22" * 32),
+                        log_level="ERROR")
+    services = build_services(settings)
+    actor = system_actor("bench")
+    timings = {}
+    try:
+        for label, data in (("first", csv_first), ("again", csv_first), ("changed", csv_changed)):
+            _, reader = read_csv(data)
+            start = time.perf_counter()
+            report = await services.importer.run(actor, reader)
+            elapsed = time.perf_counter() - start
+            timings[label] = rows / elapsed
+            print(f"{backend:9} {label:8} {rows} rows in {elapsed:6.2f}s = {rows / elapsed:8.0f} rows/s "
+                  f"(created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+                  f"rejected {report.rejected})")
+    finally:
+        await services.close()
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    args = parser.parse_args()
+    workdir = Path("var/bench")
+    workdir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        first, changed = Path(tmp) / "first.csv", Path(tmp) / "changed.csv"
+        write(first, args.rows, bad=0, seed=7)
+        write(changed, args.rows, bad=0, seed=7)
+        text = changed.read_text(encoding="utf-8").replace("有限公司,", "股份有限公司,", args.rows // 10)
+        changed.write_text(text, encoding="utf-8")
+        csv_first, csv_changed = first.read_bytes(), changed.read_bytes()
+    lines = []
+    for backend in args.backends.split(","):
+        t = asyncio.run(run(backend, csv_first, csv_changed, args.rows, workdir))
+        lines.append(f"| {dt.date.today()} | {backend} | {args.rows} | {t['first']:.0f} | {t['again']:.0f} | "
+                     f"{t['changed']:.0f} | {platform.python_version()}, {os.cpu_count()} cores |")
+    if not RESULTS.exists() or "## Import" not in RESULTS.read_text(encoding="utf-8"):
+        with RESULTS.open("a", encoding="utf-8") as f:
+            f.write("\n## Import (`make bench-import`)\n\nrows/s; first = all new, again = same file (no writes), "
+                    "changed = same file with 10% renamed\n\n| date | backend | rows | first | again | changed | "
+                    "machine |\n|---|---|---|---|---|---|---|\n")
+    with RESULTS.open("a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
