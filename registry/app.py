@@ -17,6 +17,7 @@ from registry.api.enterprises import enterprise_handlers
 from registry.api.health import health_handlers
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
+from registry.api.reference import bureau_reference_handlers, public_reference_handlers
 from registry.api.request_id import request_id_middleware
 from registry.api.tokens import token_handlers
 from registry.db.migrate import ensure_migrated
@@ -46,12 +47,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     bureau = Router(
         path="/api/v1",
-        route_handlers=[*enterprise_handlers(services), *person_handlers(services)],
+        route_handlers=[
+            *enterprise_handlers(services),
+            *person_handlers(services),
+            *bureau_reference_handlers(services),
+        ],
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},
         security=[{"bearer": []}],
     )
     app = Litestar(
-        route_handlers=[bureau, *token_handlers(services), *health_handlers(services)],
+        route_handlers=[
+            bureau,
+            *token_handlers(services),
+            *health_handlers(services),
+            *public_reference_handlers(services),
+        ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
         lifespan=[lifespan],

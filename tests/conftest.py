@@ -66,8 +66,9 @@ async def _redis_ok() -> None:
 
 
 @pytest.fixture(scope="session")
-def worker(worker_id: str) -> str:
-    return worker_id.replace("gw", "w") if worker_id != "master" else "w0"
+def worker() -> str:
+    """The xdist worker's name (also without xdist, e.g. ``-p no:xdist``)."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "gw0").replace("gw", "w")
 
 
 @pytest.fixture(scope="session")

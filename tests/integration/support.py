@@ -41,10 +41,11 @@ def rand(alphabet: str, n: int) -> str:
 
 @dataclass
 class Family:
-    """USCCs sharing a 14-character prefix of their own (31**6 bodies: no other test shares it)."""
+    """USCCs sharing a 13-character prefix of their own (31**5 of them: no other test shares one),
+    with room for 31**3 members."""
 
     division: str = "410103"
-    body: str = field(default_factory=lambda: rand(ALPHABET, 6))
+    body: str = field(default_factory=lambda: rand(ALPHABET, 5))
     used: set[str] = field(default_factory=set)
 
     @property
@@ -53,7 +54,7 @@ class Family:
 
     def uscc(self) -> str:
         while True:
-            code = make_uscc("91", self.division, self.body + rand(ALPHABET, 2))
+            code = make_uscc("91", self.division, self.body + rand(ALPHABET, 3))
             if code not in self.used:
                 self.used.add(code)
                 return code

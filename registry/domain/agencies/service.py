@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, cast, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
@@ -197,12 +197,11 @@ class AgencyService:
             stmt = stmt.where(Enterprise.division_code.between(lo, hi))
         if after:
             stmt = stmt.where(Enterprise.uscc > after)
+        if kind:
+            # kinds is a JSON list of wire codes (validated, no quotes in them): its text holds "kind"
+            stmt = stmt.where(cast(Agency.kinds, String).contains(f'"{kind}"', autoescape=True))
         async with self.db.read() as session:
-            rows = [
-                (a, e)
-                for a, e in (await session.execute(stmt.order_by(Enterprise.uscc))).all()
-                if kind is None or kind in a.kinds
-            ]
+            rows = [(a, e) for a, e in (await session.execute(stmt.order_by(Enterprise.uscc).limit(limit + 1))).all()]
             page = rows[:limit]
             items = await self._wire(session, page)
         more = len(rows) > limit

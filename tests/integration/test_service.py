@@ -1,0 +1,91 @@
+"""The service as a whole: start-up refusal, health, reference data, OpenAPI."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+import pytest
+
+from registry.app import create_app
+from registry.errors import DatabaseNotMigrated
+from registry.settings import DatabaseSettings, KeySettings, RedisSettings, Settings
+from tests import factories as f
+from tests.conftest import running
+
+
+async def test_refuses_to_start_on_unmigrated_database(tmp_path) -> None:
+    settings = Settings(database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"),
+                        keys=KeySettings(directory=tmp_path / "keys", passphrase="x", person_id_key="33" * 32))
+    refused: list[DatabaseNotMigrated] = []
+    try:
+        async with running(create_app(settings)):
+            pytest.fail("the service started on an empty database")
+    except* DatabaseNotMigrated as group:  # Litestar's lifespan wraps it in an ExceptionGroup
+        refused.extend(e for e in group.exceptions if isinstance(e, DatabaseNotMigrated))
+    assert refused and "registry db upgrade" in str(refused[0])
+
+
+async def test_health(client: httpx.AsyncClient, settings: Settings) -> None:
+    assert (await client.get("/health/live")).json() == {"status": "ok"}
+    ready = (await client.get("/health/ready")).json()
+    assert ready["checks"]["database"] == "ok"
+    assert ("redis" in ready["checks"]) == bool(settings.redis.url)
+    assert ready["status"] == "ok"
+
+
+async def test_ready_reports_redis_down(settings: Settings, tmp_path) -> None:
+    if not settings.redis.url:
+        pytest.skip("only meaningful where Redis is configured")
+    broken = dataclasses.replace(settings, redis=RedisSettings(url="redis://127.0.0.1:1/0"))
+    app = create_app(broken)
+    async with running(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+            r = await c.get("/health/ready")
+    assert r.status_code == 503
+    assert r.json()["checks"]["redis"].startswith("error")
+
+
+async def test_departments_are_the_1001_signatories(client: httpx.AsyncClient) -> None:
+    deps = {d["code"]: d for d in (await client.get("/api/v1/departments")).json()}
+    assert len(deps) == 16
+    assert sum(len(d["signatory_2016"]) for d in deps.values()) == 18
+    assert deps["mem"]["predecessors"][0]["name"] == "国家安全生产监督管理总局"
+    assert set(deps["nfra"]["signatory_2016"]) == {"银监会", "保监会"}
+
+
+async def test_authorities_listed_with_names(client: httpx.AsyncClient, services) -> None:
+    h = await f.headers(client, services, division="440305", level="county")
+    authorities = {a["division_code"]: a for a in (await client.get("/api/v1/authorities", headers=h)).json()}
+    assert authorities["440305"]["name"] == "广东省深圳市南山区应急管理局"
+    assert authorities["440305"]["names"][0]["name"] == authorities["440305"]["name"]
+    assert (await client.get("/api/v1/authorities")).status_code == 401
+
+
+async def test_openapi_lists_the_contract_paths(client: httpx.AsyncClient) -> None:
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    for path in ("/api/v1/auth/token", "/.well-known/jwks.json", "/api/v1/enterprises", "/api/v1/enterprises/{uscc}",
+                 "/api/v1/enterprises/import", "/api/v1/persons", "/api/v1/agencies", "/health/live", "/health/ready"):
+        assert path in paths
+    assert "bearer" in (await client.get("/schema/openapi.json")).json()["components"]["securitySchemes"]
+
+
+async def test_agency_search_filters_by_kind_and_division(client: httpx.AsyncClient, services) -> None:
+    h = await f.headers(client, services, division="320412", level="county")
+    made = {}
+    for kind in ("safety_testing", "safety_inspection"):
+        body = {"uscc": f.uscc("320412"), "name": f"武进{kind}机构", "division_code": "320412", "kinds": [kind]}
+        assert (await client.post("/api/v1/agencies", json=body, headers=h)).status_code == 201
+        made[kind] = body["uscc"]
+    found: list[str] = []
+    cursor = None
+    while True:
+        params = {"kind": "safety_testing", "division": "320412", "limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/v1/agencies", params=params, headers=h)).json()
+        found += [a["uscc"] for a in page["items"]]
+        assert all("safety_testing" in a["kinds"] for a in page["items"])
+        if not (cursor := page["next_cursor"]):
+            break
+    assert made["safety_testing"] in found and made["safety_inspection"] not in found
+    assert len(found) == len(set(found))
