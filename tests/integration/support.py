@@ -31,8 +31,6 @@ from registry.domain.identifiers import ALPHABET, make_resident_id, make_uscc, o
 from tests import factories as f
 
 PROBLEM = "application/problem+json"
-#: every test worker's client address in conftest; tests that count failures use their own
-SHARED_ADDRESS = "198.51.100.7"
 
 
 def rand(alphabet: str, n: int) -> str:
@@ -90,7 +88,9 @@ def client_at(app: Any, host: str) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
-async def bureau(client: httpx.AsyncClient, services: Any, division: str = "410103", level: str = "county") -> dict[str, str]:
+async def bureau(
+    client: httpx.AsyncClient, services: Any, division: str = "410103", level: str = "county"
+) -> dict[str, str]:
     return await f.headers(client, services, "bureau", level=level, division=division)
 
 

@@ -106,7 +106,12 @@ async def test_bad_agency_input_is_named(client, services):
             agency(
                 kinds=["safety_assessment"],
                 qualifications=[
-                    {"kind": "safety_assessment", "certificate_no": "X-1", "issued_by": "厅", "valid_from": "2024-02-30"}
+                    {
+                        "kind": "safety_assessment",
+                        "certificate_no": "X-1",
+                        "issued_by": "厅",
+                        "valid_from": "2024-02-30",
+                    }
                 ],
             ),
             "qualifications[0].valid_from",

@@ -100,7 +100,9 @@ async def test_the_chain_over_every_stored_entry_verifies(client, services):
     assert report.entries >= 2
     newest = await last_entry(services)
     async with services.db.read() as session:
-        previous = await session.scalar(select(AuditEntry).where(AuditEntry.id < newest.id).order_by(AuditEntry.id.desc()))
+        previous = await session.scalar(
+            select(AuditEntry).where(AuditEntry.id < newest.id).order_by(AuditEntry.id.desc())
+        )
     assert previous is not None
     assert newest.prev_hash == previous.entry_hash
 

@@ -43,6 +43,13 @@ async def test_http_basic_credentials_work_without_form_fields(client, services)
     assert (await client.get(PROTECTED, headers={"Authorization": f"Bearer {access}"})).status_code == 200
 
 
+async def test_json_credentials_are_accepted_too(client, services):
+    cid, secret = await f.account(services, "bureau", level="county", division="410103")
+    r = await client.post(TOKEN, json={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret})
+    assert r.status_code == 200, r.text
+    assert r.json()["token_type"] == "Bearer"
+
+
 async def test_wrong_secret_is_invalid_client(app, services):
     cid, secret = await f.account(services, "bureau", level="county", division="410103")
     async with t.client_at(app, t.address()) as c:
@@ -94,7 +101,7 @@ async def test_token_is_an_eddsa_jwt_that_another_jose_library_verifies_with_the
     assert claims["authority"]["jurisdiction"] == "41"
 
     # one changed byte of the payload and neither jwcrypto nor the service accepts it
-    head, payload, sig = access.split(".")
+    head, _, sig = access.split(".")
     forged_claims = {**claims, "role": "admin"}
     forged_payload = base64.urlsafe_b64encode(json.dumps(forged_claims).encode()).decode().rstrip("=")
     forged = f"{head}.{forged_payload}.{sig}"
@@ -165,6 +172,19 @@ async def test_partner_token_on_a_bureau_route_is_403(client, services):
     t.assert_problem(r, 403, "forbidden")
     r = await client.post("/api/v1/enterprises", json=f.enterprise(), headers=h)
     t.assert_problem(r, 403, "forbidden")
+
+
+async def test_partner_cannot_import_or_register_persons(client, services):
+    h = await f.headers(client, services, "partner", department="mem")
+    before = await t.counts(services)
+    data = (
+        b"uscc,name,division_code,industry,scale\n" + f"{f.uscc()},伙伴导入有限公司,410103,machinery,micro\n".encode()
+    )
+    r = await client.post("/api/v1/enterprises/import", files={"file": ("p.csv", data, "text/csv")}, headers=h)
+    t.assert_problem(r, 403, "forbidden")
+    r = await client.post("/api/v1/persons", json={"id_number": t.person_id(), "name": "伙伴"}, headers=h)
+    t.assert_problem(r, 403, "forbidden")
+    assert await t.counts(services) == before
 
 
 async def test_admin_token_opens_bureau_routes(client, services):

@@ -278,7 +278,11 @@ def fake_zip() -> bytes:
     ("name", "data", "ctype"),
     [
         ("report.xlsx", b"this is plain text pretending to be a workbook", "application/octet-stream"),
-        ("report.xlsx", b"PK\x03\x04" + b"\x00" * 60, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (
+            "report.xlsx",
+            b"PK\x03\x04" + b"\x00" * 60,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
         ("report.xlsx", fake_zip(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("report.pdf", b"%PDF-1.7\n", "application/pdf"),
     ],

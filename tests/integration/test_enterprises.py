@@ -68,6 +68,10 @@ async def test_unknown_but_valid_uscc_is_404(client, services):
     h = await t.bureau(client, services)
     r = await client.get(f"{BASE}/{f.uscc()}", headers=h)
     t.assert_problem(r, 404, "not_found")
+    before = await t.counts(services)
+    r = await client.patch(f"{BASE}/{f.uscc()}", json={"version": 1, "scale": "micro"}, headers=h)
+    t.assert_problem(r, 404, "not_found")
+    assert await t.counts(services) == before
 
 
 async def test_name_change_appends_history_and_bumps_version(client, services):
@@ -189,9 +193,14 @@ async def test_parent_company_link_and_filter(client, services):
     me = f.enterprise()
     r = await client.post(BASE, json={**me, "parent_uscc": me["uscc"]}, headers=h)
     t.assert_field(r, "parent_uscc", "self_reference")
-    r = await client.post(BASE, json={**f.enterprise(), "parent_uscc": parent["uscc"][:-1] + "0"}, headers=h)
-    if parent["uscc"][-1] != "0":
-        t.assert_field(r, "parent_uscc", "uscc.check")
+    wrong = parent["uscc"][:-1] + ("0" if parent["uscc"][-1] != "0" else "1")
+    r = await client.post(BASE, json={**f.enterprise(), "parent_uscc": wrong}, headers=h)
+    t.assert_field(r, "parent_uscc", "uscc.check")
+    # the filter takes a whole USCC and says so when it gets something else
+    r = await client.get(BASE, params={"parent_uscc": parent["uscc"].lower()}, headers=h)
+    t.assert_field(r, "parent_uscc", "uscc.lowercase")
+    r = await client.get(BASE, params={"parent_uscc": wrong}, headers=h)
+    t.assert_field(r, "parent_uscc", "uscc.check")
 
 
 async def test_search_by_chinese_name_fragment(client, services):

@@ -217,7 +217,10 @@ async def test_alias_owned_by_another_enterprise_is_reported(client, services):
     fam = t.Family()
     taker = fam.uscc()
     report = await upload(
-        client, h, "alias.csv", csv_bytes([*EN, "registration_no"], [[taker, "抢号有限公司", "410103", "machinery", "micro", reg]])
+        client,
+        h,
+        "alias.csv",
+        csv_bytes([*EN, "registration_no"], [[taker, "抢号有限公司", "410103", "machinery", "micro", reg]]),
     )
     assert (report["created"], report["rejected"]) == (0, 1), report
     assert errors_by_row(report) == {2: {("registration_no", "alias_taken")}}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 
 from tests import factories as f
 from tests.integration import support as t
@@ -10,10 +12,8 @@ from tests.integration import support as t
 BASE = "/api/v1/enterprises"
 
 
-async def client_id(client, headers) -> str:
-    import base64
-    import json
-
+def client_id(headers) -> str:
+    """The account a bearer header stands for (the token's ``sub``)."""
     payload = headers["Authorization"].split()[1].split(".")[1]
     return str(json.loads(base64.urlsafe_b64decode(payload + "=="))["sub"])
 
@@ -29,7 +29,7 @@ async def test_county_bureau_cannot_register_outside_its_county(client, services
     assert after == {**before, "audit_entries": before["audit_entries"] + 1}
     [entry] = await t.audit_for(services, body["uscc"])
     assert (entry.action, entry.outcome) == ("enterprise.create", "denied")
-    assert entry.actor == await client_id(client, h)
+    assert entry.actor == client_id(h)
     assert entry.actor_role == "bureau"
     assert entry.after is None
     assert "440305" in (entry.detail or "")
@@ -45,7 +45,7 @@ async def test_county_bureau_cannot_update_an_enterprise_elsewhere(client, servi
     got = (await client.get(f"{BASE}/{e['uscc']}", headers=national)).json()
     assert (got["name"], got["version"]) == (e["name"], 1)
     denied = [a for a in await t.audit_for(services, e["uscc"]) if a.outcome == "denied"]
-    assert [(a.action, a.actor) for a in denied] == [("enterprise.update", await client_id(client, county))]
+    assert [(a.action, a.actor) for a in denied] == [("enterprise.update", client_id(county))]
 
 
 async def test_provincial_bureau_acts_inside_its_province_only(client, services):
@@ -142,3 +142,60 @@ async def test_person_roles_and_agencies_outside_the_area_are_denied_and_audited
     t.assert_problem(await client.get(f"{BASE}/{agency['uscc']}", headers=county), 404)
     [denied] = await t.audit_for(services, agency["uscc"])
     assert (denied.action, denied.outcome) == ("agency.create", "denied")
+
+
+async def test_a_bureau_that_may_add_a_role_may_also_end_it(client, services):
+    """Roles follow the same area test both ways: located or operating in the bureau's area."""
+    national = await t.national(client, services)
+    e = await t.create(client, national, division_code="440305", operating_divisions=["410103"])
+    county = await t.bureau(client, services, "410103")
+    person = (
+        await client.post("/api/v1/persons", json={"id_number": t.person_id(), "name": "钱七"}, headers=county)
+    ).json()
+    added = await client.post(
+        f"/api/v1/persons/{person['id']}/roles",
+        json={"uscc": e["uscc"], "role": "safety_deputy", "valid_from": "2022-01-01"},
+        headers=county,
+    )
+    assert added.status_code == 201, added.text
+    role_id = added.json()["roles"][0]["id"]
+    ended = await client.post(
+        f"/api/v1/persons/{person['id']}/roles/{role_id}/end", json={"valid_to": "2023-01-01"}, headers=county
+    )
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["roles"][0]["valid_to"] == "2023-01-01"
+    # a county with no part in the enterprise cannot end anything on it
+    other = await t.bureau(client, services, "410105")
+    added = await client.post(
+        f"/api/v1/persons/{person['id']}/roles",
+        json={"uscc": e["uscc"], "role": "principal", "valid_from": "2022-01-01"},
+        headers=county,
+    )
+    role_id = added.json()["roles"][-1]["id"]
+    r = await client.post(
+        f"/api/v1/persons/{person['id']}/roles/{role_id}/end", json={"valid_to": "2023-01-01"}, headers=other
+    )
+    t.assert_problem(r, 403, "outside_jurisdiction")
+
+
+async def test_a_bureau_that_may_register_an_agency_may_add_its_qualifications(client, services):
+    national = await t.national(client, services)
+    e = await t.create(client, national, division_code="440305", operating_divisions=["410103"])
+    county = await t.bureau(client, services, "410103")
+    r = await client.post(
+        "/api/v1/agencies",
+        json={"uscc": e["uscc"], "name": e["name"], "division_code": "440305", "kinds": ["safety_testing"]},
+        headers=county,
+    )
+    assert r.status_code == 201, r.text
+    q = {
+        "kind": "safety_testing",
+        "certificate_no": "T-OP-1",
+        "issued_by": "河南省应急管理厅",
+        "valid_from": "2024-01-01",
+    }
+    r = await client.post(f"/api/v1/agencies/{e['uscc']}/qualifications", json=q, headers=county)
+    assert r.status_code == 201, r.text
+    other = await t.bureau(client, services, "410105")
+    r = await client.post(f"/api/v1/agencies/{e['uscc']}/qualifications", json=q, headers=other)
+    t.assert_problem(r, 403, "outside_jurisdiction")

@@ -197,7 +197,9 @@ async def test_role_errors(client, services):
     r = await client.post(url, json={"uscc": f.uscc(), "role": "principal", "valid_from": "2020-01-01"}, headers=h)
     t.assert_problem(r, 404, "not_found")
     r = await client.post(
-        f"{PERSONS}/999999999/roles", json={"uscc": e["uscc"], "role": "principal", "valid_from": "2020-01-01"}, headers=h
+        f"{PERSONS}/999999999/roles",
+        json={"uscc": e["uscc"], "role": "principal", "valid_from": "2020-01-01"},
+        headers=h,
     )
     t.assert_problem(r, 404, "not_found")
     r = await client.post(
@@ -215,7 +217,9 @@ async def test_the_full_number_is_stored_nowhere(client, services):
     e = await t.create(client, h)
     person = (await register(client, h, pid)).json()
     await client.post(
-        f"{PERSONS}/{person['id']}/roles", json={"uscc": e["uscc"], "role": "principal", "valid_from": "2020-01-01"}, headers=h
+        f"{PERSONS}/{person['id']}/roles",
+        json={"uscc": e["uscc"], "role": "principal", "valid_from": "2020-01-01"},
+        headers=h,
     )
     async with services.db.read() as session:
         row = await session.scalar(select(Person).where(Person.id == person["id"]))

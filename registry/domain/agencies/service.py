@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import String, cast, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
@@ -71,46 +72,55 @@ class AgencyService:
         if problems:
             raise ValidationFailed(problems)
         now = self.clock.now()
-        async with self.db.write() as session:
-            enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
-            divisions = [checked.division_code]
-            if enterprise is not None:
-                divisions = [
-                    enterprise.division_code,
-                    *(
-                        await session.scalars(
-                            select(OperatingDivision.division_code).where(
-                                OperatingDivision.enterprise_id == enterprise.id
+        try:
+            async with self.db.write() as session:
+                enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
+                divisions = [checked.division_code]
+                if enterprise is not None:
+                    divisions = [
+                        enterprise.division_code,
+                        *(
+                            await session.scalars(
+                                select(OperatingDivision.division_code).where(
+                                    OperatingDivision.enterprise_id == enterprise.id
+                                )
+                            )
+                        ),
+                    ]
+                allowed = actor.may_act_on(divisions)
+                if allowed:
+                    changes = []
+                    if enterprise is None:
+                        await insert_enterprises(session, [checked], now)
+                        enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
+                        changes.append(
+                            audit.Change(
+                                "enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked)
                             )
                         )
-                    ),
-                ]
-            allowed = actor.may_act_on(divisions)
-            if allowed:
-                changes = []
-                if enterprise is None:
-                    await insert_enterprises(session, [checked], now)
-                    enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
+                    assert enterprise is not None
+                    if await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)):
+                        raise Conflict(f"{checked.uscc} 已登记为中介机构 / {checked.uscc} is already an agency")
+                    agency = Agency(enterprise_id=enterprise.id, kinds=kinds, created_at=now)
+                    session.add(agency)
+                    await session.flush()
+                    await self._insert_qualifications(session, agency.id, data.qualifications, now)
                     changes.append(
-                        audit.Change("enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))
+                        audit.Change(
+                            "agency.create",
+                            "agency",
+                            checked.uscc,
+                            None,
+                            {"kinds": kinds, "qualifications": [q.certificate_no for q in data.qualifications]},
+                        )
                     )
-                assert enterprise is not None
-                if await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)):
-                    raise Conflict(f"{checked.uscc} 已登记为中介机构 / {checked.uscc} is already an agency")
-                agency = Agency(enterprise_id=enterprise.id, kinds=kinds, created_at=now)
-                session.add(agency)
-                await session.flush()
-                await self._insert_qualifications(session, agency.id, data.qualifications, now)
-                changes.append(
-                    audit.Change(
-                        "agency.create",
-                        "agency",
-                        checked.uscc,
-                        None,
-                        {"kinds": kinds, "qualifications": [q.certificate_no for q in data.qualifications]},
-                    )
-                )
-                await audit.record(session, actor, now, changes)
+                    await audit.record(session, actor, now, changes)
+        except IntegrityError as exc:
+            # a concurrent request registered this enterprise or agency after the look-up above
+            raise Conflict(
+                f"{checked.uscc} 刚被另一请求登记，请重新读取 / {checked.uscc} was just registered by a concurrent "
+                "request; read it again"
+            ) from exc
         if not allowed:
             await deny(self.db, self.clock, actor, "agency.create", "agency", checked.uscc, f"division {divisions[0]}")
         return await self.get(checked.uscc)
@@ -122,7 +132,11 @@ class AgencyService:
             problems = _check_qualifications([data], list(agency.kinds))
             if problems:
                 raise ValidationFailed(problems)
-            allowed = actor.may_act_on([enterprise.division_code])
+            # the same area test as create: located or operating in the actor's area
+            operating = await session.scalars(
+                select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)
+            )
+            allowed = actor.may_act_on([enterprise.division_code, *operating])
             if allowed:
                 await self._insert_qualifications(session, agency.id, [data], now)
                 await audit.record(

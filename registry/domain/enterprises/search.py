@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import Select, select
 
 from registry.db.models import Enterprise, OperatingDivision
-from registry.domain.identifiers import subtree_bounds
+from registry.domain.identifiers import IdentifierError, parse_uscc, subtree_bounds
 from registry.errors import FieldProblem, ValidationFailed
 
 _USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{1,18}$")
@@ -87,6 +87,11 @@ def validate_filters(query: SearchQuery, page_size_max: int) -> None:
                 f"limit must be between 1 and {page_size_max}",
             )
         )
+    if query.parent_uscc is not None:
+        try:  # a whole USCC: a malformed one would silently match nothing
+            parse_uscc(query.parent_uscc)
+        except IdentifierError as err:
+            problems.append(FieldProblem("parent_uscc", err.code, err.message_zh, err.message_en))
     if query.q is not None and len(query.q) > 100:
         problems.append(FieldProblem("q", "too_long", "检索词不得超过 100 个字符", "q must be at most 100 characters"))
     if problems:

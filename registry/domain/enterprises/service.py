@@ -9,6 +9,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
@@ -180,17 +181,22 @@ class EnterpriseService:
                 f"division {checked.division_code}",
             )
         now = self.clock.now()
-        async with self.db.write() as session:
-            if await session.scalar(select(Enterprise.id).where(Enterprise.uscc == checked.uscc)) is not None:
-                raise Conflict(f"统一社会信用代码 {checked.uscc} 已登记 / USCC {checked.uscc} is already registered")
-            await self._check_aliases_free(session, checked.registration_no, checked.org_code, None)
-            await insert_enterprises(session, [checked], now)
-            await audit.record(
-                session,
-                actor,
-                now,
-                [audit.Change("enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))],
-            )
+        try:
+            async with self.db.write() as session:
+                if await session.scalar(select(Enterprise.id).where(Enterprise.uscc == checked.uscc)) is not None:
+                    raise Conflict(
+                        f"统一社会信用代码 {checked.uscc} 已登记 / USCC {checked.uscc} is already registered"
+                    )
+                await self._check_aliases_free(session, checked.registration_no, checked.org_code, None)
+                await insert_enterprises(session, [checked], now)
+                await audit.record(
+                    session,
+                    actor,
+                    now,
+                    [audit.Change("enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))],
+                )
+        except IntegrityError as exc:
+            raise _raced(checked.uscc) from exc
         return await self.get(checked.uscc)
 
     async def _check_aliases_free(
@@ -213,6 +219,8 @@ class EnterpriseService:
     async def update(self, actor: Actor, uscc: str, patch: s.EnterpriseUpdate) -> s.Enterprise:
         try:
             changed = await self._update(actor, uscc, patch)
+        except IntegrityError as exc:
+            raise _raced(uscc) from exc
         except _Denied as denied:
             await deny(
                 self.db, self.clock, actor, "enterprise.update", "enterprise", uscc, f"division {denied.division}"
@@ -222,7 +230,9 @@ class EnterpriseService:
     async def _update(self, actor: Actor, uscc: str, patch: s.EnterpriseUpdate) -> s.Enterprise | None:
         now = self.clock.now()
         async with self.db.write() as session:
-            row = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
+            # locked until commit, so a concurrent update from the same version waits and then gets 409
+            # (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) instead of overwriting
+            row = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc).with_for_update())
             if row is None:
                 raise NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
             aliases = await load_aliases(session, row.id)
@@ -254,6 +264,14 @@ class EnterpriseService:
                 session, actor, now, [audit.Change("enterprise.update", "enterprise", uscc, before, after)]
             )
         return None
+
+
+def _raced(uscc: str) -> Conflict:
+    """A unique key (USCC or legacy code) taken by a concurrent request after this one checked it."""
+    return Conflict(
+        f"{uscc} 或其旧代码刚被另一请求登记，请重新读取后再试 / {uscc} or one of its legacy codes was just "
+        "registered by a concurrent request; read it again and retry"
+    )
 
 
 def _same(before: dict[str, Any], after: dict[str, Any]) -> bool:

@@ -7,6 +7,7 @@ thousand division codes) that an unkeyed SHA-256 could be reversed by enumeratio
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
@@ -43,24 +44,28 @@ class PersonService:
         if problems:
             raise ValidationFailed(problems)
         now = self.clock.now()
-        async with self.db.write() as session:
-            existing = await session.scalar(select(Person).where(Person.id_hash == digest))
-            if existing is not None:
-                return await self._wire(session, existing), False
-            person = Person(id_hash=digest, id_masked=masked, name=name or "", created_at=now)
-            session.add(person)
-            await session.flush()
-            await audit.record(
-                session,
-                actor,
-                now,
-                [
-                    audit.Change(
-                        "person.create", "person", str(person.id), None, {"name": person.name, "id_masked": masked}
-                    )
-                ],
-            )
-            return await self._wire(session, person), True
+        try:
+            async with self.db.write() as session:
+                existing = await session.scalar(select(Person).where(Person.id_hash == digest))
+                if existing is not None:
+                    return await self._wire(session, existing), False
+                person = Person(id_hash=digest, id_masked=masked, name=name or "", created_at=now)
+                session.add(person)
+                await session.flush()
+                await audit.record(
+                    session,
+                    actor,
+                    now,
+                    [
+                        audit.Change(
+                            "person.create", "person", str(person.id), None, {"name": person.name, "id_masked": masked}
+                        )
+                    ],
+                )
+                return await self._wire(session, person), True
+        except IntegrityError:
+            # registered by a concurrent request between the look-up and the insert: the same person
+            return await self.lookup(data.id_number), False
 
     async def lookup(self, id_number: str) -> s.Person:
         digest, _ = self._hash(id_number)
@@ -158,7 +163,11 @@ class PersonService:
                 raise NotFound(f"任职记录 {role_id} 不存在 / no role {role_id} for person {person_id}")
             enterprise = await session.get(Enterprise, role.enterprise_id)
             assert enterprise is not None
-            allowed = actor.may_act_on([enterprise.division_code])
+            # the same area test as add_role: located or operating in the actor's area
+            operating = await session.scalars(
+                select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)
+            )
+            allowed = actor.may_act_on([enterprise.division_code, *operating])
             if allowed:
                 if role.valid_to is not None:
                     raise Conflict(f"任职已于 {role.valid_to} 结束 / role already ended on {role.valid_to}")
