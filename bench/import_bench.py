@@ -51,9 +51,11 @@ async def run(backend: str, csv_first: bytes, csv_changed: bytes, rows: int, wor
     engine = create_async_engine(url)
     await upgrade(engine)
     await engine.dispose()
-    settings = Settings(database=DatabaseSettings(url=url),
-                        keys=KeySettings(directory=workdir / "keys", passphrase="bench", person_id_key="22" * 32),
-                        log_level="ERROR")
+    settings = Settings(
+        database=DatabaseSettings(url=url),
+        keys=KeySettings(directory=workdir / "keys", passphrase="bench", person_id_key="22" * 32),
+        log_level="ERROR",
+    )
     services = build_services(settings)
     actor = system_actor("bench")
     timings = {}
@@ -64,9 +66,11 @@ async def run(backend: str, csv_first: bytes, csv_changed: bytes, rows: int, wor
             report = await services.importer.run(actor, reader)
             elapsed = time.perf_counter() - start
             timings[label] = rows / elapsed
-            print(f"{backend:9} {label:8} {rows} rows in {elapsed:6.2f}s = {rows / elapsed:8.0f} rows/s "
-                  f"(created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-                  f"rejected {report.rejected})")
+            print(
+                f"{backend:9} {label:8} {rows} rows in {elapsed:6.2f}s = {rows / elapsed:8.0f} rows/s "
+                f"(created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+                f"rejected {report.rejected})"
+            )
     finally:
         await services.close()
     return timings
@@ -89,13 +93,17 @@ def main() -> None:
     lines = []
     for backend in args.backends.split(","):
         t = asyncio.run(run(backend, csv_first, csv_changed, args.rows, workdir))
-        lines.append(f"| {dt.date.today()} | {backend} | {args.rows} | {t['first']:.0f} | {t['again']:.0f} | "
-                     f"{t['changed']:.0f} | {platform.python_version()}, {os.cpu_count()} cores |")
+        lines.append(
+            f"| {dt.date.today()} | {backend} | {args.rows} | {t['first']:.0f} | {t['again']:.0f} | "
+            f"{t['changed']:.0f} | {platform.python_version()}, {os.cpu_count()} cores |"
+        )
     if not RESULTS.exists() or "## Import" not in RESULTS.read_text(encoding="utf-8"):
         with RESULTS.open("a", encoding="utf-8") as f:
-            f.write("\n## Import (`make bench-import`)\n\nrows/s; first = all new, again = same file (no writes), "
-                    "changed = same file with 10% renamed\n\n| date | backend | rows | first | again | changed | "
-                    "machine |\n|---|---|---|---|---|---|---|\n")
+            f.write(
+                "\n## Import (`make bench-import`)\n\nrows/s; first = all new, again = same file (no writes), "
+                "changed = same file with 10% renamed\n\n| date | backend | rows | first | again | changed | "
+                "machine |\n|---|---|---|---|---|---|---|\n"
+            )
     with RESULTS.open("a", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -1,6 +1,6 @@
 """Write an enterprise CSV of N rows of which B are bad in assorted ways (for the README and benches).
 
-    python -m bench.make_csv --rows 10000 --bad 300 --division 410103 enterprises.csv
+python -m bench.make_csv --rows 10000 --bad 300 --division 410103 enterprises.csv
 """
 
 from __future__ import annotations
@@ -25,8 +25,14 @@ def rows(count: int, bad: int, division: str, seed: int) -> list[list[str]]:
     for n in range(count):
         body = "".join(rng.choice(ALPHABET) for _ in range(8))
         uscc = make_uscc("91", division, body)
-        row = [uscc, f"基准测试企业{n:07d}有限公司", division, INDUSTRY_CODES[n % len(INDUSTRY_CODES)],
-               list(SCALES)[n % 3], f"测试路{n}号"]
+        row = [
+            uscc,
+            f"基准测试企业{n:07d}有限公司",
+            division,
+            INDUSTRY_CODES[n % len(INDUSTRY_CODES)],
+            list(SCALES)[n % 3],
+            f"测试路{n}号",
+        ]
         if n in bad_rows:
             kind = BAD_KINDS[n % len(BAD_KINDS)]
             if kind == "check":

@@ -113,6 +113,22 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
             f"请求体不是有效的 JSON / the body is not valid JSON: {exc.detail}",
             request,
         )
+    if status == 400 and "multipart" in str(exc.detail).lower():
+        return problem(
+            400,
+            "malformed_upload",
+            "上传格式错误 / Malformed upload",
+            "请以 multipart/form-data 上传，文件字段名为 file / send multipart/form-data with the file in field `file`",
+            request,
+            errors=[
+                {
+                    "field": "file",
+                    "code": "multipart",
+                    "message_zh": "需要 multipart/form-data 上传的文件",
+                    "message_en": "a multipart/form-data file upload is required",
+                }
+            ],
+        )
     return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
 
 

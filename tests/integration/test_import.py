@@ -322,3 +322,45 @@ async def test_a_crash_mid_file_leaves_whole_rows_or_none(services):
         assert [a.action for a in await t.audit_for(services, code)] == ["enterprise.create"]
     for code in codes[2:]:
         assert await t.audit_for(services, code) == []
+
+
+async def test_missing_columns_keep_stored_values_and_empty_cells_clear(client, services) -> None:
+    from tests import factories as fac
+
+    h = await fac.headers(client, services, division="410108", level="county")
+    code = fac.uscc("410108")
+    full = (
+        "uscc,name,division_code,industry,scale,address,operating_divisions\n"
+        f"{code},惠济保留测试有限公司,410108,textile,micro,惠济区某路1号,410103\n"
+    )
+    r = await client.post("/api/v1/enterprises/import", files={"file": ("a.csv", full.encode(), "text/csv")}, headers=h)
+    assert r.json()["created"] == 1, r.text
+    # a file with only the required columns renames the enterprise and keeps address and operating divisions
+    slim = f"uscc,name,division_code,industry,scale\n{code},惠济保留测试股份有限公司,410108,textile,micro\n"
+    r = await client.post("/api/v1/enterprises/import", files={"file": ("b.csv", slim.encode(), "text/csv")}, headers=h)
+    assert r.json()["updated"] == 1, r.text
+    got = (await client.get(f"/api/v1/enterprises/{code}", headers=h)).json()
+    assert got["name"] == "惠济保留测试股份有限公司"
+    assert got["address"] == "惠济区某路1号"
+    assert got["operating_divisions"] == ["410103"]
+    # the address column present with an empty cell clears it
+    cleared = (
+        f"uscc,name,division_code,industry,scale,address\n{code},惠济保留测试股份有限公司,410108,textile,micro,\n"
+    )
+    r = await client.post(
+        "/api/v1/enterprises/import", files={"file": ("c.csv", cleared.encode(), "text/csv")}, headers=h
+    )
+    assert r.json()["updated"] == 1, r.text
+    got = (await client.get(f"/api/v1/enterprises/{code}", headers=h)).json()
+    assert got["address"] is None
+    assert got["operating_divisions"] == ["410103"]
+
+
+async def test_non_multipart_upload_is_a_bilingual_problem(client, services) -> None:
+    from tests import factories as fac
+
+    h = await fac.headers(client, services)
+    r = await client.post("/api/v1/enterprises/import", content=b"uscc,name", headers=h | {"content-type": "text/csv"})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["errors"][0]["field"] == "file"

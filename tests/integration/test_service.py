@@ -15,15 +15,18 @@ from tests.conftest import running
 
 
 async def test_refuses_to_start_on_unmigrated_database(tmp_path) -> None:
-    settings = Settings(database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"),
-                        keys=KeySettings(directory=tmp_path / "keys", passphrase="x", person_id_key="33" * 32))
+    settings = Settings(
+        database=DatabaseSettings(url=f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"),
+        keys=KeySettings(directory=tmp_path / "keys", passphrase="x", person_id_key="33" * 32),
+    )
     refused: list[DatabaseNotMigrated] = []
     try:
         async with running(create_app(settings)):
             pytest.fail("the service started on an empty database")
     except* DatabaseNotMigrated as group:  # Litestar's lifespan wraps it in an ExceptionGroup
         refused.extend(e for e in group.exceptions if isinstance(e, DatabaseNotMigrated))
-    assert refused and "registry db upgrade" in str(refused[0])
+    assert refused
+    assert "registry db upgrade" in str(refused[0])
 
 
 async def test_health(client: httpx.AsyncClient, settings: Settings) -> None:
@@ -65,8 +68,17 @@ async def test_authorities_listed_with_names(client: httpx.AsyncClient, services
 
 async def test_openapi_lists_the_contract_paths(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/schema/openapi.json")).json()["paths"]
-    for path in ("/api/v1/auth/token", "/.well-known/jwks.json", "/api/v1/enterprises", "/api/v1/enterprises/{uscc}",
-                 "/api/v1/enterprises/import", "/api/v1/persons", "/api/v1/agencies", "/health/live", "/health/ready"):
+    for path in (
+        "/api/v1/auth/token",
+        "/.well-known/jwks.json",
+        "/api/v1/enterprises",
+        "/api/v1/enterprises/{uscc}",
+        "/api/v1/enterprises/import",
+        "/api/v1/persons",
+        "/api/v1/agencies",
+        "/health/live",
+        "/health/ready",
+    ):
         assert path in paths
     assert "bearer" in (await client.get("/schema/openapi.json")).json()["components"]["securitySchemes"]
 
@@ -87,5 +99,6 @@ async def test_agency_search_filters_by_kind_and_division(client: httpx.AsyncCli
         assert all("safety_testing" in a["kinds"] for a in page["items"])
         if not (cursor := page["next_cursor"]):
             break
-    assert made["safety_testing"] in found and made["safety_inspection"] not in found
+    assert made["safety_testing"] in found
+    assert made["safety_inspection"] not in found
     assert len(found) == len(set(found))

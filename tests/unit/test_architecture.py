@@ -29,9 +29,32 @@ def test_wire_vocabulary_literals_match_tables() -> None:
     assert set(get_args(v.AgencyKind)) == set(v.AGENCY_KINDS)
     assert set(get_args(v.EnterpriseStatus)) == set(v.ENTERPRISE_STATUSES)
     # DESIGN section 6 fixes these wire values
-    assert {"metallurgy", "nonferrous", "building_materials", "machinery", "light_industry", "textile",
-            "tobacco", "commerce"} == set(v.TRADE_INDUSTRIES)
+    assert {
+        "metallurgy",
+        "nonferrous",
+        "building_materials",
+        "machinery",
+        "light_industry",
+        "textile",
+        "tobacco",
+        "commerce",
+    } == set(v.TRADE_INDUSTRIES)
     assert set(get_args(v.Scale)) == {"above_scale", "below_scale", "micro"}
     assert set(get_args(v.DepartmentCode)) == {
-        "ndrc", "pbc", "mem", "civilization_office", "most", "mof", "mohrss", "mnr", "mee", "mohurd", "sasac",
-        "customs", "sta", "samr", "nfra", "csrc"}
+        "ndrc",
+        "pbc",
+        "mem",
+        "civilization_office",
+        "most",
+        "mof",
+        "mohrss",
+        "mnr",
+        "mee",
+        "mohurd",
+        "sasac",
+        "customs",
+        "sta",
+        "samr",
+        "nfra",
+        "csrc",
+    }

@@ -34,8 +34,21 @@ class Row:
 def chain(n: int) -> list[Row]:
     rows, prev = [], audit.GENESIS
     for i in range(n):
-        row = Row(i + 1, AT, "bureau-1", "bureau", 7, "enterprise.update", "enterprise", f"E{i}", "ok",
-                  {"name": f"旧{i}"}, {"name": f"新{i}", "n": i}, None, None)
+        row = Row(
+            i + 1,
+            AT,
+            "bureau-1",
+            "bureau",
+            7,
+            "enterprise.update",
+            "enterprise",
+            f"E{i}",
+            "ok",
+            {"name": f"旧{i}"},
+            {"name": f"新{i}", "n": i},
+            None,
+            None,
+        )
         row.prev_hash = prev
         row.entry_hash = audit.entry_hash(prev, audit.row_fields(row))  # type: ignore[arg-type]
         prev = row.entry_hash
@@ -50,21 +63,24 @@ async def _aiter(rows: list[Row]) -> AsyncIterator[Any]:
 
 async def test_intact_chain_verifies() -> None:
     report = await audit.verify_chain(_aiter(chain(5)))
-    assert report.ok and report.entries == 5
+    assert report.ok
+    assert report.entries == 5
 
 
 async def test_changed_content_is_detected() -> None:
     rows = chain(5)
     rows[2].after = {"name": "篡改", "n": 2}
     report = await audit.verify_chain(_aiter(rows))
-    assert report.first_bad_id == 3 and "content" in (report.reason or "")
+    assert report.first_bad_id == 3
+    assert "content" in (report.reason or "")
 
 
 async def test_removed_entry_is_detected() -> None:
     rows = chain(5)
     del rows[1]
     report = await audit.verify_chain(_aiter(rows))
-    assert report.first_bad_id == 3 and "prev_hash" in (report.reason or "")
+    assert report.first_bad_id == 3
+    assert "prev_hash" in (report.reason or "")
 
 
 def test_hash_is_canonical_json_order_independent() -> None:

@@ -59,7 +59,7 @@ class ImportReport(msgspec.Struct):
 
 @dataclass(slots=True)
 class _Batch:
-    rows: list[tuple[int, CheckedEnterprise]] = field(default_factory=list)
+    rows: list[tuple[Row, CheckedEnterprise]] = field(default_factory=list)
 
 
 def _normalise(values: dict[str, str]) -> dict[str, object]:
@@ -71,6 +71,22 @@ def _normalise(values: dict[str, str]) -> dict[str, object]:
     if "operating_divisions" in values:
         data["operating_divisions"] = [c for c in values["operating_divisions"].replace("；", ";").split(";") if c]
     return data
+
+
+#: columns a file may leave out; for a registered enterprise a missing one keeps the stored value
+_OPTIONAL = frozenset({"parent_uscc", "address", "registration_no", "org_code", "operating_divisions"})
+
+
+def _merged(before: dict[str, object], row: Row, on: dt.date) -> CheckedEnterprise:
+    """The stored enterprise with the file's columns laid over it (an empty cell clears)."""
+    data = {k: v for k, v in before.items() if k not in ("status", "version")}
+    given = _normalise(row.values)
+    for column in row.columns:
+        data[column] = given.get(column, [] if column == "operating_divisions" else None)
+    try:
+        return check_create(msgspec.convert(data, EnterpriseCreate, strict=False), on)
+    except msgspec.ValidationError as exc:
+        raise ValidationFailed([translate(str(exc))]) from exc
 
 
 class EnterpriseImporter:
@@ -140,7 +156,7 @@ class EnterpriseImporter:
                         checked.uscc,
                     )
                     continue
-                batch.rows.append((row.number, checked))
+                batch.rows.append((row, checked))
             await self._write(actor, batch, report)
             analyzed_at = await self._refresh_statistics(report.created, analyzed_at)
             if progress:
@@ -186,10 +202,18 @@ class EnterpriseImporter:
         if not batch.rows:
             return
         now = self.clock.now()
-        by_uscc = {c.uscc: (n, c) for n, c in batch.rows}
+        by_uscc = {c.uscc: (r, c) for r, c in batch.rows}
         async with self.db.write() as session:
+            # locked in USCC order (no deadlock between two imports): a PATCH racing this batch
+            # waits, then sees the new version and gets its 409, instead of being overwritten
             existing = {
-                e.uscc: e for e in await session.scalars(select(Enterprise).where(Enterprise.uscc.in_(list(by_uscc))))
+                e.uscc: e
+                for e in await session.scalars(
+                    select(Enterprise)
+                    .where(Enterprise.uscc.in_(list(by_uscc)))
+                    .order_by(Enterprise.uscc)
+                    .with_for_update()
+                )
             }
             ids = [e.id for e in existing.values()]
             aliases: dict[int, dict[str, str]] = {}
@@ -205,7 +229,8 @@ class EnterpriseImporter:
             new: list[CheckedEnterprise] = []
             updates: list[Update] = []
             changes: list[audit.Change] = []
-            for uscc, (number, c) in by_uscc.items():
+            for uscc, (row, checked) in by_uscc.items():
+                number, c = row.number, checked
                 owner = existing.get(uscc)
                 clash = next(
                     (
@@ -243,6 +268,13 @@ class EnterpriseImporter:
                     )
                     continue
                 before = snapshot(owner, aliases.get(owner.id, {}), current_ops)
+                if not row.columns >= _OPTIONAL:
+                    try:
+                        c = _merged(before, row, today(self.clock))
+                    except ValidationFailed as exc:
+                        p = exc.problems[0]
+                        self._reject(report, number, p.field, p.code, p.message_zh, p.message_en, uscc)
+                        continue
                 after = checked_snapshot(c, owner.version + 1) | {"status": owner.status}
                 if {k: v for k, v in before.items() if k != "version"} == {
                     k: v for k, v in after.items() if k != "version"

@@ -35,6 +35,9 @@ _LOOKUP = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in al
 class Row:
     number: int
     values: dict[str, str]
+    #: the columns the file has: for an enterprise already registered, a column the file lacks
+    #: keeps its stored value, while an empty cell in a column it has clears the value
+    columns: frozenset[str] = frozenset(HEADER_ALIASES)
 
 
 def _map_header(cells: list[str]) -> list[str | None]:
@@ -57,11 +60,12 @@ def _map_header(cells: list[str]) -> list[str | None]:
 
 
 def _rows(header: list[str | None], body: Iterator[tuple[int, list[str]]]) -> Iterator[Row]:
+    columns = frozenset(key for key in header if key)
     for number, cells in body:
         if not any(c.strip() for c in cells):
             continue
         values = {key: cell.strip() for key, cell in zip(header, cells, strict=False) if key and cell.strip()}
-        yield Row(number, values)
+        yield Row(number, values, columns)
 
 
 def read_csv(data: bytes) -> tuple[int, Iterator[Row]]:
