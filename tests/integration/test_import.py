@@ -344,9 +344,7 @@ async def test_missing_columns_keep_stored_values_and_empty_cells_clear(client, 
     assert got["address"] == "惠济区某路1号"
     assert got["operating_divisions"] == ["410103"]
     # the address column present with an empty cell clears it
-    cleared = (
-        f"uscc,name,division_code,industry,scale,address\n{code},惠济保留测试股份有限公司,410108,textile,micro,\n"
-    )
+    cleared = f"uscc,name,division_code,industry,scale,address\n{code},惠济保留测试股份有限公司,410108,textile,micro,\n"
     r = await client.post(
         "/api/v1/enterprises/import", files={"file": ("c.csv", cleared.encode(), "text/csv")}, headers=h
     )
