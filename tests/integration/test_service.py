@@ -11,7 +11,7 @@ from registry.app import create_app
 from registry.errors import DatabaseNotMigrated
 from registry.settings import DatabaseSettings, KeySettings, RedisSettings, Settings
 from tests import factories as f
-from tests.conftest import running
+from tests.conftest import running, settings_for
 
 
 async def test_refuses_to_start_on_unmigrated_database(tmp_path) -> None:
@@ -37,17 +37,20 @@ async def test_health(client: httpx.AsyncClient, settings: Settings) -> None:
     assert ready["status"] == "ok"
 
 
-async def test_ready_reports_redis_down(settings: Settings, tmp_path) -> None:
-    if not settings.redis.url:
-        pytest.skip("only meaningful where Redis is configured")
-    broken = dataclasses.replace(settings, redis=RedisSettings(url="redis://127.0.0.1:1/0"))
+async def test_ready_reports_redis_down(tmp_path) -> None:
+    """Redis configured but gone: readiness says so (503) while liveness and SQL stay up."""
+    base = await settings_for("sqlite", "redis-down", tmp_path)
+    broken = dataclasses.replace(base, redis=RedisSettings(url="redis://127.0.0.1:1/0"))
     app = create_app(broken)
     async with running(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            r = await c.get("/health/ready")
-    assert r.status_code == 503
-    assert r.json()["checks"]["redis"].startswith("error")
+            ready = await c.get("/health/ready")
+            live = await c.get("/health/live")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["redis"].startswith("error")
+    assert ready.json()["checks"]["database"] == "ok"
+    assert live.status_code == 200
 
 
 async def test_departments_are_the_1001_signatories(client: httpx.AsyncClient) -> None:
