@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import NoReturn
 
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from registry.db.engine import Database
+from registry.db.models import Enterprise, OperatingDivision
 from registry.domain import audit
 from registry.domain.actors import Actor
 from registry.errors import OutsideJurisdiction
@@ -27,3 +31,13 @@ async def deny(
         f"超出管辖范围：本机关辖区为 {area or '全国'}，对象位于 {detail} / "
         f"outside jurisdiction: your area is {area or 'national'}, the subject is in {detail}",
     )
+
+
+async def locations(session: AsyncSession, enterprise: Enterprise) -> list[str]:
+    """Where the enterprise is located, then where else it operates: a bureau of any of them may act."""
+    operating = await session.scalars(
+        select(OperatingDivision.division_code)
+        .where(OperatingDivision.enterprise_id == enterprise.id)
+        .order_by(OperatingDivision.division_code)
+    )
+    return [enterprise.division_code, *operating]

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
-from registry.db.models import Agency, AgencyQualification, Enterprise, OperatingDivision
+from registry.db.models import Agency, AgencyQualification, Enterprise
 from registry.domain import audit
 from registry.domain.actors import Actor
 from registry.domain.agencies import schemas as s
@@ -18,7 +18,7 @@ from registry.domain.enterprises.search import SearchQuery
 from registry.domain.enterprises.service import checked_snapshot, insert_enterprises
 from registry.domain.enterprises.validation import check_create, check_text
 from registry.domain.identifiers import subtree_bounds
-from registry.domain.jurisdiction import deny
+from registry.domain.jurisdiction import deny, locations
 from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 
@@ -77,16 +77,7 @@ class AgencyService:
                 enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == checked.uscc))
                 divisions = [checked.division_code]
                 if enterprise is not None:
-                    divisions = [
-                        enterprise.division_code,
-                        *(
-                            await session.scalars(
-                                select(OperatingDivision.division_code).where(
-                                    OperatingDivision.enterprise_id == enterprise.id
-                                )
-                            )
-                        ),
-                    ]
+                    divisions = await locations(session, enterprise)
                 allowed = actor.may_act_on(divisions)
                 if allowed:
                     changes = []
@@ -133,10 +124,8 @@ class AgencyService:
             if problems:
                 raise ValidationFailed(problems)
             # the same area test as create: located or operating in the actor's area
-            operating = await session.scalars(
-                select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)
-            )
-            allowed = actor.may_act_on([enterprise.division_code, *operating])
+            divisions = await locations(session, enterprise)
+            allowed = actor.may_act_on(divisions)
             if allowed:
                 await self._insert_qualifications(session, agency.id, [data], now)
                 await audit.record(

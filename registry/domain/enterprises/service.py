@@ -28,7 +28,7 @@ from registry.domain.enterprises import schemas as s
 from registry.domain.enterprises.search import SearchQuery, search_statement
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
 from registry.domain.identifiers import lookup_division
-from registry.domain.jurisdiction import deny
+from registry.domain.jurisdiction import deny, locations
 from registry.domain.vocabulary import INDUSTRIES, SCALES
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
@@ -236,12 +236,9 @@ class EnterpriseService:
             if row is None:
                 raise NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
             aliases = await load_aliases(session, row.id)
-            operating = list(
-                await session.scalars(
-                    select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == row.id)
-                )
-            )
-            if not actor.may_act_on([row.division_code, *operating]):
+            here = await locations(session, row)
+            operating = here[1:]
+            if not actor.may_act_on(here):
                 raise _Denied(row.division_code)
             before = snapshot(row, aliases, operating)
             checked = check_create(_merge(before, patch), today(self.clock))

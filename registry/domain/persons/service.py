@@ -11,12 +11,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
-from registry.db.models import Agency, Enterprise, OperatingDivision, Person, PersonRole
+from registry.db.models import Agency, Enterprise, Person, PersonRole
 from registry.domain import audit
 from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_text
 from registry.domain.identifiers import IdentifierError, hash_resident_id, mask_resident_id, parse_resident_id
-from registry.domain.jurisdiction import deny
+from registry.domain.jurisdiction import deny, locations
 from registry.domain.persons import schemas as s
 from registry.domain.vocabulary import PERSON_ROLES
 from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -95,14 +95,7 @@ class PersonService:
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc))
             if enterprise is None:
                 raise NotFound(f"未登记的统一社会信用代码 {data.uscc} / no enterprise with USCC {data.uscc}")
-            divisions = [
-                enterprise.division_code,
-                *(
-                    await session.scalars(
-                        select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)
-                    )
-                ),
-            ]
+            divisions = await locations(session, enterprise)
             allowed = actor.may_act_on(divisions)
             if allowed:
                 if (
@@ -164,10 +157,8 @@ class PersonService:
             enterprise = await session.get(Enterprise, role.enterprise_id)
             assert enterprise is not None
             # the same area test as add_role: located or operating in the actor's area
-            operating = await session.scalars(
-                select(OperatingDivision.division_code).where(OperatingDivision.enterprise_id == enterprise.id)
-            )
-            allowed = actor.may_act_on([enterprise.division_code, *operating])
+            divisions = await locations(session, enterprise)
+            allowed = actor.may_act_on(divisions)
             if allowed:
                 if role.valid_to is not None:
                     raise Conflict(f"任职已于 {role.valid_to} 结束 / role already ended on {role.valid_to}")
