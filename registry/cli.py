@@ -198,6 +198,38 @@ def accounts_reset(client_id: str) -> None:
     click.echo(f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}")
 
 
+@main.group()
+def authorities() -> None:
+    """监管机关 / work-safety authorities."""
+
+
+@authorities.command("rename")
+@click.argument("division")
+@click.argument("name")
+@click.option(
+    "--from",
+    "valid_from",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="date the new name applies from (YYYY-MM-DD; default today)",
+)
+def authorities_rename(division: str, name: str, valid_from: Any) -> None:
+    """Record a new name for the authority of DIVISION; the old name stays in its history."""
+    from registry.domain.accounts.authorities import rename_authority  # noqa: PLC0415
+
+    async def go(services: Any) -> str:
+        async with services.db.write() as session:
+            authority = await rename_authority(
+                session, _cli_actor(), services.clock.now(), division, name, valid_from.date() if valid_from else None
+            )
+            return str(authority.name)
+
+    try:
+        click.echo(f"已更名 / renamed: {_run(_with_services(go))}")
+    except RegistryError as exc:
+        _fail(exc)
+
+
 @main.group("import")
 def import_() -> None:
     """批量导入 / bulk import."""

@@ -43,7 +43,11 @@ async def departments(db: Database) -> list[DepartmentOut]:
 async def authorities(db: Database) -> list[AuthorityOut]:
     async with db.read() as session:
         names: dict[int, list[AuthorityNameOut]] = {}
-        for n in await session.scalars(select(AuthorityName).order_by(AuthorityName.id)):
+        for n in await session.scalars(
+            select(AuthorityName).order_by(
+                AuthorityName.valid_from.is_not(None), AuthorityName.valid_from, AuthorityName.id
+            )
+        ):
             names.setdefault(n.authority_id, []).append(AuthorityNameOut(n.name, n.valid_from))
         rows = await session.scalars(select(Authority).order_by(Authority.division_code))
         return [AuthorityOut(a.division_code, a.level, a.name, names.get(a.id, [])) for a in rows]

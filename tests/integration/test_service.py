@@ -105,3 +105,26 @@ async def test_agency_search_filters_by_kind_and_division(client: httpx.AsyncCli
     assert made["safety_testing"] in found
     assert made["safety_inspection"] not in found
     assert len(found) == len(set(found))
+
+
+async def test_authority_rename_keeps_history(client: httpx.AsyncClient, services) -> None:
+    import datetime as dt
+
+    from registry.domain.accounts.authorities import rename_authority
+    from registry.domain.actors import system_actor
+
+    h = await f.headers(client, services, division="320412", level="county")
+    now = services.clock.now()
+    async with services.db.write() as session:
+        # a back-filled older name goes into history; the current name stays
+        await rename_authority(
+            session, system_actor("t"), now, "320412", "武进区安全生产监督管理局", dt.date(2001, 1, 1)
+        )
+    async with services.db.write() as session:
+        await rename_authority(session, system_actor("t"), now, "320412", "常州市武进区应急管理局", None)
+    listed = {a["division_code"]: a for a in (await client.get("/api/v1/authorities", headers=h)).json()}
+    entry = listed["320412"]
+    assert entry["name"] == "常州市武进区应急管理局"
+    names = [n["name"] for n in entry["names"]]
+    assert "武进区安全生产监督管理局" in names
+    assert names[-1] == "常州市武进区应急管理局"

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Authority, AuthorityName
 from registry.domain import audit
 from registry.domain.actors import LEVELS, Actor
 from registry.domain.identifiers import IdentifierError, lookup_division, prefix_for
-from registry.errors import FieldProblem, ValidationFailed
+from registry.errors import FieldProblem, NotFound, ValidationFailed
 
 NATIONAL_DIVISION = "000000"
 
@@ -94,5 +94,34 @@ async def ensure_authority(
                 {"division_code": code, "level": level, "name": authority.name},
             )
         ],
+    )
+    return authority
+
+
+async def rename_authority(
+    session: AsyncSession, actor: Actor, now: dt.datetime, division_code: str, name: str, valid_from: dt.date | None
+) -> Authority:
+    """A new name (e.g. 安全生产监督管理局 -> 应急管理局 in the 2018-2019 reform); the old one stays in history."""
+    authority = await session.scalar(select(Authority).where(Authority.division_code == division_code))
+    if authority is None:
+        raise NotFound(f"区划 {division_code} 没有登记的监管机关 / no authority for division {division_code}")
+    clean = name.strip()
+    if not clean or len(clean) > 200:
+        raise ValidationFailed(
+            [FieldProblem("name", "length", "名称应为 1 到 200 个字符", "name must be 1-200 characters")]
+        )
+    before = authority.name
+    starts = valid_from or now.date()
+    latest = await session.scalar(
+        select(func.max(AuthorityName.valid_from)).where(AuthorityName.authority_id == authority.id)
+    )
+    if latest is None or starts >= latest:  # a back-filled older name goes into history only
+        authority.name = clean
+    await session.execute(insert(AuthorityName), [{"authority_id": authority.id, "name": clean, "valid_from": starts}])
+    await audit.record(
+        session,
+        actor,
+        now,
+        [audit.Change("authority.rename", "authority", division_code, {"name": before}, {"name": clean})],
     )
     return authority
