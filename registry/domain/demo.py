@@ -7,6 +7,7 @@ and Shanghai, so every level of authority has enterprises to act on.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Iterator
 from typing import Any
@@ -165,12 +166,15 @@ def enterprise_rows(count: int, seed: int = 2012) -> Iterator[Row]:
 
 
 def _national_area(rng: random.Random) -> tuple[str, str]:
+    return rng.choice(_county_codes()), "某地"
+
+
+@functools.cache
+def _county_codes() -> list[str]:
+    """Current county-level codes of the shipped GB/T 2260 table, where national demo data is spread."""
     from registry.domain.identifiers.divisions import _table  # noqa: PLC0415 - demo only
 
-    codes = _national_area.__dict__.setdefault(
-        "codes", [c for c, (_, current) in _table().items() if current and not c.endswith("00")]
-    )
-    return rng.choice(codes), "某地"
+    return [c for c, (_, current) in _table().items() if current and not c.endswith("00")]
 
 
 async def load_demo(services: Any, size: str = "small") -> list[NewAccount]:
