@@ -30,6 +30,7 @@ from registry.domain.enterprises.validation import CheckedEnterprise, check_crea
 from registry.domain.identifiers import lookup_division
 from registry.domain.jurisdiction import deny, locations
 from registry.domain.vocabulary import INDUSTRIES, SCALES
+from registry.domain.wire import translate
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 
@@ -287,8 +288,6 @@ def _merge(before: dict[str, Any], patch: s.EnterpriseUpdate) -> s.EnterpriseCre
     try:
         return msgspec.convert(merged, s.EnterpriseCreate, strict=False)
     except msgspec.ValidationError as exc:
-        from registry.domain.wire import translate  # noqa: PLC0415 - error path only
-
         raise ValidationFailed([translate(str(exc))]) from exc
 
 
