@@ -76,7 +76,7 @@ def person_handlers(services: Services) -> list[Any]:
         cursor: FromQuery[str | None] = None,
     ) -> a.AgencyPage:
         validate_filters(SearchQuery(division=division, limit=limit), services.settings.limits.page_size_max)
-        after = SearchQuery.decode_cursor(cursor) if cursor else None
+        after = SearchQuery.decode_cursor(cursor)[-1] if cursor else None
         return await services.agencies.search(kind, division, limit, after)
 
     return [create, lookup, read, add_role, end_role, create_agency, read_agency, add_qualification, search_agencies]

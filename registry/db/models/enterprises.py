@@ -16,6 +16,8 @@ class Enterprise(Base):
 
     __tablename__ = "enterprises"
     __table_args__ = (
+        # division subtree searches walk this in USCC order (keyset pages need no sort)
+        Index("ix_enterprises_division_uscc", "division_code", "uscc"),
         Index("ix_enterprises_industry_division", "industry", "division_code"),
         # name fragment search at national scale; PostgreSQL only (see registry.db.migrate.check)
         Index(
@@ -31,7 +33,7 @@ class Enterprise(Base):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     #: location (所在地) used for jurisdiction; may differ from ``reg_division`` (USCC 3-8)
-    division_code: Mapped[str] = mapped_column(String(6), index=True)
+    division_code: Mapped[str] = mapped_column(String(6))
     reg_division: Mapped[str] = mapped_column(String(6))
     industry: Mapped[str] = mapped_column(String(32))
     scale: Mapped[str] = mapped_column(String(16))

@@ -25,7 +25,7 @@ from registry.db.models import (
 from registry.domain import audit
 from registry.domain.actors import Actor
 from registry.domain.enterprises import schemas as s
-from registry.domain.enterprises.search import SearchQuery, search_statement
+from registry.domain.enterprises.search import SearchQuery, search_statements
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
 from registry.domain.identifiers import lookup_division
 from registry.domain.jurisdiction import deny, locations
@@ -94,11 +94,14 @@ class EnterpriseService:
 
     async def search(self, query: SearchQuery) -> s.EnterprisePage:
         async with self.db.read() as session:
-            rows = list((await session.scalars(search_statement(query))).all())
+            found: dict[tuple[str, ...], Enterprise] = {}
+            for statement in search_statements(query):
+                found.update((query.key(e), e) for e in await session.scalars(statement))
+            rows = [found[k] for k in sorted(found)][: query.limit + 1]
             more = len(rows) > query.limit
             rows = rows[: query.limit]
             items = await self._to_wire(session, rows)
-        return s.EnterprisePage(items=items, next_cursor=query.cursor_after(rows[-1].uscc) if more else None)
+        return s.EnterprisePage(items=items, next_cursor=query.cursor_after(*query.key(rows[-1])) if more else None)
 
     async def _to_wire(self, session: AsyncSession, rows: Sequence[Enterprise]) -> list[s.Enterprise]:
         """Whole page in four queries, whatever its size (no query per row)."""

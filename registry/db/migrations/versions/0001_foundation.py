@@ -97,7 +97,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("uscc", name=op.f("uq_enterprises_uscc")),
     )
     with op.batch_alter_table("enterprises", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_enterprises_division_code"), ["division_code"], unique=False)
+        batch_op.create_index("ix_enterprises_division_uscc", ["division_code", "uscc"], unique=False)
         batch_op.create_index("ix_enterprises_industry_division", ["industry", "division_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_enterprises_parent_uscc"), ["parent_uscc"], unique=False)
 
@@ -317,7 +317,7 @@ def downgrade() -> None:
     with op.batch_alter_table("enterprises", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_enterprises_parent_uscc"))
         batch_op.drop_index("ix_enterprises_industry_division")
-        batch_op.drop_index(batch_op.f("ix_enterprises_division_code"))
+        batch_op.drop_index("ix_enterprises_division_uscc")
 
     op.drop_table("enterprises")
     op.drop_table("departments")

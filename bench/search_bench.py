@@ -1,0 +1,65 @@
+"""Register search latency on a large database (best of 3 per query, including page 20 of a subtree).
+
+REGISTRY_DATABASE_URL=postgresql+asyncpg://... registry demo --size national   # 3.2M enterprises
+python -m bench.search_bench --database postgresql+asyncpg://postgres@127.0.0.1/registry_national
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from pathlib import Path
+
+from registry.domain.container import build_services
+from registry.domain.enterprises.search import SearchQuery
+from registry.settings import DatabaseSettings, KeySettings, Settings
+
+QUERIES = [
+    ("name fragment, 4 characters", SearchQuery(q="恒达钢铁")),
+    ("name fragment, 2 characters", SearchQuery(q="恒达")),
+    ("name fragment in a province", SearchQuery(q="油气开", division="41")),
+    ("county 410103", SearchQuery(division="410103")),
+    ("province 44 + industry", SearchQuery(division="44", industry="textile")),
+    ("USCC prefix 91410103", SearchQuery(uscc_prefix="91410103")),
+    ("no filter", SearchQuery()),
+    ("name without match", SearchQuery(q="不存在的名字")),
+]
+
+
+async def run(url: str) -> None:
+    settings = Settings(
+        database=DatabaseSettings(url=url),
+        keys=KeySettings(directory=Path("var/bench/keys"), passphrase="bench", person_id_key="22" * 32),
+        log_level="ERROR",
+    )
+    services = build_services(settings)
+    try:
+        total = await services.enterprises.search(SearchQuery(limit=1))
+        print(f"database: {url} (first page ok: {bool(total.items)})")
+        for label, query in QUERIES:
+            best = 1e9
+            for _ in range(3):
+                start = time.perf_counter()
+                page = await services.enterprises.search(query)
+                best = min(best, time.perf_counter() - start)
+            print(f"| {label} | {best * 1000:.1f} ms | {len(page.items)} |")
+        query = SearchQuery(division="44")
+        start = time.perf_counter()
+        for _ in range(20):
+            page = await services.enterprises.search(query)
+            assert page.next_cursor
+            query = SearchQuery(division="44", after=SearchQuery.decode_cursor(page.next_cursor))
+        print(f"| province 44, pages 1-20 | {(time.perf_counter() - start) * 1000 / 20:.1f} ms per page | 50 |")
+    finally:
+        await services.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", required=True)
+    asyncio.run(run(parser.parse_args().database))
+
+
+if __name__ == "__main__":
+    main()
