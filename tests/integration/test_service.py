@@ -128,3 +128,29 @@ async def test_authority_rename_keeps_history(client: httpx.AsyncClient, service
     names = [n["name"] for n in entry["names"]]
     assert "武进区安全生产监督管理局" in names
     assert names[-1] == "常州市武进区应急管理局"
+
+
+async def test_division_pages_follow_division_then_uscc_and_cursors_keep_their_shape(
+    client: httpx.AsyncClient, services
+) -> None:
+    h = await f.headers(client, services, division="410000", level="provincial")
+    made = set()
+    for division in ("410122", "410108", "410103", "410122"):
+        body = f.enterprise(division)
+        assert (await client.post("/api/v1/enterprises", json=body, headers=h)).status_code == 201
+        made.add((division, body["uscc"]))
+    keys, cursor = [], None
+    while True:
+        params = {"division": "4101", "limit": 7} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/api/v1/enterprises", params=params, headers=h)).json()
+        keys += [(e["division_code"], e["uscc"]) for e in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert keys == sorted(keys)
+    assert len(keys) == len(set(keys))
+    assert made <= set(keys)
+    # a cursor of a division search used without the division filter is refused, not misread
+    first = (await client.get("/api/v1/enterprises", params={"division": "4101", "limit": 1}, headers=h)).json()
+    r = await client.get("/api/v1/enterprises", params={"cursor": first["next_cursor"]}, headers=h)
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "cursor"
