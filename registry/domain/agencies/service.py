@@ -13,9 +13,9 @@ from registry.db.models import Agency, AgencyQualification, Enterprise
 from registry.domain import audit
 from registry.domain.actors import Actor
 from registry.domain.agencies import schemas as s
+from registry.domain.enterprises.records import checked_snapshot, insert_enterprises
 from registry.domain.enterprises.schemas import EnterpriseCreate
 from registry.domain.enterprises.search import SearchQuery
-from registry.domain.enterprises.service import checked_snapshot, insert_enterprises
 from registry.domain.enterprises.validation import check_create, check_text
 from registry.domain.identifiers import subtree_bounds
 from registry.domain.jurisdiction import deny, locations

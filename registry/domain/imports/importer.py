@@ -20,14 +20,14 @@ from registry.db.engine import Database
 from registry.db.models import Enterprise, EnterpriseAlias, OperatingDivision
 from registry.domain import audit
 from registry.domain.actors import Actor
-from registry.domain.enterprises.schemas import EnterpriseCreate
-from registry.domain.enterprises.service import (
+from registry.domain.enterprises.records import (
     Update,
     apply_updates,
     checked_snapshot,
     insert_enterprises,
     snapshot,
 )
+from registry.domain.enterprises.schemas import EnterpriseCreate
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
 from registry.domain.imports.readers import Row
 from registry.domain.vocabulary import INDUSTRIES, SCALES
