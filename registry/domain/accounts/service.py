@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Account, Authority, Department
@@ -32,30 +33,22 @@ class NewAccount:
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """What a verified token stands for (cached by the token verifier)."""
+    """What a verified token stands for (cached by the token verifier): who, and which token version."""
 
-    account_id: int
-    client_id: str
-    role: str
-    kind: str
+    identity: Actor
     token_version: int
-    authority_id: int | None
-    authority_level: str | None
-    jurisdiction: str | None
-    department: str | None
+
+    @property
+    def account_id(self) -> int:
+        assert self.identity.account_id is not None
+        return self.identity.account_id
+
+    @property
+    def role(self) -> str:
+        return self.identity.role
 
     def actor(self, request_id: str | None = None) -> Actor:
-        return Actor(
-            self.client_id,
-            self.role,
-            self.kind,
-            self.account_id,
-            self.authority_id,
-            self.authority_level,
-            self.jurisdiction,
-            self.department,
-            request_id,
-        )
+        return self.identity.with_request(request_id) if request_id else self.identity
 
 
 class AccountService:
@@ -183,27 +176,24 @@ class AccountService:
             return await principal_of(session, account)
 
 
-async def principal_of(session: object, account: Account) -> Principal:
-    from sqlalchemy.ext.asyncio import AsyncSession  # noqa: PLC0415 - typing only at call sites
-
-    assert isinstance(session, AsyncSession)
+async def principal_of(session: AsyncSession, account: Account) -> Principal:
     level = jurisdiction = None
     if account.authority_id is not None:
         authority = await session.get(Authority, account.authority_id)
         if authority is not None:
             level = authority.level
             jurisdiction = jurisdiction_prefix(authority.level, authority.division_code)
-    return Principal(
-        account.id,
-        account.client_id,
-        account.role,
-        account.kind,
-        account.token_version,
-        account.authority_id,
-        level,
-        jurisdiction,
-        account.department_code,
+    identity = Actor(
+        id=account.client_id,
+        role=account.role,
+        kind=account.kind,
+        account_id=account.id,
+        authority_id=account.authority_id,
+        authority_level=level,
+        jurisdiction=jurisdiction,
+        department=account.department_code,
     )
+    return Principal(identity, account.token_version)
 
 
 def _check(role: str, name: str, kind: str, level: str | None, department: str | None) -> list[FieldProblem]:

@@ -46,28 +46,29 @@ class TokenService:
     def issue(self, principal: Principal) -> tuple[str, int]:
         now = int(self.clock.now().timestamp())
         ttl = self.settings.token_ttl_seconds
+        who = principal.identity
         claims = {
             "iss": self.settings.issuer,
             "aud": self.settings.audience,
-            "sub": principal.client_id,
+            "sub": who.id,
             "iat": now,
             "nbf": now,
             "exp": now + ttl,
             "jti": str(uuid.uuid4()),
             "role": principal.role,
-            "kind": principal.kind,
+            "kind": who.kind,
             "acc": principal.account_id,
             "ver": principal.token_version,
             "authority": (
                 {
-                    "id": principal.authority_id,
-                    "level": principal.authority_level,
-                    "jurisdiction": principal.jurisdiction,
+                    "id": who.authority_id,
+                    "level": who.authority_level,
+                    "jurisdiction": who.jurisdiction,
                 }
-                if principal.authority_id
+                if who.authority_id
                 else None
             ),
-            "department": principal.department,
+            "department": who.department,
         }
         token = jwt.encode(claims, self.keys.private, algorithm="EdDSA", headers={"kid": self.keys.kid})
         return token, ttl

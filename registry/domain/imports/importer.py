@@ -15,6 +15,7 @@ from itertools import islice
 
 import msgspec
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Enterprise, EnterpriseAlias, OperatingDivision
@@ -291,10 +292,7 @@ class EnterpriseImporter:
             await audit.record(session, actor, now, changes)
 
     @staticmethod
-    async def _taken_aliases(session: object, batch: _Batch) -> dict[tuple[str, str], str]:
-        from sqlalchemy.ext.asyncio import AsyncSession  # noqa: PLC0415
-
-        assert isinstance(session, AsyncSession)
+    async def _taken_aliases(session: AsyncSession, batch: _Batch) -> dict[tuple[str, str], str]:
         values = {getattr(c, k) for _, c in batch.rows for k in ("registration_no", "org_code") if getattr(c, k)}
         if not values:
             return {}
