@@ -14,6 +14,8 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from registry.api.auth import actor_for
 from registry.api.enterprises import enterprise_handlers
+from registry.api.events import event_handlers
+from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
@@ -50,6 +52,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         route_handlers=[
             *enterprise_handlers(services),
             *person_handlers(services),
+            *event_handlers(services),
+            *grade_handlers(services),
             *bureau_reference_handlers(services),
         ],
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},

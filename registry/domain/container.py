@@ -12,6 +12,10 @@ from registry.domain.accounts.service import AccountService
 from registry.domain.accounts.tokens import TokenService
 from registry.domain.agencies.service import AgencyService
 from registry.domain.enterprises.service import EnterpriseService
+from registry.domain.events.service import EventService
+from registry.domain.grades.schemes import load_grading_rules
+from registry.domain.grades.service import GradeService
+from registry.domain.imports.events import EventImporter
 from registry.domain.imports.importer import EnterpriseImporter
 from registry.domain.persons.service import PersonService
 from registry.lib.clock import Clock, SystemClock
@@ -34,6 +38,9 @@ class Services:
     persons: PersonService
     agencies: AgencyService
     importer: EnterpriseImporter
+    events: EventService
+    event_importer: EventImporter
+    grades: GradeService
 
     async def close(self) -> None:
         await self.tokens.stop()
@@ -49,6 +56,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     keys = load_key_ring(settings.keys.directory, settings.keys.passphrase, production=production)
     person_key = load_person_id_key(settings.keys.directory, settings.keys.person_id_key, production=production)
     accounts = AccountService(db, clock)
+    persons = PersonService(db, clock, person_key)
+    events = EventService(db, clock)
     return Services(
         settings=settings,
         clock=clock,
@@ -58,7 +67,10 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         accounts=accounts,
         tokens=TokenService(keys, settings.auth, accounts, store, clock),
         enterprises=EnterpriseService(db, clock),
-        persons=PersonService(db, clock, person_key),
+        persons=persons,
         agencies=AgencyService(db, clock),
         importer=EnterpriseImporter(db, clock, settings.limits.import_batch_rows),
+        events=events,
+        event_importer=EventImporter(events, persons),
+        grades=GradeService(db, clock, load_grading_rules()),
     )

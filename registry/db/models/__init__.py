@@ -5,6 +5,8 @@ from registry.db.models.agencies import Agency, AgencyQualification
 from registry.db.models.audit import AuditEntry
 from registry.db.models.base import Base
 from registry.db.models.enterprises import Enterprise, EnterpriseAlias, EnterpriseName, OperatingDivision
+from registry.db.models.events import CreditEvent
+from registry.db.models.grades import Grade, GradeStep
 from registry.db.models.persons import Person, PersonRole
 from registry.db.models.reference import Authority, AuthorityName, Department
 
@@ -16,10 +18,13 @@ __all__ = [
     "Authority",
     "AuthorityName",
     "Base",
+    "CreditEvent",
     "Department",
     "Enterprise",
     "EnterpriseAlias",
     "EnterpriseName",
+    "Grade",
+    "GradeStep",
     "OperatingDivision",
     "Person",
     "PersonRole",

@@ -28,7 +28,22 @@ HEADER_ALIASES = {
     "name_valid_from": ("name_valid_from", "名称启用日期"),
 }
 REQUIRED = ("uscc", "name", "division_code", "industry", "scale")
-_LOOKUP = {alias: key for key, aliases in HEADER_ALIASES.items() for alias in aliases}
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The columns a kind of file has: wire name -> accepted headers, the required ones, and
+    whether an unknown header is an error (it is where a misspelt column would lose data)."""
+
+    aliases: dict[str, tuple[str, ...]]
+    required: tuple[str, ...]
+    strict: bool = False
+
+    def lookup(self) -> dict[str, str]:
+        return {alias: key for key, aliases in self.aliases.items() for alias in aliases}
+
+
+ENTERPRISE_COLUMNS = Columns(HEADER_ALIASES, REQUIRED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,22 +55,28 @@ class Row:
     columns: frozenset[str] = frozenset(HEADER_ALIASES)
 
 
-def _map_header(cells: list[str]) -> list[str | None]:
+def _map_header(cells: list[str], columns: Columns) -> list[str | None]:
     keys = [(c or "").strip().lstrip("\ufeff") for c in cells]
-    mapped = [_LOOKUP.get(k) or _LOOKUP.get(k.lower()) for k in keys]
-    missing = [key for key in REQUIRED if key not in mapped]
-    if missing:
-        raise ValidationFailed(
-            [
-                FieldProblem(
-                    f"header.{key}",
-                    "missing_column",
-                    f"缺少必需的列：{key}（或 {'、'.join(HEADER_ALIASES[key][1:])}）",
-                    f"missing required column: {key}",
-                )
-                for key in missing
-            ]
+    lookup = columns.lookup()
+    mapped = [lookup.get(k) or lookup.get(k.lower()) for k in keys]
+    problems = [
+        FieldProblem(
+            f"header.{key}",
+            "missing_column",
+            f"缺少必需的列：{key}（或 {'、'.join(columns.aliases[key][1:])}）",
+            f"missing required column: {key}",
         )
+        for key in columns.required
+        if key not in mapped
+    ]
+    if columns.strict:
+        problems += [
+            FieldProblem(f"header.{k}", "unknown_column", f"无法识别的列：{k}", f"unknown column: {k}")
+            for k, m in zip(keys, mapped, strict=True)
+            if k and m is None
+        ]
+    if problems:
+        raise ValidationFailed(problems)
     return mapped
 
 
@@ -68,7 +89,7 @@ def _rows(header: list[str | None], body: Iterator[tuple[int, list[str]]]) -> It
         yield Row(number, values, columns)
 
 
-def read_csv(data: bytes) -> tuple[int, Iterator[Row]]:
+def read_csv(data: bytes, columns: Columns = ENTERPRISE_COLUMNS) -> tuple[int, Iterator[Row]]:
     """(data rows, rows); the count is exact for CSV so a progress bar has its total."""
     try:
         text = data.decode("utf-8-sig")
@@ -81,7 +102,7 @@ def read_csv(data: bytes) -> tuple[int, Iterator[Row]]:
             ) from exc
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = _map_header(next(reader))
+        header = _map_header(next(reader), columns)
     except StopIteration:
         raise ValidationFailed([FieldProblem("file", "empty", "文件为空", "the file is empty")]) from None
     except csv.Error as exc:
@@ -100,7 +121,7 @@ def read_csv(data: bytes) -> tuple[int, Iterator[Row]]:
     return total, _rows(header, body())
 
 
-def read_xlsx(data: bytes) -> tuple[int, Iterator[Row]]:
+def read_xlsx(data: bytes, columns: Columns = ENTERPRISE_COLUMNS) -> tuple[int, Iterator[Row]]:
     from openpyxl import load_workbook  # noqa: PLC0415 - heavy import, only for spreadsheet uploads
 
     try:
@@ -120,17 +141,19 @@ def read_xlsx(data: bytes) -> tuple[int, Iterator[Row]]:
         return str(cell)
 
     try:
-        header = _map_header([text(c) for c in next(values)])
+        header = _map_header([text(c) for c in next(values)], columns)
     except StopIteration:
         raise ValidationFailed([FieldProblem("file", "empty", "文件为空", "the file is empty")]) from None
     total = max(0, (sheet.max_row or 1) - 1)
     return total, _rows(header, ((i, [text(c) for c in row]) for i, row in enumerate(values, start=2)))
 
 
-def read_upload(filename: str | None, data: bytes, content_type: str | None = None) -> tuple[int, Iterator[Row]]:
+def read_upload(
+    filename: str | None, data: bytes, content_type: str | None = None, columns: Columns = ENTERPRISE_COLUMNS
+) -> tuple[int, Iterator[Row]]:
     name = (filename or "").lower()
     if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04" or (content_type or "").endswith("sheet"):
-        return read_xlsx(data)
+        return read_xlsx(data, columns)
     if name.endswith((".csv", ".txt")) or not name or (content_type or "").startswith("text/"):
-        return read_csv(data)
+        return read_csv(data, columns)
     raise UnsupportedMedia("仅支持 CSV 或 XLSX 文件 / only CSV or XLSX files are accepted")

@@ -1,0 +1,91 @@
+"""/api/v1/events: credit events and their amendments. Thin: parse, call the service, answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from litestar import Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+
+from registry.api.enterprises import check_path_uscc
+from registry.domain.actors import Actor
+from registry.domain.container import Services
+from registry.domain.events import schemas as s
+from registry.domain.events.kinds import EventKind
+from registry.domain.events.query import EventQuery, validate_query
+from registry.domain.imports.events import EVENT_COLUMNS, EventImportReport
+from registry.domain.imports.readers import read_upload
+
+
+def event_handlers(services: Services) -> list[Any]:
+    limits = services.settings.limits
+
+    @post(
+        "/events",
+        tags=["events"],
+        summary="记录信用事件 / record a credit event",
+        description="Accident, penalty, major hazard, reporting or licence violation, intermediary fraud, "
+        "obstruction, flight, criminal liability or enforcement order. `details` depends on `kind`.",
+    )
+    async def record(actor: NamedDependency[Actor], data: JSONBody[s.EventCreate]) -> s.EventDetail:
+        return await services.events.record(actor, data)
+
+    @get("/events/{event_id:int}", tags=["events"], summary="事件及其更正链 / an event with its whole chain")
+    async def read(actor: NamedDependency[Actor], event_id: FromPath[int]) -> s.EventDetail:
+        return await services.events.get(event_id)
+
+    @post(
+        "/events/{event_id:int}/amendments",
+        tags=["events"],
+        summary="更正、后续进展或撤回 / correct, follow up or withdraw (a new event superseding this one)",
+    )
+    async def amend(
+        actor: NamedDependency[Actor], event_id: FromPath[int], data: JSONBody[s.AmendmentCreate]
+    ) -> s.EventDetail:
+        return await services.events.amend(actor, event_id, data)
+
+    @get("/events", tags=["events"], summary="检索事件 / list events (effective view unless history=true)")
+    async def search(
+        actor: NamedDependency[Actor],
+        uscc: Annotated[str | None, QueryParameter(description="单位 / enterprise or agency USCC")] = None,
+        person_id: FromQuery[int | None] = None,
+        kind: FromQuery[EventKind | None] = None,
+        date_from: Annotated[dt.date | None, QueryParameter(name="from", description="事件日期起 / from")] = None,
+        date_to: Annotated[dt.date | None, QueryParameter(name="to", description="事件日期止 / to")] = None,
+        division: Annotated[str | None, QueryParameter(description="区划前缀 2/4/6 位 / division subtree")] = None,
+        history: Annotated[bool, QueryParameter(description="含被取代的记录 / include superseded")] = False,
+        limit: FromQuery[int] = 50,
+        cursor: FromQuery[str | None] = None,
+    ) -> s.EventPage:
+        query = EventQuery(
+            uscc=check_path_uscc(uscc) if uscc is not None else None,
+            person_id=person_id,
+            kind=kind,
+            date_from=date_from,
+            date_to=date_to,
+            division=division,
+            history=history,
+            limit=limit,
+            after=EventQuery.decode_cursor(cursor) if cursor else None,
+        )
+        validate_query(query, limits.page_size_max)
+        return await services.events.search(query)
+
+    @post(
+        "/events/import",
+        tags=["events"],
+        request_max_body_size=limits.max_upload_bytes,
+        summary="批量导入事件 / bulk import events (CSV or XLSX, multipart field `file`)",
+        description="Good rows are recorded, bad rows reported with row, field and reason.",
+    )
+    async def import_file(
+        actor: NamedDependency[Actor], data: MultipartBody[UploadFile]
+    ) -> Response[EventImportReport]:
+        content = await data.read()
+        _, rows = read_upload(data.filename, content, data.content_type, EVENT_COLUMNS)
+        return Response(await services.event_importer.run(actor, rows), status_code=200)
+
+    return [record, read, amend, search, import_file]

@@ -1,0 +1,1 @@
+"""Credit events: append-only facts about enterprises, persons and agencies that the rules read."""

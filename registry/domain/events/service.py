@@ -1,0 +1,449 @@
+"""Recording credit events and their amendments, and reading the effective view or the chains.
+
+Events are only ever inserted. An amendment (correction, follow-up, withdrawal) is a new row
+that supersedes exactly one effective row; the database's unique constraint on ``supersedes_id``
+decides between two officers amending the same event at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.engine import Database
+from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Person
+from registry.domain import audit
+from registry.domain.actors import Actor
+from registry.domain.enterprises.validation import check_division, check_text
+from registry.domain.events import kinds as k
+from registry.domain.events import schemas as s
+from registry.domain.events.query import EventQuery, event_statement, wire_events
+from registry.domain.identifiers import IdentifierError, covers, parse_uscc
+from registry.domain.jurisdiction import deny, locations
+from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
+from registry.lib.clock import Clock, today
+
+
+@dataclass(slots=True)
+class _Resolved:
+    """An EventCreate checked against the register: ready to insert."""
+
+    row: dict[str, Any]
+    #: the divisions the actor must cover (the place, and for units one of their locations)
+    place: str
+    unit_locations: list[str] | None
+
+
+def _problem(field: str, code: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed([FieldProblem(field, code, zh, en)])
+
+
+class EventService:
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    # ---- writing -----------------------------------------------------------------------------
+
+    async def record(self, actor: Actor, data: s.EventCreate) -> s.EventDetail:
+        now = self.clock.now()
+        async with self.db.write() as session:
+            resolved = await self._resolve(session, actor, data)
+            allowed = self._may_record(actor, resolved)
+            if allowed:
+                event = CreditEvent(**resolved.row, recorded_at=now, recorded_by=actor.id)
+                session.add(event)
+                await session.flush()
+                await audit.record(
+                    session, actor, now, [audit.Change("event.record", "event", str(event.id), None, _audited(event))]
+                )
+                event_id = event.id
+        if not allowed:
+            await deny(self.db, self.clock, actor, "event.record", "event", data.kind, f"division {resolved.place}")
+        return await self.get(event_id)
+
+    async def amend(self, actor: Actor, event_id: int, data: s.AmendmentCreate) -> s.EventDetail:
+        now = self.clock.now()
+        reason = _reason(data)
+        try:
+            async with self.db.write() as session:
+                original = await self._effective_for_update(session, event_id)
+                old_places = await self._places_of(session, original)
+                if data.code == "withdrawal":
+                    row = {c: getattr(original, c) for c in _COPIED}
+                    row.update(details={}, accident_grade=None, links=[], remarks=None)
+                    resolved = _Resolved(row, original.division_code, old_places[1])
+                else:
+                    assert data.event is not None  # _reason checked it
+                    resolved = await self._resolve(session, actor, data.event, prefix="event.")
+                    _check_same(original, resolved, data.code)
+                allowed = self._may_record(actor, resolved) and actor.may_act_on([old_places[0]])
+                if allowed and old_places[1] is not None:
+                    allowed = actor.may_act_on(old_places[1])
+                if allowed:
+                    event = CreditEvent(
+                        **resolved.row,
+                        supersedes_id=original.id,
+                        amendment=data.code,
+                        amendment_reason=reason,
+                        recorded_at=now,
+                        recorded_by=actor.id,
+                    )
+                    session.add(event)
+                    await session.flush()
+                    await audit.record(
+                        session,
+                        actor,
+                        now,
+                        [
+                            audit.Change(
+                                f"event.{data.code}",
+                                "event",
+                                str(event.id),
+                                _audited(original),
+                                _audited(event),
+                                detail=f"supersedes {original.id}: {reason}",
+                            )
+                        ],
+                    )
+                    new_id = event.id
+        except IntegrityError as exc:
+            raise Conflict(
+                f"事件 {event_id} 刚被另一请求更正，请重新读取 / event {event_id} was just amended by a concurrent "
+                "request; read it again"
+            ) from exc
+        if not allowed:
+            await deny(self.db, self.clock, actor, f"event.{data.code}", "event", str(event_id), "another area")
+        return await self.get(new_id)
+
+    @staticmethod
+    def _may_record(actor: Actor, resolved: _Resolved) -> bool:
+        if not actor.may_act_on([resolved.place]):
+            return False
+        return resolved.unit_locations is None or actor.may_act_on(resolved.unit_locations)
+
+    async def _effective_for_update(self, session: AsyncSession, event_id: int) -> CreditEvent:
+        # FOR UPDATE on PostgreSQL (SQLite's writer already holds the database lock)
+        original = await session.scalar(select(CreditEvent).where(CreditEvent.id == event_id).with_for_update())
+        if original is None:
+            raise NotFound(f"没有编号为 {event_id} 的事件 / no event {event_id}")
+        successor = await session.scalar(select(CreditEvent.id).where(CreditEvent.supersedes_id == event_id))
+        if successor is not None:
+            raise Conflict(
+                f"事件 {event_id} 已被事件 {successor} 取代，只能更正现行记录 / event {event_id} was already "
+                f"superseded by event {successor}; amend the effective one",
+                extra={"superseded_by": successor},
+            )
+        if original.amendment == "withdrawal":
+            raise Conflict(f"事件 {event_id} 是一条撤回记录 / event {event_id} is a withdrawal")
+        return original
+
+    async def _places_of(self, session: AsyncSession, event: CreditEvent) -> tuple[str, list[str] | None]:
+        if event.enterprise_id is None:
+            return event.division_code, None
+        enterprise = await session.get_one(Enterprise, event.enterprise_id)
+        return event.division_code, await locations(session, enterprise)
+
+    async def _resolve(  # noqa: PLR0912 - one branch per rule, in the order an officer reads them
+        self, session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str = ""
+    ) -> _Resolved:
+        problems: list[FieldProblem] = []
+        details, detail_problems = k.parse_details(data.kind, data.details)
+        problems += [FieldProblem(prefix + p.field, p.code, p.message_zh, p.message_en) for p in detail_problems]
+        on = today(self.clock)
+        if data.occurred_on > on:
+            problems.append(
+                FieldProblem(
+                    prefix + "occurred_on",
+                    "future_date",
+                    f"事件日期不能晚于今天 {on}",
+                    f"occurred_on is after today ({on})",
+                )
+            )
+        if details is not None:
+            for p in k.check_details(details, data.occurred_on, on):
+                problems.append(FieldProblem(prefix + p.field, p.code, p.message_zh, p.message_en))
+        source = check_text(prefix + "source_document", data.source_document, 200, problems, required=True)
+        remarks = check_text(prefix + "remarks", data.remarks, 2000, problems, required=False)
+        if data.subject.type not in k.SUBJECTS[data.kind]:
+            allowed = "、".join(k.SUBJECTS[data.kind])
+            problems.append(
+                FieldProblem(
+                    prefix + "subject.type",
+                    "subject_not_allowed",
+                    f"{k.KINDS[data.kind]}事件的对象只能是 {allowed}",
+                    f"a {data.kind} event is about: {allowed}",
+                )
+            )
+        division = data.division_code
+        if division is not None:
+            check_division(prefix + "division_code", division, problems, [])
+        if problems:
+            raise ValidationFailed(problems)
+
+        enterprise_id = person_id = None
+        unit_locations = None
+        if data.subject.type == "person":
+            if data.subject.person_id is None:
+                raise _problem(
+                    prefix + "subject.person_id", "required", "人员须给出 person_id", "person_id is required"
+                )
+            if await session.get(Person, data.subject.person_id) is None:
+                raise _problem(
+                    prefix + "subject.person_id",
+                    "unknown_person",
+                    f"没有编号为 {data.subject.person_id} 的人员",
+                    f"no person {data.subject.person_id}",
+                )
+            person_id = data.subject.person_id
+            if division is None:
+                raise _problem(
+                    prefix + "division_code",
+                    "required",
+                    "以人员为对象的事件须给出发生地区划代码",
+                    "an event about a person needs division_code",
+                )
+        else:
+            enterprise = await self._unit(session, data.subject, prefix)
+            enterprise_id = enterprise.id
+            unit_locations = await locations(session, enterprise)
+            division = division or enterprise.division_code
+
+        authority = await self._recording_authority(session, actor, data, prefix)
+        if not covers(_jurisdiction(authority), division):
+            raise _problem(
+                prefix + "recording_authority",
+                "authority_not_covering",
+                f"{authority.name}不管辖 {division}",
+                f"the recording authority does not cover division {division}",
+            )
+        links = await self._check_links(session, data.links, prefix)
+        stored = msgspec.to_builtins(details)
+        if isinstance(details, k.PenaltyDetails):
+            stored["deciding_authority"] = await self._deciding_authority(session, details, authority, division, prefix)
+            await self._unique_decision(session, stored)
+        return _Resolved(
+            {
+                "kind": data.kind,
+                "subject_type": data.subject.type,
+                "enterprise_id": enterprise_id,
+                "person_id": person_id,
+                "division_code": division,
+                "occurred_on": data.occurred_on,
+                "recording_authority_id": authority.id,
+                "source_document": source,
+                "details": stored,
+                "accident_grade": k.derived(data.kind, stored).get("grade"),
+                "links": links,
+                "remarks": remarks,
+            },
+            division,
+            unit_locations,
+        )
+
+    @staticmethod
+    async def _unit(session: AsyncSession, subject: s.SubjectRef, prefix: str) -> Enterprise:
+        field = prefix + "subject.uscc"
+        if not subject.uscc:
+            raise _problem(field, "required", "单位须给出统一社会信用代码", "uscc is required for a unit")
+        try:
+            code = parse_uscc(subject.uscc).value
+        except IdentifierError as err:
+            raise _problem(field, err.code, err.message_zh, err.message_en) from err
+        enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == code))
+        if enterprise is None:
+            raise _problem(field, "unknown_enterprise", f"{code} 尚未登记", f"{code} is not registered")
+        if (
+            subject.type == "agency"
+            and await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is None
+        ):
+            raise _problem(field, "not_an_agency", f"{code} 不是已登记的中介机构", f"{code} is not a registered agency")
+        return enterprise
+
+    @staticmethod
+    async def _recording_authority(session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str) -> Authority:
+        field = prefix + "recording_authority"
+        if actor.role != "admin":
+            if data.recording_authority is not None:
+                raise _problem(
+                    field,
+                    "not_allowed",
+                    "记录机关即本账户所属机关，不可指定",
+                    "only admins may name the recording authority",
+                )
+            if actor.authority_id is None:
+                raise _problem(field, "no_authority", "本账户不属于任何机关", "this account belongs to no authority")
+            return await session.get_one(Authority, actor.authority_id)
+        if data.recording_authority is None:
+            raise _problem(
+                field, "required", "管理员须指明代哪个机关记录（区划代码）", "admins must name the recording authority"
+            )
+        found = await session.scalar(select(Authority).where(Authority.division_code == data.recording_authority))
+        if found is None:
+            raise _problem(
+                field,
+                "unknown_authority",
+                f"区划 {data.recording_authority} 没有已登记的机关",
+                f"no authority is registered for division {data.recording_authority}",
+            )
+        return found
+
+    @staticmethod
+    async def _deciding_authority(
+        session: AsyncSession, details: k.PenaltyDetails, recording: Authority, division: str, prefix: str
+    ) -> str:
+        field = prefix + "details.deciding_authority"
+        if details.deciding_authority is None:
+            return recording.division_code
+        found = await session.scalar(select(Authority).where(Authority.division_code == details.deciding_authority))
+        if found is None:
+            raise _problem(
+                field,
+                "unknown_authority",
+                f"区划 {details.deciding_authority} 没有已登记的机关",
+                f"no authority is registered for division {details.deciding_authority}",
+            )
+        if not covers(_jurisdiction(found), division):
+            raise _problem(
+                field,
+                "authority_not_covering",
+                f"{found.name}不管辖 {division}，不能作出该处罚",
+                f"the deciding authority does not cover division {division}",
+            )
+        return found.division_code
+
+    async def _unique_decision(self, session: AsyncSession, stored: dict[str, Any]) -> None:
+        """One effective penalty per (deciding authority, decision number)."""
+        query = EventQuery(kind="penalty")
+        stmt = event_statement(query).where(
+            CreditEvent.details["decision_no"].as_string() == stored["decision_no"],
+            CreditEvent.details["deciding_authority"].as_string() == stored["deciding_authority"],
+        )
+        clash = await session.scalar(stmt.with_only_columns(CreditEvent.id).limit(1))
+        if clash is not None:
+            raise Conflict(
+                f"处罚决定书 {stored['decision_no']} 已记录为事件 {clash}；如需修改请更正该事件 / penalty decision "
+                f"{stored['decision_no']} is already event {clash}; amend that event instead",
+                extra={"event_id": clash},
+            )
+
+    @staticmethod
+    async def _check_links(session: AsyncSession, links: list[int], prefix: str) -> list[int]:
+        wanted = list(dict.fromkeys(links))
+        if not wanted:
+            return []
+        found = set(await session.scalars(select(CreditEvent.id).where(CreditEvent.id.in_(wanted))))
+        problems = [
+            FieldProblem(
+                f"{prefix}links[{i}]", "unknown_event", f"没有编号为 {link} 的事件", f"no event {link} to link"
+            )
+            for i, link in enumerate(links)
+            if link not in found
+        ]
+        if problems:
+            raise ValidationFailed(problems)
+        return wanted
+
+    # ---- reading -----------------------------------------------------------------------------
+
+    async def get(self, event_id: int) -> s.EventDetail:
+        async with self.db.read() as session:
+            event = await session.get(CreditEvent, event_id)
+            if event is None:
+                raise NotFound(f"没有编号为 {event_id} 的事件 / no event {event_id}")
+            chain = await _chain(session, event)
+            wired = await wire_events(session, chain)
+        this = next(w for w in wired if w.id == event_id)
+        return s.EventDetail(**{f: getattr(this, f) for f in this.__struct_fields__}, chain=wired)
+
+    async def search(self, query: EventQuery) -> s.EventPage:
+        async with self.db.read() as session:
+            rows = list((await session.scalars(event_statement(query).limit(query.limit + 1))).all())
+            page = rows[: query.limit]
+            items = await wire_events(session, page)
+        more = len(rows) > query.limit
+        return s.EventPage(items, EventQuery.cursor_after(page[-1]) if more and page else None)
+
+
+_COPIED = ("kind", "subject_type", "enterprise_id", "person_id", "division_code", "occurred_on",
+           "recording_authority_id", "source_document")  # fmt: skip
+
+
+def _reason(data: s.AmendmentCreate) -> str:
+    problems: list[FieldProblem] = []
+    reason = check_text("reason", data.reason, 2000, problems, required=True)
+    if data.code == "withdrawal" and data.event is not None:
+        problems.append(
+            FieldProblem("event", "not_allowed", "撤回不附新的事件内容", "a withdrawal carries no replacement event")
+        )
+    if data.code != "withdrawal" and data.event is None:
+        problems.append(
+            FieldProblem("event", "required", "更正或后续进展须给出完整的新事件内容", "the amended event is required")
+        )
+    if problems:
+        raise ValidationFailed(problems)
+    assert reason is not None
+    return reason
+
+
+def _check_same(original: CreditEvent, resolved: _Resolved, code: str) -> None:
+    row = resolved.row
+    if row["kind"] != original.kind:
+        raise _problem(
+            "event.kind",
+            "kind_changed",
+            f"更正不能改变事件类别（原为 {original.kind}）；请撤回后重新记录",
+            f"an amendment keeps the kind ({original.kind}); withdraw and record anew instead",
+        )
+    same_subject = (row["subject_type"], row["enterprise_id"], row["person_id"]) == (
+        original.subject_type,
+        original.enterprise_id,
+        original.person_id,
+    )
+    if code == "follow_up" and not same_subject:
+        raise _problem(
+            "event.subject",
+            "subject_changed",
+            "后续进展不能改变事件对象；对象记错请用更正 (correction)",
+            "a follow-up keeps the subject; use a correction if the subject was wrong",
+        )
+
+
+def _jurisdiction(authority: Authority) -> str:
+    from registry.domain.accounts.authorities import jurisdiction_prefix  # noqa: PLC0415
+
+    return jurisdiction_prefix(authority.level, authority.division_code)
+
+
+def _audited(event: CreditEvent) -> dict[str, Any]:
+    return {
+        "kind": event.kind,
+        "subject_type": event.subject_type,
+        "enterprise_id": event.enterprise_id,
+        "person_id": event.person_id,
+        "division_code": event.division_code,
+        "occurred_on": event.occurred_on.isoformat(),
+        "source_document": event.source_document,
+        "details": event.details,
+        "links": event.links,
+    }
+
+
+async def _chain(session: AsyncSession, event: CreditEvent) -> list[CreditEvent]:
+    """Every version of the fact this event is part of, oldest first."""
+    chain = [event]
+    while chain[0].supersedes_id is not None:
+        chain.insert(0, await session.get_one(CreditEvent, chain[0].supersedes_id))
+    while True:
+        nxt = await session.scalar(select(CreditEvent).where(CreditEvent.supersedes_id == chain[-1].id))
+        if nxt is None:
+            return chain
+        chain.append(nxt)
+
+
+__all__ = ["EventService"]

@@ -1,0 +1,1 @@
+"""Safety-production standardization grades (安全生产标准化): lifecycle from application to end."""
