@@ -275,6 +275,66 @@ def import_enterprises(file: Path, report_path: Path | None) -> None:
         report_path.write_bytes(msgspec.json.encode(report))
 
 
+@import_.command("events")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--authority",
+    "authority",
+    default=None,
+    help="division code of the recording authority, for rows without a recording_authority column",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write the full row-level report as JSON here",
+)
+def import_events(file: Path, authority: str | None, report_path: Path | None) -> None:
+    """Import credit events from CSV or XLSX; good rows are recorded, bad rows reported."""
+    from rich.progress import Progress  # noqa: PLC0415
+
+    from registry.domain.imports.events import EVENT_COLUMNS  # noqa: PLC0415
+    from registry.domain.imports.readers import Row, read_upload  # noqa: PLC0415
+
+    content = file.read_bytes()
+
+    def with_authority(rows: Any) -> Any:
+        for row in rows:
+            if authority and "recording_authority" not in row.values:
+                yield Row(row.number, {**row.values, "recording_authority": authority}, row.columns)
+            else:
+                yield row
+
+    async def go(services: Any) -> Any:
+        total, rows = read_upload(file.name, content, columns=EVENT_COLUMNS)
+        with Progress(transient=False) as progress:
+            task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
+            return await services.event_importer.run(
+                _cli_actor(), with_authority(rows), lambda n: progress.advance(task, n)
+            )
+
+    try:
+        report = _run(_with_services(go))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"rows {report.rows}  recorded {report.recorded}  rejected {report.rejected}")
+    for err in report.errors[:20]:
+        click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
+    if len(report.errors) > 20:
+        click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
+    if report_path:
+        report_path.write_bytes(msgspec.json.encode(report))
+
+
+@main.command()
+def sweep() -> None:
+    """Expire what is due (grades past valid_until); idempotent, safe to run from cron."""
+    count = _run(_with_services(lambda s: s.grades.sweep()))
+    click.echo(f"已到期 / expired: {count} grades")
+
+
 @main.group()
 def audit() -> None:
     """审计 / audit trail."""

@@ -14,18 +14,18 @@ from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.grades import schemas as s
 
-#: action path segment -> (service action, body type, summary)
-ACTIONS: dict[str, tuple[str, type[Any], str]] = {
-    "review": ("review", s.GradeReview, "评审 / 审查 (review by an agency or the bureau)"),
-    "audit": ("audit", s.GradeAudit, "审核 (standard procedure only)"),
-    "announce": ("announce", s.GradeAnnounce, "公告: valid for 3 years from the announcement"),
-    "certificate": ("certificate", s.GradeCertificate, "颁发证书 (standard procedure only)"),
-    "annual-checks": ("annual_check", s.AnnualCheck, "年度自评 / 年度核查: pass or findings with a deadline"),
-    "rectify": ("rectify", s.Rectification, "年度核查问题整改完成"),
-    "revoke": ("revoke", s.Revocation, "撤销 (摘牌收证) with a reason from the closed list"),
-    "suspend": ("suspend", s.StatusChange, "中止评审 (while the enterprise is listed)"),
-    "resume": ("resume", s.StatusChange, "恢复评审"),
-    "withdraw": ("withdraw", s.StatusChange, "撤回申请"),
+#: action path segment -> (service action, summary); the body types are s.ACTION_BODIES
+ACTIONS: dict[str, tuple[str, str]] = {
+    "review": ("review", "评审 / 审查 (review by an agency or the bureau)"),
+    "audit": ("audit", "审核 (standard procedure only)"),
+    "announce": ("announce", "公告: valid for 3 years from the announcement"),
+    "certificate": ("certificate", "颁发证书 (standard procedure only)"),
+    "annual-checks": ("annual_check", "年度自评 / 年度核查: pass or findings with a deadline"),
+    "rectify": ("rectify", "年度核查问题整改完成"),
+    "revoke": ("revoke", "撤销 (摘牌收证) with a reason from the closed list"),
+    "suspend": ("suspend", "中止评审 (while the enterprise is listed)"),
+    "resume": ("resume", "恢复评审"),
+    "withdraw": ("withdraw", "撤回申请"),
 }
 
 
@@ -73,5 +73,8 @@ def grade_handlers(services: Services) -> list[Any]:
     async def schemes(actor: NamedDependency[Actor]) -> list[s.SchemeInfo]:
         return services.grades.schemes()
 
-    actions = [_action_handler(services, path, *spec) for path, spec in ACTIONS.items()]
+    actions = [
+        _action_handler(services, path, action, s.ACTION_BODIES[action], summary)
+        for path, (action, summary) in ACTIONS.items()
+    ]
     return [of_enterprise, apply, read, schemes, *actions]

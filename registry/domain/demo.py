@@ -184,18 +184,29 @@ async def load_demo(services: Any, size: str = "small") -> list[NewAccount]:
         raise RuntimeError(f"demo data rejected: {report.errors[:3]}")
     await _persons(services, actor)
     await _agencies(services, actor)
-    return [await _account(services, actor, spec) for spec in DEMO_ACCOUNTS]
+    accounts = [await _account(services, actor, spec) for spec in DEMO_ACCOUNTS]
+    from registry.domain.demo_facts import load_facts  # noqa: PLC0415 - facts need the accounts' authorities
+
+    await load_facts(services)
+    return accounts
 
 
-async def _persons(services: Any, actor: Any) -> None:
+def person_specs() -> list[PersonCreate]:
+    """The demo persons; person n is legal representative and principal of demo enterprise n."""
     rng = random.Random(11643)
+    specs = []
     for n in range(60):
         division, _ = AREAS[n % len(AREAS)]
         birth = dt.date(1960 + rng.randrange(35), 1 + rng.randrange(12), 1 + rng.randrange(28))
         name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)] + ("" if n % 3 else GIVEN[n % len(GIVEN)])
-        person, created = await services.persons.create(
-            actor, PersonCreate(id_number=make_resident_id(division, birth, 100 + n), name=name)
-        )
+        specs.append(PersonCreate(id_number=make_resident_id(division, birth, 100 + n), name=name))
+    return specs
+
+
+async def _persons(services: Any, actor: Any) -> None:
+    for n, spec in enumerate(person_specs()):
+        division, _ = AREAS[n % len(AREAS)]
+        person, created = await services.persons.create(actor, spec)
         if created:
             for role in ("legal_representative", "principal"):
                 await services.persons.add_role(

@@ -169,3 +169,18 @@ class SchemeInfo(Struct):
     verified: bool
     source: str
     thresholds: dict[int, float]
+
+
+#: the body of each grade action (the API routes and the demo read this one table)
+ACTION_BODIES: dict[str, type[Struct]] = {
+    "review": GradeReview,
+    "audit": GradeAudit,
+    "announce": GradeAnnounce,
+    "certificate": GradeCertificate,
+    "annual_check": AnnualCheck,
+    "rectify": Rectification,
+    "revoke": Revocation,
+    "suspend": StatusChange,
+    "resume": StatusChange,
+    "withdraw": StatusChange,
+}

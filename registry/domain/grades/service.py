@@ -237,9 +237,11 @@ class GradeService:
             allowed = actor.may_act_on(places)
             if allowed:
                 await self._check_grading_authority(session, actor, grade, action)
-                await self._expire_if_due(session, grade)
                 if grade.version != data.version:
                     raise self._stale(grade, data.version)
+                # a grade past valid_until is expired whatever the sweep has recorded yet; the action
+                # below then meets status "expired" and is refused as any step after the end is
+                await self._expire_if_due(session, grade)
                 before = {"status": grade.status, "version": grade.version}
                 payload = await getattr(self, f"_{action}")(session, grade, data)
                 await self._step(session, actor, now, grade, action, data.on, payload, before)
@@ -298,9 +300,11 @@ class GradeService:
                 Grade.enterprise_id == grade.enterprise_id, Grade.status == "valid", Grade.id != grade.id
             )
         )
-        if current is not None:
+        # judged on the announcement date, which may lie in the past when a decision is entered late:
+        # a grade still valid that day is superseded by the new one, else it had expired before
+        if current is not None and current.valid_until is not None and current.valid_until < data.on:
             await self._expire_if_due(session, current)
-        if current is not None and current.status == "valid":
+        elif current is not None:
             current.status = "superseded"
             current.superseded_by_id = grade.id
             current.ended_on = data.on
