@@ -15,6 +15,8 @@ _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _MISSING = re.compile(r"Object missing required field `(?P<f>[^`]+)`")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<f>[^`]+)`")
 _EXPECTED = re.compile(r"Expected `(?P<t>[^`]+)`, got `(?P<g>[^`]+)`")
+_BOUND = re.compile(r"Expected `(?:int|float)` (?P<op>>=|<=|>|<) (?P<n>[-0-9.e+]+)")
+_OPS_ZH = {">=": "不能小于", "<=": "不能大于", ">": "应大于", "<": "应小于"}
 
 _TYPES_ZH = {
     "str": "字符串",
@@ -58,6 +60,9 @@ def translate(message: str, path: str | None = None) -> FieldProblem:  # noqa: P
         want = mm.group("t")
         zh = " 或 ".join(_TYPES_ZH.get(t.strip(), t.strip()) for t in want.split("|"))
         return FieldProblem(f, "type", f"{f} 类型错误，应为{zh}", f"{f} must be {want}, got {mm.group('g')}")
+    if mm := _BOUND.search(msg):
+        op, n = mm.group("op"), mm.group("n")
+        return FieldProblem(f, "range", f"{f} {_OPS_ZH[op]} {n}", f"{f} must be {op} {n}")
     if msg.startswith("Invalid enum value"):
         return FieldProblem(f, "enum", f"{f} 的取值不在允许范围内", f"{f}: {msg.lower()}")
     if msg.startswith("Invalid date") or msg.startswith("Invalid RFC3339"):

@@ -20,6 +20,7 @@ class CreditEvent(Base):
         Index("ix_credit_events_person", "person_id", "occurred_on"),
         Index("ix_credit_events_division", "division_code", "occurred_on"),
         Index("ix_credit_events_kind", "kind", "occurred_on"),
+        Index("ix_credit_events_reference", "kind", "reference_no"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -31,6 +32,9 @@ class CreditEvent(Base):
     occurred_on: Mapped[dt.date]
     recording_authority_id: Mapped[int] = mapped_column(Integer, ForeignKey("authorities.id"))
     source_document: Mapped[str] = mapped_column(String(200))
+    #: the document number that identifies the fact (penalty decision, order, judgment), indexed
+    #: so "is this decision already recorded" is one index probe at national scale
+    reference_no: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]]
     #: effective accident grade (declared when higher, else computed), for the rules' queries
     accident_grade: Mapped[str | None] = mapped_column(String(20))

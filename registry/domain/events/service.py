@@ -22,7 +22,7 @@ from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_division, check_text
 from registry.domain.events import kinds as k
 from registry.domain.events import schemas as s
-from registry.domain.events.query import EventQuery, event_statement, wire_events
+from registry.domain.events.query import EventQuery, effective, event_statement, wire_events
 from registry.domain.identifiers import IdentifierError, covers, parse_uscc
 from registry.domain.jurisdiction import deny, locations
 from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
@@ -239,6 +239,7 @@ class EventService:
                 "source_document": source,
                 "details": stored,
                 "accident_grade": k.derived(data.kind, stored).get("grade"),
+                "reference_no": _reference(stored),
                 "links": links,
                 "remarks": remarks,
             },
@@ -319,18 +320,16 @@ class EventService:
 
     async def _unique_decision(self, session: AsyncSession, stored: dict[str, Any]) -> None:
         """One effective penalty per (deciding authority, decision number)."""
-        query = EventQuery(kind="penalty")
-        stmt = event_statement(query).where(
-            CreditEvent.details["decision_no"].as_string() == stored["decision_no"],
-            CreditEvent.details["deciding_authority"].as_string() == stored["deciding_authority"],
+        stmt = select(CreditEvent.id, CreditEvent.details).where(
+            CreditEvent.kind == "penalty", CreditEvent.reference_no == stored["decision_no"], effective()
         )
-        clash = await session.scalar(stmt.with_only_columns(CreditEvent.id).limit(1))
-        if clash is not None:
-            raise Conflict(
-                f"处罚决定书 {stored['decision_no']} 已记录为事件 {clash}；如需修改请更正该事件 / penalty decision "
-                f"{stored['decision_no']} is already event {clash}; amend that event instead",
-                extra={"event_id": clash},
-            )
+        for clash, details in await session.execute(stmt):
+            if details.get("deciding_authority") == stored["deciding_authority"]:
+                raise Conflict(
+                    f"处罚决定书 {stored['decision_no']} 已记录为事件 {clash}；如需修改请更正该事件 / penalty "
+                    f"decision {stored['decision_no']} is already event {clash}; amend that event instead",
+                    extra={"event_id": clash},
+                )
 
     @staticmethod
     async def _check_links(session: AsyncSession, links: list[int], prefix: str) -> list[int]:
@@ -371,7 +370,7 @@ class EventService:
 
 
 _COPIED = ("kind", "subject_type", "enterprise_id", "person_id", "division_code", "occurred_on",
-           "recording_authority_id", "source_document")  # fmt: skip
+           "recording_authority_id", "source_document", "reference_no")  # fmt: skip
 
 
 def _reason(data: s.AmendmentCreate) -> str:
@@ -412,6 +411,13 @@ def _check_same(original: CreditEvent, resolved: _Resolved, code: str) -> None:
             "后续进展不能改变事件对象；对象记错请用更正 (correction)",
             "a follow-up keeps the subject; use a correction if the subject was wrong",
         )
+
+
+def _reference(details: dict[str, Any]) -> str | None:
+    for key in ("decision_no", "order_no", "judgment_no"):
+        if details.get(key):
+            return str(details[key])
+    return None
 
 
 def _jurisdiction(authority: Authority) -> str:

@@ -182,7 +182,8 @@ class EventImporter:
             except ValidationFailed as exc:
                 self._reject(report, row.number, exc.problems)
             except RegistryError as exc:
-                self._reject(report, row.number, [FieldProblem("(row)", exc.code, exc.detail, exc.detail)])
+                zh, _, en = exc.detail.partition(" / ")
+                self._reject(report, row.number, [FieldProblem("(row)", exc.code, zh, en or zh)])
             else:
                 report.recorded += 1
                 report.event_ids.append(event.id)

@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("recording_authority_id", sa.Integer(), nullable=False),
         sa.Column("source_document", sa.String(length=200), nullable=False),
+        sa.Column("reference_no", sa.String(length=200), nullable=True),
         sa.Column(
             "details", sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"), nullable=False
         ),
@@ -66,6 +67,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_credit_events_enterprise", ["enterprise_id", "occurred_on"], unique=False)
         batch_op.create_index("ix_credit_events_kind", ["kind", "occurred_on"], unique=False)
         batch_op.create_index("ix_credit_events_person", ["person_id", "occurred_on"], unique=False)
+        batch_op.create_index("ix_credit_events_reference", ["kind", "reference_no"], unique=False)
 
     op.create_table(
         "grades",
@@ -173,6 +175,7 @@ def downgrade() -> None:
 
     op.drop_table("grades")
     with op.batch_alter_table("credit_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_credit_events_reference")
         batch_op.drop_index("ix_credit_events_person")
         batch_op.drop_index("ix_credit_events_kind")
         batch_op.drop_index("ix_credit_events_enterprise")
