@@ -14,7 +14,7 @@ from registry.api.enterprises import check_path_uscc
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.events import schemas as s
-from registry.domain.events.kinds import EventKind
+from registry.domain.events.kinds import EventKind, catalogue
 from registry.domain.events.query import EventQuery, validate_query
 from registry.domain.imports.events import EVENT_COLUMNS, EventImportReport
 from registry.domain.imports.readers import read_upload
@@ -32,6 +32,14 @@ def event_handlers(services: Services) -> list[Any]:
     )
     async def record(actor: NamedDependency[Actor], data: JSONBody[s.EventCreate]) -> s.EventDetail:
         return await services.events.record(actor, data)
+
+    @get(
+        "/events/kinds",
+        tags=["events"],
+        summary="事件类别 / the event kinds, their subjects and the JSON Schema of each kind's details",
+    )
+    async def kinds(actor: NamedDependency[Actor]) -> list[dict[str, Any]]:
+        return catalogue()
 
     @get("/events/{event_id:int}", tags=["events"], summary="事件及其更正链 / an event with its whole chain")
     async def read(actor: NamedDependency[Actor], event_id: FromPath[int]) -> s.EventDetail:
@@ -88,4 +96,4 @@ def event_handlers(services: Services) -> list[Any]:
         _, rows = read_upload(data.filename, content, data.content_type, EVENT_COLUMNS)
         return Response(await services.event_importer.run(actor, rows), status_code=200)
 
-    return [record, read, amend, search, import_file]
+    return [record, kinds, read, amend, search, import_file]

@@ -275,4 +275,17 @@ def derived(kind: str, details: dict[str, Any]) -> dict[str, Any]:
     return {"computed_grade": computed, "grade": grade, "grade_label": LABELS[grade]}
 
 
+def catalogue() -> list[dict[str, Any]]:
+    """Each kind with its label, the subjects it may name and the JSON Schema of its details."""
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "subjects": list(SUBJECTS[kind]),
+            "details_schema": msgspec.json.schema(DETAILS[kind]),
+        }
+        for kind, label in KINDS.items()
+    ]
+
+
 __all__ = ["DETAILS", "GRADES", "KINDS", "SUBJECTS", "EventKind", "SubjectType", "check_details", "parse_details"]

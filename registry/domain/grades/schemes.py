@@ -59,6 +59,9 @@ class GradingRules(msgspec.Struct, forbid_unknown_fields=True):
                 raise ValueError(f"grading.yaml: scheme {scheme.code} needs thresholds for levels 1, 2, 3")
         if sorted(self.grading_levels) != [1, 2, 3]:
             raise ValueError("grading.yaml: grading_levels needs levels 1, 2, 3")
+        prefixes = [*self.procedure_by_division, *(d.division for d in self.delegations)]
+        if bad := [p for p in prefixes if not (p.isdigit() and len(p) in (2, 4, 6))]:
+            raise ValueError(f"grading.yaml: division prefixes must be 2, 4 or 6 digits: {bad}")
         named = [self.default_procedure, *self.procedure_by_division.values()]
         if unknown := [p for p in named if p not in self.procedures]:
             raise ValueError(f"grading.yaml: unknown procedures {unknown}")

@@ -89,7 +89,8 @@ def next_status(
     if status not in sources:
         raise IllegalTransition(action, status, sources)
     if action == "resume":
-        assert resume_to in PENDING
+        if resume_to not in PENDING:  # the interrupted status is stored on suspension; anything else is corrupt
+            raise IllegalTransition(action, status, sorted(PENDING))
         return resume_to
     outcomes = {
         "review": "reviewed" if passed else "rejected",
