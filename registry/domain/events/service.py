@@ -80,7 +80,7 @@ class EventService:
                     resolved = _Resolved(row, original.division_code, old_places[1])
                 else:
                     assert data.event is not None  # _reason checked it
-                    resolved = await self._resolve(session, actor, data.event, prefix="event.")
+                    resolved = await self._resolve(session, actor, data.event, prefix="event.", replacing=original.id)
                     _check_same(original, resolved, data.code)
                 allowed = self._may_record(actor, resolved) and actor.may_act_on([old_places[0]])
                 if allowed and old_places[1] is not None:
@@ -150,7 +150,7 @@ class EventService:
         return event.division_code, await locations(session, enterprise)
 
     async def _resolve(  # noqa: PLR0912 - one branch per rule, in the order an officer reads them
-        self, session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str = ""
+        self, session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str = "", replacing: int | None = None
     ) -> _Resolved:
         problems: list[FieldProblem] = []
         details, detail_problems = k.parse_details(data.kind, data.details)
@@ -226,7 +226,7 @@ class EventService:
         stored = msgspec.to_builtins(details)
         if isinstance(details, k.PenaltyDetails):
             stored["deciding_authority"] = await self._deciding_authority(session, details, authority, division, prefix)
-            await self._unique_decision(session, stored)
+            await self._unique_decision(session, stored, replacing)
         return _Resolved(
             {
                 "kind": data.kind,
@@ -318,13 +318,14 @@ class EventService:
             )
         return found.division_code
 
-    async def _unique_decision(self, session: AsyncSession, stored: dict[str, Any]) -> None:
-        """One effective penalty per (deciding authority, decision number)."""
+    async def _unique_decision(self, session: AsyncSession, stored: dict[str, Any], replacing: int | None) -> None:
+        """One effective penalty per (deciding authority, decision number); an amendment may keep
+        the number of the event it replaces."""
         stmt = select(CreditEvent.id, CreditEvent.details).where(
             CreditEvent.kind == "penalty", CreditEvent.reference_no == stored["decision_no"], effective()
         )
         for clash, details in await session.execute(stmt):
-            if details.get("deciding_authority") == stored["deciding_authority"]:
+            if clash != replacing and details.get("deciding_authority") == stored["deciding_authority"]:
                 raise Conflict(
                     f"处罚决定书 {stored['decision_no']} 已记录为事件 {clash}；如需修改请更正该事件 / penalty "
                     f"decision {stored['decision_no']} is already event {clash}; amend that event instead",
