@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromQuery, JSONBody, MultipartBody, QueryParameter
 
 from registry.api.enterprises import check_path_uscc
+from registry.api.params import PathId, QueryId
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.events import schemas as s
 from registry.domain.events.kinds import EventKind, catalogue
-from registry.domain.events.query import EventQuery, validate_query
+from registry.domain.events.query import EventQuery, query_date, validate_query
 from registry.domain.imports.events import EVENT_COLUMNS, EventImportReport
 from registry.domain.imports.readers import read_upload
 
@@ -42,7 +42,7 @@ def event_handlers(services: Services) -> list[Any]:
         return catalogue()
 
     @get("/events/{event_id:int}", tags=["events"], summary="事件及其更正链 / an event with its whole chain")
-    async def read(actor: NamedDependency[Actor], event_id: FromPath[int]) -> s.EventDetail:
+    async def read(actor: NamedDependency[Actor], event_id: PathId) -> s.EventDetail:
         return await services.events.get(event_id)
 
     @post(
@@ -51,7 +51,7 @@ def event_handlers(services: Services) -> list[Any]:
         summary="更正、后续进展或撤回 / correct, follow up or withdraw (a new event superseding this one)",
     )
     async def amend(
-        actor: NamedDependency[Actor], event_id: FromPath[int], data: JSONBody[s.AmendmentCreate]
+        actor: NamedDependency[Actor], event_id: PathId, data: JSONBody[s.AmendmentCreate]
     ) -> s.EventDetail:
         return await services.events.amend(actor, event_id, data)
 
@@ -59,10 +59,10 @@ def event_handlers(services: Services) -> list[Any]:
     async def search(
         actor: NamedDependency[Actor],
         uscc: Annotated[str | None, QueryParameter(description="单位 / enterprise or agency USCC")] = None,
-        person_id: FromQuery[int | None] = None,
+        person_id: QueryId = None,
         kind: FromQuery[EventKind | None] = None,
-        date_from: Annotated[dt.date | None, QueryParameter(name="from", description="事件日期起 / from")] = None,
-        date_to: Annotated[dt.date | None, QueryParameter(name="to", description="事件日期止 / to")] = None,
+        date_from: Annotated[str | None, QueryParameter(name="from", description="事件日期起 YYYY-MM-DD")] = None,
+        date_to: Annotated[str | None, QueryParameter(name="to", description="事件日期止 YYYY-MM-DD")] = None,
         division: Annotated[str | None, QueryParameter(description="区划前缀 2/4/6 位 / division subtree")] = None,
         history: Annotated[bool, QueryParameter(description="含被取代的记录 / include superseded")] = False,
         limit: FromQuery[int] = 50,
@@ -72,8 +72,8 @@ def event_handlers(services: Services) -> list[Any]:
             uscc=check_path_uscc(uscc) if uscc is not None else None,
             person_id=person_id,
             kind=kind,
-            date_from=date_from,
-            date_to=date_to,
+            date_from=query_date("from", date_from),
+            date_to=query_date("to", date_to),
             division=division,
             history=history,
             limit=limit,

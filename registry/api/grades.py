@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from registry.api.enterprises import USCC_PATH, check_path_uscc
+from registry.api.params import PathId
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.grades import schemas as s
@@ -42,7 +43,7 @@ def _action_handler(services: Services, path: str, action: str, body: type[Any],
     async def handler(
         actor: NamedDependency[Actor],
         uscc: Annotated[str, USCC_PATH],
-        grade_id: FromPath[int],
+        grade_id: PathId,
         data: JSONBody[body],  # type: ignore[valid-type]
     ) -> s.Grade:
         return await services.grades.act(actor, check_path_uscc(uscc), grade_id, action, data)
@@ -66,7 +67,7 @@ def grade_handlers(services: Services) -> list[Any]:
         return Response(await services.grades.apply(actor, check_path_uscc(uscc), data), status_code=201)
 
     @get("/enterprises/{uscc:str}/grades/{grade_id:int}", tags=["grades"], summary="一个等级及其每一步 / one grade")
-    async def read(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH], grade_id: FromPath[int]) -> s.Grade:
+    async def read(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH], grade_id: PathId) -> s.Grade:
         return await services.grades.get(check_path_uscc(uscc), grade_id)
 
     @get("/grading/schemes", tags=["grades"], summary="评分办法与分数线 / scoring schemes and thresholds")

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from registry.api.enterprises import check_path_uscc
+from registry.api.params import PathId
 from registry.domain.actors import Actor
 from registry.domain.agencies import schemas as a
 from registry.domain.container import Services
@@ -33,13 +34,11 @@ def person_handlers(services: Services) -> list[Any]:
         return await services.persons.lookup(data.id_number)
 
     @get("/persons/{person_id:int}", tags=["persons"], summary="人员及任职 / a person and roles")
-    async def read(actor: NamedDependency[Actor], person_id: FromPath[int]) -> p.Person:
+    async def read(actor: NamedDependency[Actor], person_id: PathId) -> p.Person:
         return await services.persons.get(person_id)
 
     @post("/persons/{person_id:int}/roles", tags=["persons"], summary="任职 / add a role in an enterprise")
-    async def add_role(
-        actor: NamedDependency[Actor], person_id: FromPath[int], data: JSONBody[p.RoleCreate]
-    ) -> p.Person:
+    async def add_role(actor: NamedDependency[Actor], person_id: PathId, data: JSONBody[p.RoleCreate]) -> p.Person:
         return await services.persons.add_role(actor, person_id, data)
 
     @post(
@@ -49,7 +48,7 @@ def person_handlers(services: Services) -> list[Any]:
         summary="结束任职 / end a role",
     )
     async def end_role(
-        actor: NamedDependency[Actor], person_id: FromPath[int], role_id: FromPath[int], data: JSONBody[p.RoleEnd]
+        actor: NamedDependency[Actor], person_id: PathId, role_id: PathId, data: JSONBody[p.RoleEnd]
     ) -> p.Person:
         return await services.persons.end_role(actor, person_id, role_id, data)
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 
 from registry.errors import FieldProblem, ValidationFailed
 
 T = TypeVar("T")
+
+#: the largest row id SQLite and PostgreSQL (BIGINT) hold; larger ids are refused as input, not crashed on
+MAX_ID = 2**63 - 1
+RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _MISSING = re.compile(r"Object missing required field `(?P<f>[^`]+)`")

@@ -21,6 +21,7 @@ from registry.db.models import Authority, CreditEvent, Enterprise, Person
 from registry.domain.events import kinds as k
 from registry.domain.events import schemas as s
 from registry.domain.identifiers import subtree_bounds
+from registry.domain.wire import MAX_ID
 from registry.errors import FieldProblem, ValidationFailed
 
 _CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\d{1,19})$")
@@ -48,7 +49,7 @@ class EventQuery:
     def decode_cursor(cursor: str) -> tuple[dt.date, int]:
         try:
             m = _CURSOR.match(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-            if m:
+            if m and int(m.group(2)) <= MAX_ID:
                 return dt.date.fromisoformat(m.group(1)), int(m.group(2))
         except (binascii.Error, UnicodeDecodeError, ValueError):
             pass
@@ -97,6 +98,27 @@ def event_statement(query: EventQuery) -> Select[Any]:
             or_(CreditEvent.occurred_on < day, and_(CreditEvent.occurred_on == day, CreditEvent.id < last))
         )
     return stmt.order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())
+
+
+def query_date(name: str, value: str | None) -> dt.date | None:
+    """A date query parameter, named on the wire as the caller wrote it (``from``, ``to``)."""
+    if value is None:
+        return None
+    try:
+        if len(value) == 10:  # fromisoformat also takes 20260101 and week dates; the wire is YYYY-MM-DD
+            return dt.date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise ValidationFailed(
+        [
+            FieldProblem(
+                name,
+                "date",
+                f"{name} 不是有效日期（YYYY-MM-DD，且须为真实存在的日期）",
+                f"{name} is not a valid calendar date (YYYY-MM-DD)",
+            )
+        ]
+    )
 
 
 def validate_query(query: EventQuery, page_size_max: int) -> None:

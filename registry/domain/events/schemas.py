@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from registry.domain.events.kinds import EventKind, SubjectType
+from registry.domain.wire import RowId
 
 
 class SubjectRef(Struct, forbid_unknown_fields=True):
@@ -16,7 +17,7 @@ class SubjectRef(Struct, forbid_unknown_fields=True):
 
     type: SubjectType
     uscc: str | None = None
-    person_id: int | None = None
+    person_id: RowId | None = None
 
 
 class EventCreate(Struct, forbid_unknown_fields=True):
@@ -30,7 +31,7 @@ class EventCreate(Struct, forbid_unknown_fields=True):
     #: where it happened (GB/T 2260); defaults to the subject's registered division
     division_code: str | None = None
     #: other events this one belongs with (e.g. the penalty for an accident)
-    links: list[int] = msgspec.field(default_factory=list)
+    links: list[RowId] = msgspec.field(default_factory=list)
     #: internal remarks; never published
     remarks: Annotated[str, Meta(max_length=2000)] | None = None
     #: admins only: the division code of the authority on whose behalf the event is recorded

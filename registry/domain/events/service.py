@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -215,7 +215,9 @@ class EventService:
             division = division or enterprise.division_code
 
         authority = await self._recording_authority(session, actor, data, prefix)
-        if not covers(_jurisdiction(authority), division):
+        # a bureau records as its own authority: whether that covers the place is the jurisdiction
+        # check (403, audited); only an admin naming another authority can get this one wrong
+        if actor.role == "admin" and not covers(_jurisdiction(authority), division):
             raise _problem(
                 prefix + "recording_authority",
                 "authority_not_covering",
@@ -320,7 +322,11 @@ class EventService:
 
     async def _unique_decision(self, session: AsyncSession, stored: dict[str, Any], replacing: int | None) -> None:
         """One effective penalty per (deciding authority, decision number); an amendment may keep
-        the number of the event it replaces."""
+        the number of the event it replaces. On PostgreSQL a transaction lock on the number makes
+        check-then-insert atomic against a concurrent request (SQLite serialises writers anyway)."""
+        if session.get_bind().dialect.name == "postgresql":
+            key = f"penalty:{stored['deciding_authority']}:{stored['decision_no']}"
+            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
         stmt = select(CreditEvent.id, CreditEvent.details).where(
             CreditEvent.kind == "penalty", CreditEvent.reference_no == stored["decision_no"], effective()
         )

@@ -9,6 +9,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from registry.domain.grades.workflow import RevocationReason
+from registry.domain.wire import RowId
 
 Score = Annotated[float, Meta(ge=0, le=100)]
 Ref = Annotated[str, Meta(min_length=1, max_length=200)]
@@ -28,7 +29,7 @@ class GradeApply(Struct, forbid_unknown_fields=True):
     self_assessed_on: dt.date
     applied_on: dt.date
     #: 复评: the grade this application renews (in the 3 months before it expires)
-    renewal_of: int | None = None
+    renewal_of: RowId | None = None
 
 
 class GradeReview(Struct, forbid_unknown_fields=True):
@@ -86,7 +87,7 @@ class Revocation(Struct, forbid_unknown_fields=True):
     reason: RevocationReason
     decision_no: Ref
     #: the credit events the revocation rests on (required for fatal_accident, major_hazard_unrectified)
-    event_ids: list[int] = msgspec.field(default_factory=list)
+    event_ids: list[RowId] = msgspec.field(default_factory=list)
     remarks: Text | None = None
 
 
