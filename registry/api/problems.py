@@ -22,16 +22,22 @@ def _type(code: str) -> str:
 
 
 def problem(
-    status: int, code: str, title: str, detail: str, request: Request[Any, Any, Any], **extra: Any
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    request: Request[Any, Any, Any],
+    extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
+    # RFC 9457 members come last so an extension member can never overwrite them
     body = {
+        **(extra or {}),
         "type": _type(code),
         "title": title,
         "status": status,
         "detail": detail,
         "instance": request.url.path,
         "code": code,
-        **extra,
     }
     request_id = request.scope.get("state", {}).get("request_id")
     if request_id:
@@ -49,7 +55,7 @@ def registry_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         extra["errors"] = [p.to_dict() for p in exc.problems]
     if isinstance(exc, InvalidClient):
         extra["error"] = "invalid_client"  # RFC 6749 section 5.2, for OAuth client libraries
-    response = problem(exc.status, exc.code, exc.title, exc.detail, request, **extra)
+    response = problem(exc.status, exc.code, exc.title, exc.detail, request, extra)
     if isinstance(exc, RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
@@ -84,7 +90,7 @@ def validation_error(request: Request[Any, Any, Any], exc: Exception) -> Respons
         ValidationFailed.title,
         f"{first['message_zh']} / {first['message_en']}",
         request,
-        errors=problems,
+        {"errors": problems},
     )
 
 
@@ -98,7 +104,7 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
             "请求体过大 / Payload too large",
             f"请求体超过上限 {limit} 字节 / the body exceeds the limit of {limit} bytes",
             request,
-            limit_bytes=limit,
+            {"limit_bytes": limit},
         )
     if isinstance(exc, NotFoundException):
         return problem(404, "not_found", "未找到 / Not found", str(exc.detail), request)
@@ -120,14 +126,16 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
             "上传格式错误 / Malformed upload",
             "请以 multipart/form-data 上传，文件字段名为 file / send multipart/form-data with the file in field `file`",
             request,
-            errors=[
-                {
-                    "field": "file",
-                    "code": "multipart",
-                    "message_zh": "需要 multipart/form-data 上传的文件",
-                    "message_en": "a multipart/form-data file upload is required",
-                }
-            ],
+            {
+                "errors": [
+                    {
+                        "field": "file",
+                        "code": "multipart",
+                        "message_zh": "需要 multipart/form-data 上传的文件",
+                        "message_en": "a multipart/form-data file upload is required",
+                    }
+                ]
+            },
         )
     return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
 

@@ -21,6 +21,8 @@ class CreditEvent(Base):
         Index("ix_credit_events_division", "division_code", "occurred_on"),
         Index("ix_credit_events_kind", "kind", "occurred_on"),
         Index("ix_credit_events_reference", "kind", "reference_no"),
+        # the list's order (newest first): walked backwards for unfiltered and wide-area pages
+        Index("ix_credit_events_occurred", "occurred_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 import uuid
 from collections import OrderedDict
 
@@ -28,6 +27,8 @@ from registry.signing.keys import KeyRing
 log = structlog.get_logger(__name__)
 CHANNEL = "auth"
 _CACHE_MAX = 50_000
+#: seconds of clock difference tolerated on exp/iat/nbf between issuing and checking hosts
+_LEEWAY = 5
 
 
 class TokenService:
@@ -75,7 +76,7 @@ class TokenService:
 
     async def verify(self, token: str) -> Principal:
         hit = self._cache.get(token)
-        now = time.time()
+        now = self.clock.now().timestamp()
         if hit is not None and hit[1] > now and self._trusted:
             return hit[0]
         principal, exp = await self._verify_fresh(token)
@@ -97,13 +98,21 @@ class TokenService:
                 algorithms=["EdDSA"],
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
-                leeway=5,
-                options={"require": ["exp", "iat", "sub", "jti", "aud", "iss"]},
+                # times are checked below against the service's clock, the one that issued them
+                options={
+                    "require": ["exp", "iat", "sub", "jti", "aud", "iss"],
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise NotAuthenticated("令牌已过期 / token expired") from exc
         except jwt.InvalidTokenError as exc:
             raise NotAuthenticated(f"令牌无效 / invalid token: {exc}") from exc
+        now = self.clock.now().timestamp()
+        if float(claims["exp"]) < now - _LEEWAY:
+            raise NotAuthenticated("令牌已过期 / token expired")
+        if float(claims["iat"]) > now + _LEEWAY or float(claims.get("nbf", 0)) > now + _LEEWAY:
+            raise NotAuthenticated("令牌尚未生效 / token not yet valid")
         principal = await self.accounts.principal(int(claims["acc"]))
         if principal is None or principal.token_version != claims.get("ver"):
             raise NotAuthenticated("令牌已被撤销 / token revoked")

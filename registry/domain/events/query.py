@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Select, and_, exists, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -94,9 +94,8 @@ def event_statement(query: EventQuery) -> Select[Any]:
         stmt = stmt.where(effective())
     if query.after is not None:
         day, last = query.after
-        stmt = stmt.where(
-            or_(CreditEvent.occurred_on < day, and_(CreditEvent.occurred_on == day, CreditEvent.id < last))
-        )
+        # a row-value comparison, which PostgreSQL serves as one index range (an OR of two does not)
+        stmt = stmt.where(tuple_(CreditEvent.occurred_on, CreditEvent.id) < tuple_(day, last))
     return stmt.order_by(CreditEvent.occurred_on.desc(), CreditEvent.id.desc())
 
 

@@ -38,6 +38,8 @@ class Procedure(msgspec.Struct, forbid_unknown_fields=True):
     title: str
     steps: list[Literal["review", "audit", "announcement"]]
     certificate: bool
+    #: the levels a division configured for this procedure grades by it (others: the default)
+    levels: list[int] = msgspec.field(default_factory=lambda: [1, 2, 3])
 
 
 class GradingRules(msgspec.Struct, forbid_unknown_fields=True):
@@ -72,11 +74,13 @@ class GradingRules(msgspec.Struct, forbid_unknown_fields=True):
     def scheme(self, code: str) -> Scheme | None:
         return next((s for s in self.schemes if s.code == code), None)
 
-    def procedure_for(self, division: str) -> str:
-        """The procedure configured for the longest division prefix, else the default."""
+    def procedure_for(self, division: str, level: int) -> str:
+        """The procedure configured for the longest division prefix, where it covers ``level``;
+        else the default."""
         for n in (6, 4, 2):
-            if (found := self.procedure_by_division.get(division[:n])) is not None:
-                return found
+            found = self.procedure_by_division.get(division[:n])
+            if found is not None:
+                return found if level in self.procedures[found].levels else self.default_procedure
         return self.default_procedure
 
     def authority_level(self, level: int, division: str, scale: str) -> AuthorityLevel:

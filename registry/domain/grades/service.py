@@ -25,7 +25,7 @@ from registry.domain.calendar import add_months, add_years, within
 from registry.domain.events.query import effective
 from registry.domain.grades import schemas as s
 from registry.domain.grades.schemes import GradingRules
-from registry.domain.grades.wire import wire_grades
+from registry.domain.grades.wire import status_on, wire_grades
 from registry.domain.grades.workflow import LEVELS, REVOCATION_REASONS, STATUSES, IllegalTransition, next_status
 from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.jurisdiction import deny, locations
@@ -36,6 +36,11 @@ from registry.lib.clock import Clock, today
 class NotGradingAuthority(Forbidden):
     code = "not_grading_authority"
     title = "非定级机关 / Not the grading authority"
+
+
+def _current(status: str, version: int) -> dict[str, Any]:
+    """The grade's state as a 409 reports it (``status`` is the problem's HTTP status member)."""
+    return {"current": {"status": status, "version": version}}
 
 
 def _fail(field: str, code: str, zh: str, en: str) -> ValidationFailed:
@@ -95,14 +100,14 @@ class GradeService:
 
     async def apply(self, actor: Actor, uscc: str, data: s.GradeApply) -> s.Grade:
         on = today(self.clock)
-        self._check_application(data, on)
         now = self.clock.now()
         try:
             async with self.db.write() as session:
                 enterprise = await self._enterprise(session, uscc)
                 places = await locations(session, enterprise)
                 allowed = actor.may_act_on(places)
-                if allowed:
+                if allowed:  # outside the area the answer is 403 (audited) whatever the body says
+                    self._check_application(data, on)
                     if enterprise.status != "active":
                         raise _fail(
                             "uscc", "not_active", f"{uscc} 已{enterprise.status}，不能申请定级", f"{uscc} is not active"
@@ -122,7 +127,7 @@ class GradeService:
                         level=data.level,
                         scheme=data.scheme,
                         standard=data.standard.strip(),
-                        procedure=self.rules.procedure_for(enterprise.division_code),
+                        procedure=self.rules.procedure_for(enterprise.division_code, data.level),
                         grading_authority_id=authority.id,
                         status="applied",
                         self_score=data.self_score,
@@ -226,8 +231,6 @@ class GradeService:
     async def act(self, actor: Actor, uscc: str, grade_id: int, action: str, data: Any) -> s.Grade:
         now = self.clock.now()
         on = today(self.clock)
-        if data.on > on:
-            raise _fail("on", "future_date", f"日期不能晚于今天 {on}", f"on is after today ({on})")
         async with self.db.write() as session:
             enterprise = await self._enterprise(session, uscc)
             grade = await session.scalar(select(Grade).where(Grade.id == grade_id).with_for_update())
@@ -239,11 +242,20 @@ class GradeService:
                 await self._check_grading_authority(session, actor, grade, action)
                 if grade.version != data.version:
                     raise self._stale(grade, data.version)
-                # a grade past valid_until is expired whatever the sweep has recorded yet; the action
-                # below then meets status "expired" and is refused as any step after the end is
-                await self._expire_if_due(session, grade)
+                if data.on > on:
+                    raise _fail("on", "future_date", f"日期不能晚于今天 {on}", f"on is after today ({on})")
+                if status_on(grade, on) == "expired" and grade.status == "valid":
+                    # past valid_until: expired whatever the sweep has recorded yet; refused here without
+                    # writing, so the answer's version is the stored one (the sweep records the expiry)
+                    raise Conflict(
+                        f"等级 {grade.id} 已于 {grade.valid_until} 期满，不能{action} / grade {grade.id} expired "
+                        f"after {grade.valid_until}; {action} is not allowed",
+                        extra=_current("expired", grade.version),
+                    )
                 before = {"status": grade.status, "version": grade.version}
                 payload = await getattr(self, f"_{action}")(session, grade, data)
+                # after the action's own date rules, so their more specific answers come first
+                await self._check_step_order(session, grade, data.on)
                 await self._step(session, actor, now, grade, action, data.on, payload, before)
         if not allowed:
             await deny(self.db, self.clock, actor, f"grade.{action}", "grade", str(grade_id), f"division {places[0]}")
@@ -259,7 +271,7 @@ class GradeService:
             raise Conflict(
                 f"等级 {grade.id} 当前为{STATUSES[grade.status]}，不能{action}；可在以下状态进行：{allowed} / "
                 f"grade {grade.id} is {grade.status}; {action} is allowed from: {allowed_en}",
-                extra={"status": grade.status, "version": grade.version},
+                extra=_current(grade.status, grade.version),
             ) from exc
 
     async def _review(self, session: AsyncSession, grade: Grade, data: s.GradeReview) -> Any:
@@ -312,6 +324,20 @@ class GradeService:
             current.updated_at = self.clock.now()
             await session.flush()
             await self._record_step(session, system_actor("grading"), current, "superseded", data.on, {"by": grade.id})
+            await audit.record(
+                session,
+                system_actor("grading"),
+                self.clock.now(),
+                [
+                    audit.Change(
+                        "grade.supersede",
+                        "grade",
+                        str(current.id),
+                        {"status": "valid"},
+                        {"status": "superseded", "by": grade.id},
+                    )
+                ],
+            )
         grade.status = status
         grade.announcement_no = data.announcement_no.strip()
         grade.announced_on = data.on
@@ -323,7 +349,7 @@ class GradeService:
         if not self.rules.procedures[grade.procedure].certificate:
             raise Conflict(
                 f"{grade.procedure} 程序不颁发证书 / the {grade.procedure} procedure issues no certificate",
-                extra={"procedure": grade.procedure},
+                extra={"procedure": grade.procedure, **_current(grade.status, grade.version)},
             )
         self._not_before("on", data.on, grade.announced_on, "公告日期")
         grade.certificate_no = data.certificate_no.strip()
@@ -377,7 +403,10 @@ class GradeService:
     async def _rectify(self, session: AsyncSession, grade: Grade, data: s.Rectification) -> Any:
         self._transition(grade, "rectify")
         if grade.findings_deadline is None:
-            raise Conflict(f"等级 {grade.id} 没有待整改的问题 / grade {grade.id} has no open findings")
+            raise Conflict(
+                f"等级 {grade.id} 没有待整改的问题 / grade {grade.id} has no open findings",
+                extra=_current(grade.status, grade.version),
+            )
         last_check = await session.scalar(
             select(GradeStep.on)
             .where(GradeStep.grade_id == grade.id, GradeStep.step == "annual_check")
@@ -461,11 +490,13 @@ class GradeService:
         assert grade.announced_on is not None
         assert grade.valid_until is not None
         d = event.details
-        if event.kind == "accident":
-            return int(d["deaths"]) > 0 and within(event.occurred_on, grade.announced_on, grade.valid_until)
+        if event.kind == "accident":  # a death in the validity period, before the decision
+            return int(d["deaths"]) > 0 and within(event.occurred_on, grade.announced_on, min(on, grade.valid_until))
+        # a deadline that passed in the validity period, before the decision, without rectification by it
         deadline = dt.date.fromisoformat(d["rectification_deadline"])
         rectified = dt.date.fromisoformat(d["rectified_on"]) if d.get("rectified_on") else None
-        return deadline < on and (rectified is None or rectified > deadline)
+        in_validity = within(deadline, grade.announced_on, grade.valid_until)
+        return in_validity and deadline < on and (rectified is None or rectified > deadline)
 
     # ---- expiry ------------------------------------------------------------------------------
 
@@ -512,6 +543,20 @@ class GradeService:
             f"({authority.level}, {authority.division_code}); your authority may not {action}",
         )
 
+    @staticmethod
+    async def _check_step_order(session: AsyncSession, grade: Grade, on: dt.date) -> None:
+        """Steps happen in date order: none may be dated before the one recorded before it."""
+        last = await session.scalar(
+            select(GradeStep.on).where(GradeStep.grade_id == grade.id).order_by(GradeStep.on.desc()).limit(1)
+        )
+        if last is not None and on < last:
+            raise _fail(
+                "on",
+                "before_previous_step",
+                f"日期 {on} 早于该等级上一环节的日期 {last}",
+                f"on ({on}) is before the date of the grade's previous step ({last})",
+            )
+
     def _threshold(self, grade: Grade) -> float:
         scheme = self.rules.scheme(grade.scheme)
         assert scheme is not None, "schemes are never removed from grading.yaml once used"
@@ -527,7 +572,7 @@ class GradeService:
         return Conflict(
             f"等级 {grade.id} 已被修改（当前版本 {grade.version}，请求版本 {sent}），请重新读取 / grade {grade.id} "
             f"changed (version {grade.version}, you sent {sent}); read it again",
-            extra={"status": grade.status, "version": grade.version},
+            extra=_current(grade.status, grade.version),
         )
 
     async def _reviewer(self, session: AsyncSession, uscc: str) -> int:

@@ -84,21 +84,27 @@ def test_shipped_procedures_periods_and_levels(rules):
     ],
 )
 def test_procedure_for_shipped_divisions(rules, division, procedure):
-    assert rules.procedure_for(division) == procedure
+    assert rules.procedure_for(division, 3) == procedure
 
 
 def test_procedure_for_the_longest_configured_prefix():
     text = dump(variant(procedure_by_division={"44": "simplified", "4403": "standard", "440305": "simplified"}))
     rules = load_grading_rules(text)
-    assert rules.procedure_for("440305") == "simplified"  # county entry beats the prefecture's
-    assert rules.procedure_for("440306") == "standard"  # prefecture entry beats the province's
-    assert rules.procedure_for("440100") == "simplified"  # province entry
-    assert rules.procedure_for("450100") == "standard"  # nothing configured: the default
+    assert rules.procedure_for("440305", 3) == "simplified"  # county entry beats the prefecture's
+    assert rules.procedure_for("440306", 3) == "standard"  # prefecture entry beats the province's
+    assert rules.procedure_for("440100", 3) == "simplified"  # province entry
+    assert rules.procedure_for("450100", 3) == "standard"  # nothing configured: the default
+
+
+def test_shenzhen_simplifies_level_3_only(rules):
+    assert rules.procedure_for("440305", 3) == "simplified"
+    assert rules.procedure_for("440305", 2) == "standard"
+    assert rules.procedure_for("440305", 1) == "standard"
 
 
 def test_procedure_for_uses_the_default_procedure():
     rules = load_grading_rules(dump(variant(default_procedure="simplified", procedure_by_division={})))
-    assert rules.procedure_for("110108") == "simplified"
+    assert rules.procedure_for("110108", 3) == "simplified"
 
 
 @pytest.mark.parametrize(

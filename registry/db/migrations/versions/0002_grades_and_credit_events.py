@@ -68,6 +68,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_credit_events_kind", ["kind", "occurred_on"], unique=False)
         batch_op.create_index("ix_credit_events_person", ["person_id", "occurred_on"], unique=False)
         batch_op.create_index("ix_credit_events_reference", ["kind", "reference_no"], unique=False)
+        batch_op.create_index("ix_credit_events_occurred", ["occurred_on", "id"], unique=False)
 
     op.create_table(
         "grades",
@@ -176,6 +177,7 @@ def downgrade() -> None:
     op.drop_table("grades")
     with op.batch_alter_table("credit_events", schema=None) as batch_op:
         batch_op.drop_index("ix_credit_events_reference")
+        batch_op.drop_index("ix_credit_events_occurred")
         batch_op.drop_index("ix_credit_events_person")
         batch_op.drop_index("ix_credit_events_kind")
         batch_op.drop_index("ix_credit_events_enterprise")
