@@ -206,13 +206,14 @@ async def measure(url: str) -> None:
 
         admin = Actor(id="bench", role="admin", kind="system")
         latencies = []
+        run = int(time.time())  # decision numbers of this run, so --reuse can measure again
         for i in range(200):
             data = EventCreate(
                 kind="penalty",
                 subject=SubjectRef(type="enterprise", uscc=some),
                 occurred_on=dt.date(2026, 1, 5),
                 source_document="bench",
-                details={"decision_no": f"基准罚〔2026〕{i}号", "legal_basis": "安全生产法", "fine_cny": 1000},
+                details={"decision_no": f"基准罚〔2026〕{run}-{i}号", "legal_basis": "安全生产法", "fine_cny": 1000},
                 recording_authority="000000",
             )
             t0 = time.perf_counter()

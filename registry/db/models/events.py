@@ -16,10 +16,11 @@ from registry.db.models.base import Base, BigId
 class CreditEvent(Base):
     __tablename__ = "credit_events"
     __table_args__ = (
-        Index("ix_credit_events_enterprise", "enterprise_id", "occurred_on"),
-        Index("ix_credit_events_person", "person_id", "occurred_on"),
-        Index("ix_credit_events_division", "division_code", "occurred_on"),
-        Index("ix_credit_events_kind", "kind", "occurred_on"),
+        # each ends in the list's order (occurred_on, id), so a page is read off the index in order
+        Index("ix_credit_events_enterprise", "enterprise_id", "occurred_on", "id"),
+        Index("ix_credit_events_person", "person_id", "occurred_on", "id"),
+        Index("ix_credit_events_division", "division_code", "occurred_on", "id"),
+        Index("ix_credit_events_kind", "kind", "occurred_on", "id"),
         Index("ix_credit_events_reference", "kind", "reference_no"),
         # the list's order (newest first): walked backwards for unfiltered and wide-area pages
         Index("ix_credit_events_occurred", "occurred_on", "id"),

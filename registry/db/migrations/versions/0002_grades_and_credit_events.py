@@ -63,10 +63,10 @@ def upgrade() -> None:
         sa.UniqueConstraint("supersedes_id", name=op.f("uq_credit_events_supersedes_id")),
     )
     with op.batch_alter_table("credit_events", schema=None) as batch_op:
-        batch_op.create_index("ix_credit_events_division", ["division_code", "occurred_on"], unique=False)
-        batch_op.create_index("ix_credit_events_enterprise", ["enterprise_id", "occurred_on"], unique=False)
-        batch_op.create_index("ix_credit_events_kind", ["kind", "occurred_on"], unique=False)
-        batch_op.create_index("ix_credit_events_person", ["person_id", "occurred_on"], unique=False)
+        batch_op.create_index("ix_credit_events_division", ["division_code", "occurred_on", "id"], unique=False)
+        batch_op.create_index("ix_credit_events_enterprise", ["enterprise_id", "occurred_on", "id"], unique=False)
+        batch_op.create_index("ix_credit_events_kind", ["kind", "occurred_on", "id"], unique=False)
+        batch_op.create_index("ix_credit_events_person", ["person_id", "occurred_on", "id"], unique=False)
         batch_op.create_index("ix_credit_events_reference", ["kind", "reference_no"], unique=False)
         batch_op.create_index("ix_credit_events_occurred", ["occurred_on", "id"], unique=False)
 
