@@ -30,13 +30,24 @@ from registry.lib.clock import Clock, today
 
 
 @dataclass(slots=True)
+class _Where:
+    """Who an event is about and where: what the area check needs, found before the body is judged
+    (an officer outside the area gets 403, audited, whatever else is wrong with the request)."""
+
+    enterprise_id: int | None
+    person_id: int | None
+    #: the place (given, or the unit's registered division)
+    place: str
+    #: for units: where they are located or operate (one must be in the actor's area)
+    unit_locations: list[str] | None
+
+
+@dataclass(slots=True)
 class _Resolved:
     """An EventCreate checked against the register: ready to insert."""
 
     row: dict[str, Any]
-    #: the divisions the actor must cover (the place, and for units one of their locations)
-    place: str
-    unit_locations: list[str] | None
+    where: _Where
 
 
 def _problem(field: str, code: str, zh: str, en: str) -> ValidationFailed:
@@ -53,9 +64,10 @@ class EventService:
     async def record(self, actor: Actor, data: s.EventCreate) -> s.EventDetail:
         now = self.clock.now()
         async with self.db.write() as session:
-            resolved = await self._resolve(session, actor, data)
-            allowed = self._may_record(actor, resolved)
+            where = await self._locate(session, data)
+            allowed = self._may_record(actor, where)
             if allowed:
+                resolved = await self._resolve(session, actor, data, where)
                 event = CreditEvent(**resolved.row, recorded_at=now, recorded_by=actor.id)
                 session.add(event)
                 await session.flush()
@@ -64,7 +76,7 @@ class EventService:
                 )
                 event_id = event.id
         if not allowed:
-            await deny(self.db, self.clock, actor, "event.record", "event", data.kind, f"division {resolved.place}")
+            await deny(self.db, self.clock, actor, "event.record", "event", data.kind, f"division {where.place}")
         return await self.get(event_id)
 
     async def amend(self, actor: Actor, event_id: int, data: s.AmendmentCreate) -> s.EventDetail:
@@ -74,18 +86,19 @@ class EventService:
             async with self.db.write() as session:
                 original = await self._effective_for_update(session, event_id)
                 old_places = await self._places_of(session, original)
-                if data.code == "withdrawal":
-                    row = {c: getattr(original, c) for c in _COPIED}
-                    row.update(details={}, accident_grade=None, links=[], remarks=None)
-                    resolved = _Resolved(row, original.division_code, old_places[1])
-                else:
-                    assert data.event is not None  # _reason checked it
-                    resolved = await self._resolve(session, actor, data.event, prefix="event.", replacing=original.id)
-                    _check_same(original, resolved, data.code)
-                allowed = self._may_record(actor, resolved) and actor.may_act_on([old_places[0]])
-                if allowed and old_places[1] is not None:
-                    allowed = actor.may_act_on(old_places[1])
+                old = _Where(original.enterprise_id, original.person_id, *old_places)
+                where = old if data.event is None else await self._locate(session, data.event, "event.")
+                allowed = self._may_record(actor, old) and self._may_record(actor, where)
                 if allowed:
+                    if data.event is None:  # a withdrawal: the fact's identity, no content
+                        row = {c: getattr(original, c) for c in _COPIED}
+                        row.update(details={}, accident_grade=None, links=[], remarks=None)
+                        resolved = _Resolved(row, old)
+                    else:
+                        resolved = await self._resolve(
+                            session, actor, data.event, where, prefix="event.", replacing=original.id
+                        )
+                        _check_same(original, resolved, data.code)
                     event = CreditEvent(
                         **resolved.row,
                         supersedes_id=original.id,
@@ -122,10 +135,10 @@ class EventService:
         return await self.get(new_id)
 
     @staticmethod
-    def _may_record(actor: Actor, resolved: _Resolved) -> bool:
-        if not actor.may_act_on([resolved.place]):
+    def _may_record(actor: Actor, where: _Where) -> bool:
+        if not actor.may_act_on([where.place]):
             return False
-        return resolved.unit_locations is None or actor.may_act_on(resolved.unit_locations)
+        return where.unit_locations is None or actor.may_act_on(where.unit_locations)
 
     async def _effective_for_update(self, session: AsyncSession, event_id: int) -> CreditEvent:
         # FOR UPDATE on PostgreSQL (SQLite's writer already holds the database lock)
@@ -149,8 +162,44 @@ class EventService:
         enterprise = await session.get_one(Enterprise, event.enterprise_id)
         return event.division_code, await locations(session, enterprise)
 
-    async def _resolve(  # noqa: PLR0912 - one branch per rule, in the order an officer reads them
-        self, session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str = "", replacing: int | None = None
+    async def _locate(self, session: AsyncSession, data: s.EventCreate, prefix: str = "") -> _Where:
+        """The subject and the place, or 422 naming what does not exist."""
+        problems: list[FieldProblem] = []
+        division = data.division_code
+        if division is not None:
+            check_division(prefix + "division_code", division, problems, [])
+        if problems:
+            raise ValidationFailed(problems)
+        if data.subject.type != "person":
+            enterprise = await self._unit(session, data.subject, prefix)
+            places = await locations(session, enterprise)
+            return _Where(enterprise.id, None, division or enterprise.division_code, places)
+        if data.subject.person_id is None:
+            raise _problem(prefix + "subject.person_id", "required", "人员须给出 person_id", "person_id is required")
+        if await session.get(Person, data.subject.person_id) is None:
+            raise _problem(
+                prefix + "subject.person_id",
+                "unknown_person",
+                f"没有编号为 {data.subject.person_id} 的人员",
+                f"no person {data.subject.person_id}",
+            )
+        if division is None:
+            raise _problem(
+                prefix + "division_code",
+                "required",
+                "以人员为对象的事件须给出发生地区划代码",
+                "an event about a person needs division_code",
+            )
+        return _Where(None, data.subject.person_id, division, None)
+
+    async def _resolve(
+        self,
+        session: AsyncSession,
+        actor: Actor,
+        data: s.EventCreate,
+        where: _Where,
+        prefix: str = "",
+        replacing: int | None = None,
     ) -> _Resolved:
         problems: list[FieldProblem] = []
         details, detail_problems = k.parse_details(data.kind, data.details)
@@ -180,39 +229,9 @@ class EventService:
                     f"a {data.kind} event is about: {allowed}",
                 )
             )
-        division = data.division_code
-        if division is not None:
-            check_division(prefix + "division_code", division, problems, [])
         if problems:
             raise ValidationFailed(problems)
-
-        enterprise_id = person_id = None
-        unit_locations = None
-        if data.subject.type == "person":
-            if data.subject.person_id is None:
-                raise _problem(
-                    prefix + "subject.person_id", "required", "人员须给出 person_id", "person_id is required"
-                )
-            if await session.get(Person, data.subject.person_id) is None:
-                raise _problem(
-                    prefix + "subject.person_id",
-                    "unknown_person",
-                    f"没有编号为 {data.subject.person_id} 的人员",
-                    f"no person {data.subject.person_id}",
-                )
-            person_id = data.subject.person_id
-            if division is None:
-                raise _problem(
-                    prefix + "division_code",
-                    "required",
-                    "以人员为对象的事件须给出发生地区划代码",
-                    "an event about a person needs division_code",
-                )
-        else:
-            enterprise = await self._unit(session, data.subject, prefix)
-            enterprise_id = enterprise.id
-            unit_locations = await locations(session, enterprise)
-            division = division or enterprise.division_code
+        division = where.place
 
         authority = await self._recording_authority(session, actor, data, prefix)
         # a bureau records as its own authority: whether that covers the place is the jurisdiction
@@ -233,8 +252,8 @@ class EventService:
             {
                 "kind": data.kind,
                 "subject_type": data.subject.type,
-                "enterprise_id": enterprise_id,
-                "person_id": person_id,
+                "enterprise_id": where.enterprise_id,
+                "person_id": where.person_id,
                 "division_code": division,
                 "occurred_on": data.occurred_on,
                 "recording_authority_id": authority.id,
@@ -245,8 +264,7 @@ class EventService:
                 "links": links,
                 "remarks": remarks,
             },
-            division,
-            unit_locations,
+            where,
         )
 
     @staticmethod
