@@ -230,6 +230,16 @@ def authorities_rename(division: str, name: str, valid_from: Any) -> None:
         _fail(exc)
 
 
+#: ``--report FILE`` of every import command
+_report_option = click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="write the full row-level report as JSON here",
+)
+
+
 @main.group("import")
 def import_() -> None:
     """批量导入 / bulk import."""
@@ -237,13 +247,7 @@ def import_() -> None:
 
 @import_.command("enterprises")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="write the full row-level report as JSON here",
-)
+@_report_option
 def import_enterprises(file: Path, report_path: Path | None) -> None:
     """Import enterprises from CSV or XLSX; good rows are upserted, bad rows reported."""
     from rich.progress import Progress  # noqa: PLC0415
@@ -283,13 +287,7 @@ def import_enterprises(file: Path, report_path: Path | None) -> None:
     default=None,
     help="division code of the recording authority, for rows without a recording_authority column",
 )
-@click.option(
-    "--report",
-    "report_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="write the full row-level report as JSON here",
-)
+@_report_option
 def import_events(file: Path, authority: str | None, report_path: Path | None) -> None:
     """Import credit events from CSV or XLSX; good rows are recorded, bad rows reported."""
     from rich.progress import Progress  # noqa: PLC0415

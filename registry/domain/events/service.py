@@ -304,15 +304,7 @@ class EventService:
             raise _problem(
                 field, "required", "管理员须指明代哪个机关记录（区划代码）", "admins must name the recording authority"
             )
-        found = await session.scalar(select(Authority).where(Authority.division_code == data.recording_authority))
-        if found is None:
-            raise _problem(
-                field,
-                "unknown_authority",
-                f"区划 {data.recording_authority} 没有已登记的机关",
-                f"no authority is registered for division {data.recording_authority}",
-            )
-        return found
+        return await _authority(session, data.recording_authority, field)
 
     @staticmethod
     async def _deciding_authority(
@@ -321,14 +313,7 @@ class EventService:
         field = prefix + "details.deciding_authority"
         if details.deciding_authority is None:
             return recording.division_code
-        found = await session.scalar(select(Authority).where(Authority.division_code == details.deciding_authority))
-        if found is None:
-            raise _problem(
-                field,
-                "unknown_authority",
-                f"区划 {details.deciding_authority} 没有已登记的机关",
-                f"no authority is registered for division {details.deciding_authority}",
-            )
+        found = await _authority(session, details.deciding_authority, field)
         if not covers(_jurisdiction(found), division):
             raise _problem(
                 field,
@@ -436,6 +421,19 @@ def _check_same(original: CreditEvent, resolved: _Resolved, code: str) -> None:
             "后续进展不能改变事件对象；对象记错请用更正 (correction)",
             "a follow-up keeps the subject; use a correction if the subject was wrong",
         )
+
+
+async def _authority(session: AsyncSession, division: str, field: str) -> Authority:
+    """The registered authority of ``division``, or 422 on ``field``."""
+    found = await session.scalar(select(Authority).where(Authority.division_code == division))
+    if found is None:
+        raise _problem(
+            field,
+            "unknown_authority",
+            f"区划 {division} 没有已登记的机关",
+            f"no authority is registered for division {division}",
+        )
+    return found
 
 
 def _reference(details: dict[str, Any]) -> str | None:
