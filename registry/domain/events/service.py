@@ -62,6 +62,10 @@ class EventService:
     # ---- writing -----------------------------------------------------------------------------
 
     async def record(self, actor: Actor, data: s.EventCreate) -> s.EventDetail:
+        return await self.get(await self.record_id(actor, data))
+
+    async def record_id(self, actor: Actor, data: s.EventCreate) -> int:
+        """Record and return the new id only (the importer does not read each row back)."""
         now = self.clock.now()
         async with self.db.write() as session:
             where = await self._locate(session, data)
@@ -77,7 +81,7 @@ class EventService:
                 event_id = event.id
         if not allowed:
             await deny(self.db, self.clock, actor, "event.record", "event", data.kind, f"division {where.place}")
-        return await self.get(event_id)
+        return event_id
 
     async def amend(self, actor: Actor, event_id: int, data: s.AmendmentCreate) -> s.EventDetail:
         now = self.clock.now()

@@ -178,7 +178,7 @@ class EventImporter:
                     data = msgspec.convert(raw, EventCreate, strict=False)
                 except msgspec.ValidationError as exc:
                     raise ValidationFailed([translate(str(exc))]) from exc
-                event = await self.events.record(actor, data)
+                event_id = await self.events.record_id(actor, data)
             except ValidationFailed as exc:
                 self._reject(report, row.number, exc.problems)
             except RegistryError as exc:
@@ -186,7 +186,7 @@ class EventImporter:
                 self._reject(report, row.number, [FieldProblem("(row)", exc.code, zh, en or zh)])
             else:
                 report.recorded += 1
-                report.event_ids.append(event.id)
+                report.event_ids.append(event_id)
             if progress is not None:
                 progress(1)
         return report
