@@ -262,7 +262,7 @@ EXPECTED_ERRORS = {
     7: {("occurred_on", "future_date")},
     8: {("(row)", "conflict")},
     9: {("subject.uscc", "unknown_enterprise")},
-    10: {("(row)", "not_found")},
+    10: {("id_number", "unknown_person")},
     11: {("decision_no", "not_for_kind")},
     12: {("details.five_in_place", "five_in_place_incomplete")},
     13: {("details.deaths", "type")},

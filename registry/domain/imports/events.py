@@ -21,7 +21,7 @@ from registry.domain.events.service import EventService
 from registry.domain.imports.readers import Columns, Row
 from registry.domain.persons.service import PersonService
 from registry.domain.wire import translate
-from registry.errors import FieldProblem, RegistryError, ValidationFailed
+from registry.errors import FieldProblem, NotFound, RegistryError, ValidationFailed
 
 #: columns shared by every kind, then the details' fields (named as on the wire)
 _COMMON: Final = {
@@ -172,8 +172,7 @@ class EventImporter:
             try:
                 raw, id_number = row_to_event(row.values)
                 if id_number is not None:
-                    person = await self.persons.lookup(id_number)
-                    raw["subject"]["person_id"] = person.id
+                    raw["subject"]["person_id"] = await self._person_id(id_number)
                 try:
                     data = msgspec.convert(raw, EventCreate, strict=False)
                 except msgspec.ValidationError as exc:
@@ -190,6 +189,25 @@ class EventImporter:
             if progress is not None:
                 progress(1)
         return report
+
+    async def _person_id(self, id_number: str) -> int:
+        try:
+            return (await self.persons.lookup(id_number)).id
+        except ValidationFailed as exc:  # a malformed number: name the column it came from
+            raise ValidationFailed(
+                [FieldProblem("id_number", p.code, p.message_zh, p.message_en) for p in exc.problems]
+            ) from exc
+        except NotFound as exc:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "id_number",
+                        "unknown_person",
+                        "该身份证号对应的人员尚未登记（请先登记人员）",
+                        "no person is registered with this id number (register the person first)",
+                    )
+                ]
+            ) from exc
 
     @staticmethod
     def _reject(report: EventImportReport, number: int, problems: list[FieldProblem]) -> None:
