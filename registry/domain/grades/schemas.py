@@ -150,6 +150,9 @@ class Grade(Struct):
     ended_on: dt.date | None
     revocation_reason: str | None
     findings_deadline: dt.date | None
+    #: application conditions of an unverified scheme that the accident record does not meet,
+    #: for the grading authority to weigh (a verified scheme refuses such an application)
+    warnings: list[dict[str, Any]]
     version: int
     steps: list[Step]
 

@@ -13,7 +13,32 @@ from typing import Literal
 import msgspec
 import yaml
 
+from registry.domain.grades.conditions import Condition
+
 AuthorityLevel = Literal["national", "provincial", "prefectural", "county"]
+
+
+class ConditionSpec(msgspec.Struct, forbid_unknown_fields=True):
+    """One limit on the applicant's accident record (see registry.domain.grades.conditions)."""
+
+    months: int | None
+    max_deaths: int | None = None
+    max_grade: Literal["ordinary", "larger", "major"] | None = None
+
+    def __post_init__(self) -> None:
+        if (self.max_deaths is None) == (self.max_grade is None):
+            raise ValueError("grading.yaml: a condition limits either max_deaths or max_grade")
+        if self.months is not None and self.months < 1:
+            raise ValueError("grading.yaml: a condition's months must be at least 1 (or null: ever)")
+
+    def condition(self) -> Condition:
+        return Condition(self.months, self.max_deaths, self.max_grade)
+
+
+class Conditions(msgspec.Struct, forbid_unknown_fields=True):
+    verified: bool
+    source: str
+    levels: dict[int, list[ConditionSpec]]
 
 
 class Scheme(msgspec.Struct, forbid_unknown_fields=True):
@@ -24,6 +49,13 @@ class Scheme(msgspec.Struct, forbid_unknown_fields=True):
     source: str
     thresholds: dict[int, float]
     effective_to: dt.date | None = None
+    #: the accident record an applicant may have, per level
+    conditions: Conditions | None = None
+
+    def conditions_for(self, level: int) -> list[Condition]:
+        if self.conditions is None:
+            return []
+        return [c.condition() for c in self.conditions.levels.get(level, [])]
 
 
 class Delegation(msgspec.Struct, forbid_unknown_fields=True):

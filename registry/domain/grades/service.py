@@ -24,6 +24,7 @@ from registry.domain.actors import Actor, system_actor
 from registry.domain.calendar import add_months, add_years, within
 from registry.domain.events.query import effective
 from registry.domain.grades import schemas as s
+from registry.domain.grades.conditions import Accident, unmet
 from registry.domain.grades.schemes import GradingRules
 from registry.domain.grades.wire import status_on, wire_grades
 from registry.domain.grades.workflow import LEVELS, REVOCATION_REASONS, STATUSES, IllegalTransition, next_status
@@ -114,6 +115,7 @@ class GradeService:
                         )
                     if data.renewal_of is not None:
                         await self._check_renewal(session, enterprise, data)
+                    warnings = await self._check_conditions(session, enterprise, data)
                     level = self.rules.authority_level(data.level, enterprise.division_code, enterprise.scale)
                     authority = await ensure_authority(
                         session,
@@ -141,6 +143,8 @@ class GradeService:
                     session.add(grade)
                     await session.flush()
                     data_out = msgspec.to_builtins(data)
+                    if warnings:
+                        data_out["warnings"] = warnings
                     await self._step(session, actor, now, grade, "application", data.applied_on, data_out)
                     grade_id = grade.id
         except IntegrityError as exc:
@@ -225,6 +229,53 @@ class GradeService:
                 f"复评须在期满前{self.rules.renewal_window_months}个月内申请（{opens} 至 {held.valid_until}）",
                 f"a renewal is applied for between {opens} and {held.valid_until}",
             )
+
+    async def _check_conditions(
+        self, session: AsyncSession, enterprise: Enterprise, data: s.GradeApply
+    ) -> list[dict[str, Any]]:
+        """The scheme's conditions on the applicant's accident record: an unmet verified condition
+        refuses the application (422); unmet unverified ones come back as warnings to record."""
+        scheme = self.rules.scheme(data.scheme)
+        assert scheme is not None  # _check_application refused unknown schemes
+        conditions = scheme.conditions_for(data.level)
+        if not conditions:
+            return []
+        rows = await session.scalars(
+            select(CreditEvent).where(
+                CreditEvent.enterprise_id == enterprise.id,
+                CreditEvent.kind == "accident",
+                CreditEvent.occurred_on < data.applied_on,
+                effective(),
+            )
+        )
+        accidents = [
+            Accident(e.id, e.occurred_on, int(e.details["deaths"]), e.accident_grade or "ordinary") for e in rows
+        ]
+        found = unmet(conditions, accidents, data.applied_on)
+        if not found:
+            return []
+        if scheme.conditions is not None and scheme.conditions.verified:
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "level",
+                        "application_condition",
+                        f"不符合{LEVELS[data.level]}申请条件：{u.condition.text()[0]}（事故事件 {list(u.accidents)}）",
+                        f"level {data.level} condition not met: {u.condition.text()[1]} (accident events "
+                        f"{list(u.accidents)})",
+                    )
+                    for u in found
+                ]
+            )
+        return [
+            {
+                "zh": u.condition.text()[0],
+                "en": u.condition.text()[1],
+                "accidents": list(u.accidents),
+                "verified": False,
+            }
+            for u in found
+        ]
 
     # ---- steps -------------------------------------------------------------------------------
 

@@ -77,6 +77,9 @@ async def wire_grades(session: AsyncSession, grades: list[Grade], rules: Grading
                 ended_on=g.ended_on if status == g.status else g.valid_until,
                 revocation_reason=g.revocation_reason,
                 findings_deadline=g.findings_deadline,
+                warnings=next(
+                    (list(st.data.get("warnings", [])) for st in steps.get(g.id, []) if st.step == "application"), []
+                ),
                 version=g.version,
                 steps=[
                     s.Step(

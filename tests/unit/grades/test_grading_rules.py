@@ -128,6 +128,12 @@ def test_authority_level(rules, level, division, scale, authority):
     assert rules.authority_level(level, division, scale) == authority
 
 
+def _condition(spec):
+    data = copy.deepcopy(SHIPPED)
+    data["schemes"][0]["conditions"]["levels"][3] = [spec]
+    return data
+
+
 def _duplicate_scheme():
     data = copy.deepcopy(SHIPPED)
     data["schemes"].append(copy.deepcopy(data["schemes"][0]))
@@ -179,6 +185,10 @@ def _procedure_field():
         pytest.param(_procedure_field(), "unknown field `fee`", id="unknown-procedure-field"),
         pytest.param(variant(validity_years="three"), "validity_years", id="wrong-type"),
         pytest.param(variant(procedure_by_division={"440": "simplified"}), "2, 4 or 6 digits", id="prefix-length"),
+        pytest.param(_condition({"months": 12, "max_deaths": 1, "max_grade": "larger"}), "either", id="two-limits"),
+        pytest.param(_condition({"months": 12}), "either", id="no-limit"),
+        pytest.param(_condition({"months": 0, "max_deaths": 1}), "at least 1", id="zero-months"),
+        pytest.param(_condition({"months": 12, "max_grade": "huge"}), "max_grade", id="unknown-grade"),
         pytest.param(variant(procedure_by_division={"44ab": "simplified"}), "2, 4 or 6 digits", id="prefix-digits"),
     ],
 )
