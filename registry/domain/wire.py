@@ -15,6 +15,13 @@ T = TypeVar("T")
 MAX_ID = 2**63 - 1
 RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
+#: free text without control characters (tab and line breaks allowed): NUL cannot be stored in
+#: PostgreSQL text or JSONB, and the others only hide content from the officer who reads it
+NO_CONTROL = "^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NO_CONTROL)]
+Ref = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_CONTROL)]
+ShortRef = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_CONTROL)]
+
 _AT = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
 _MISSING = re.compile(r"Object missing required field `(?P<f>[^`]+)`")
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<f>[^`]+)`")
@@ -67,6 +74,8 @@ def translate(message: str, path: str | None = None) -> FieldProblem:  # noqa: P
     if mm := _BOUND.search(msg):
         op, n = mm.group("op"), mm.group("n")
         return FieldProblem(f, "range", f"{f} {_OPS_ZH[op]} {n}", f"{f} must be {op} {n}")
+    if "matching regex" in msg and "\\x00" in msg:
+        return FieldProblem(f, "control_character", f"{f} 含有控制字符", f"{f} contains control characters")
     if msg.startswith("Invalid enum value"):
         return FieldProblem(f, "enum", f"{f} 的取值不在允许范围内", f"{f}: {msg.lower()}")
     if msg.startswith("Invalid date") or msg.startswith("Invalid RFC3339"):

@@ -14,7 +14,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from registry.domain.events.accidents import GRADES, LABELS, AccidentGrade, axes_reaching, grade_of, rank
-from registry.domain.wire import translate
+from registry.domain.wire import Ref, Text, translate
 from registry.errors import FieldProblem
 
 EventKind = Literal[
@@ -60,8 +60,7 @@ SUBJECTS: Final[dict[str, tuple[str, ...]]] = {
 
 Count = Annotated[int, Meta(ge=0, le=1_000_000)]
 Money = Annotated[int, Meta(ge=0, le=10**13)]
-Text = Annotated[str, Meta(min_length=1, max_length=2000)]
-Ref = Annotated[str, Meta(min_length=1, max_length=200)]
+# free text and document references: no control characters (registry.domain.wire)
 FIVE_IN_PLACE: Final = {
     "measures": "整改措施到位",
     "responsibility": "责任到位",

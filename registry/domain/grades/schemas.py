@@ -9,11 +9,10 @@ import msgspec
 from msgspec import Meta, Struct
 
 from registry.domain.grades.workflow import RevocationReason
-from registry.domain.wire import RowId
+from registry.domain.wire import Ref, RowId, ShortRef, Text
 
 Score = Annotated[float, Meta(ge=0, le=100)]
-Ref = Annotated[str, Meta(min_length=1, max_length=200)]
-Text = Annotated[str, Meta(min_length=1, max_length=2000)]
+
 Version = Annotated[int, Meta(ge=1)]
 
 
@@ -54,13 +53,13 @@ class GradeAudit(Struct, forbid_unknown_fields=True):
 class GradeAnnounce(Struct, forbid_unknown_fields=True):
     version: Version
     on: dt.date
-    announcement_no: Annotated[str, Meta(min_length=1, max_length=64)]
+    announcement_no: ShortRef
 
 
 class GradeCertificate(Struct, forbid_unknown_fields=True):
     version: Version
     on: dt.date
-    certificate_no: Annotated[str, Meta(min_length=1, max_length=64)]
+    certificate_no: ShortRef
 
 
 class AnnualCheck(Struct, forbid_unknown_fields=True):
