@@ -209,3 +209,18 @@ async def test_mutated_grade_applications_and_steps(client, services, seed):
                 grade = r.json()
             elif r.status_code >= 400:
                 assert await counts(services) == before, (action, sent, r.text)
+
+
+async def test_control_characters_in_query_strings_are_422_not_500(client, services):
+    h = await t.bureau(client, services)
+    for url, params in [
+        ("/api/v1/enterprises", {"q": "恒达\x00钢铁"}),
+        ("/api/v1/enterprises", {"q": "\x1b[31m"}),
+        ("/api/v1/enterprises", {"uscc_prefix": "91\x00"}),
+        ("/api/v1/events", {"uscc": "\x00"}),
+        ("/api/v1/events", {"division": "41\x00"}),
+        ("/api/v1/events", {"cursor": "AA\x00"}),
+        ("/api/v1/agencies", {"division": "\x00"}),
+    ]:
+        r = await client.get(url, params=params, headers=h)
+        t.assert_problem(r, 422)

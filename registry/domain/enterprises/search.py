@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
@@ -105,6 +106,9 @@ def validate_filters(query: SearchQuery, page_size_max: int) -> None:
             problems.append(FieldProblem("parent_uscc", err.code, err.message_zh, err.message_en))
     if query.q is not None and len(query.q) > 100:
         problems.append(FieldProblem("q", "too_long", "检索词不得超过 100 个字符", "q must be at most 100 characters"))
+    if query.q is not None and any(unicodedata.category(ch) == "Cc" for ch in query.q):
+        # PostgreSQL cannot even compare a NUL; no name contains a control character anyway
+        problems.append(FieldProblem("q", "control_character", "检索词含有控制字符", "q contains control characters"))
     if problems:
         raise ValidationFailed(problems)
 
