@@ -224,3 +224,40 @@ async def test_control_characters_in_query_strings_are_422_not_500(client, servi
     ]:
         r = await client.get(url, params=params, headers=h)
         t.assert_problem(r, 422)
+
+
+@pytest.mark.parametrize("seed", [5])
+async def test_mutated_register_writes(client, services, seed):
+    """The same fuzzer over the register (enterprises, persons, roles, agencies)."""
+    from tests import factories as f
+
+    rng = random.Random(seed)
+    h = await t.bureau(client, services)
+    unit = await t.create(client, h)
+    version = unit["version"]
+    for _ in range(60):
+        r = await client.post("/api/v1/enterprises", json=mutate(f.enterprise(), rng), headers=h)
+        check(r)
+        patch = mutate(
+            {"version": version, "name": "新名称有限公司", "address": "某路1号", "operating_divisions": ["410108"]}, rng
+        )
+        r = await client.patch(f"/api/v1/enterprises/{unit['uscc']}", json=patch, headers=h)
+        check(r)
+        if r.status_code == 200:
+            version = r.json()["version"]
+        r = await client.post(
+            "/api/v1/persons", json=mutate({"id_number": t.person_id(), "name": "张三"}, rng), headers=h
+        )
+        check(r)
+        agency = {
+            "uscc": f.uscc(),
+            "name": "评价有限公司",
+            "division_code": "410103",
+            "kinds": ["safety_assessment"],
+            "qualifications": [
+                {"kind": "safety_assessment", "certificate_no": "APJ-1", "issued_by": "河南省应急管理厅",
+                 "valid_from": "2024-01-01", "valid_to": "2027-01-01"}
+            ],
+        }  # fmt: skip
+        r = await client.post("/api/v1/agencies", json=mutate(agency, rng), headers=h)
+        check(r)
