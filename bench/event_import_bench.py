@@ -18,14 +18,13 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import bench_services
 from bench.import_bench import database_url
 from bench.make_csv import write
 from registry.db.migrate import upgrade
 from registry.domain.actors import system_actor
-from registry.domain.container import build_services
 from registry.domain.imports.events import EVENT_COLUMNS
 from registry.domain.imports.readers import read_csv
-from registry.settings import DatabaseSettings, KeySettings, Settings
 
 HEADER = [
     "kind",
@@ -67,12 +66,7 @@ async def run(backend: str, rows: int, workdir: Path) -> None:
     engine = create_async_engine(url)
     await upgrade(engine)
     await engine.dispose()
-    settings = Settings(
-        database=DatabaseSettings(url=url),
-        keys=KeySettings(directory=workdir / "keys", passphrase="bench", person_id_key="22" * 32),
-        log_level="ERROR",
-    )
-    services = build_services(settings)
+    services = bench_services(url, workdir / "keys")
     actor = system_actor("bench")
     try:
         await services.accounts.create(actor, role="bureau", name="bench", level="national", division=None)

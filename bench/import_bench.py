@@ -21,12 +21,11 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bench.common import bench_services
 from bench.make_csv import write
 from registry.db.migrate import upgrade
 from registry.domain.actors import system_actor
-from registry.domain.container import build_services
 from registry.domain.imports.readers import read_csv
-from registry.settings import DatabaseSettings, KeySettings, Settings
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
 PG = os.environ.get("REGISTRY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -51,12 +50,7 @@ async def run(backend: str, csv_first: bytes, csv_changed: bytes, rows: int, wor
     engine = create_async_engine(url)
     await upgrade(engine)
     await engine.dispose()
-    settings = Settings(
-        database=DatabaseSettings(url=url),
-        keys=KeySettings(directory=workdir / "keys", passphrase="bench", person_id_key="22" * 32),
-        log_level="ERROR",
-    )
-    services = build_services(settings)
+    services = bench_services(url, workdir / "keys")
     actor = system_actor("bench")
     timings = {}
     try:

@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from pathlib import Path
 
-from registry.domain.container import build_services
+from bench.common import bench_services
 from registry.domain.enterprises.search import SearchQuery
-from registry.settings import DatabaseSettings, KeySettings, Settings
 
 QUERIES = [
     ("name fragment, 4 characters", SearchQuery(q="恒达钢铁")),
@@ -28,12 +26,7 @@ QUERIES = [
 
 
 async def run(url: str) -> None:
-    settings = Settings(
-        database=DatabaseSettings(url=url),
-        keys=KeySettings(directory=Path("var/bench/keys"), passphrase="bench", person_id_key="22" * 32),
-        log_level="ERROR",
-    )
-    services = build_services(settings)
+    services = bench_services(url)
     try:
         total = await services.enterprises.search(SearchQuery(limit=1))
         print(f"database: {url} (first page ok: {bool(total.items)})")

@@ -240,6 +240,16 @@ _report_option = click.option(
 )
 
 
+def _show_errors(report: Any, report_path: Path | None) -> None:
+    """The first row errors of an import report on the terminal; all of them in ``--report FILE``."""
+    for err in report.errors[:20]:
+        click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
+    if len(report.errors) > 20:
+        click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
+    if report_path:
+        report_path.write_bytes(msgspec.json.encode(report))
+
+
 @main.group("import")
 def import_() -> None:
     """批量导入 / bulk import."""
@@ -271,12 +281,7 @@ def import_enterprises(file: Path, report_path: Path | None) -> None:
         f"rows {report.rows}  created {report.created}  updated {report.updated}  "
         f"unchanged {report.unchanged}  rejected {report.rejected}"
     )
-    for err in report.errors[:20]:
-        click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
-    if len(report.errors) > 20:
-        click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
-    if report_path:
-        report_path.write_bytes(msgspec.json.encode(report))
+    _show_errors(report, report_path)
 
 
 @import_.command("events")
@@ -318,12 +323,7 @@ def import_events(file: Path, authority: str | None, report_path: Path | None) -
         _fail(exc)
         return
     click.echo(f"rows {report.rows}  recorded {report.recorded}  rejected {report.rejected}")
-    for err in report.errors[:20]:
-        click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
-    if len(report.errors) > 20:
-        click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
-    if report_path:
-        report_path.write_bytes(msgspec.json.encode(report))
+    _show_errors(report, report_path)
 
 
 @main.command()

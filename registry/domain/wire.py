@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from typing import Annotated, Any, TypeVar
 
@@ -88,6 +90,32 @@ def translate(message: str, path: str | None = None) -> FieldProblem:  # noqa: P
     if "length" in msg or "Expected `" in msg or msg.startswith("Expected"):
         return FieldProblem(f, "constraint", f"{f} 不符合约束：{msg}", f"{f}: {msg}")
     return FieldProblem(f, "invalid", f"{f} 无效：{msg}", f"{f} is invalid: {msg}")
+
+
+def pack_cursor(*key: str) -> str:
+    """A page's sort key as an opaque URL-safe cursor (``next_cursor``)."""
+    return base64.urlsafe_b64encode(":".join(key).encode()).decode().rstrip("=")
+
+
+def unpack_cursor(cursor: str) -> list[str]:
+    """The key parts of a cursor made by ``pack_cursor``; ValidationFailed when it is not one."""
+    try:
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise bad_cursor() from None
+
+
+def bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        [
+            FieldProblem(
+                "cursor",
+                "cursor",
+                "分页游标无效（请使用上一页返回的 next_cursor）",
+                "cursor is invalid: pass next_cursor from the previous page",
+            )
+        ]
+    )
 
 
 def convert(data: Any, into: type[T]) -> T:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -44,22 +42,15 @@ def _pinned_today(_reset_clock: None, clock: Any) -> None:
     set_today(clock, TODAY)
 
 
-@contextmanager
-def real_time() -> Iterator[None]:
-    """Tokens are issued and verified against the app's clock, so a token made under the pinned
-    date is good under it (for 15 minutes of that clock); kept as the one place headers are made."""
-    yield
-
-
 def shift(day: str, days: int) -> str:
     return (dt.date.fromisoformat(day) + dt.timedelta(days=days)).isoformat()
 
 
 async def officer(client: httpx.AsyncClient, services: Any, division: str | None, level: str) -> tuple[dict, str]:
     """Headers of a new bureau officer account, and its client_id (the ``actor`` of its steps)."""
-    with real_time():
-        cid, secret = await f.account(services, "bureau", level=level, division=division, kind="officer")
-        token = await f.token(client, cid, secret)
+    # tokens are issued and checked against the app's clock: made under the pinned date, good under it
+    cid, secret = await f.account(services, "bureau", level=level, division=division, kind="officer")
+    token = await f.token(client, cid, secret)
     return {"Authorization": f"Bearer {token}"}, cid
 
 
@@ -68,8 +59,7 @@ async def bureau(client: httpx.AsyncClient, services: Any, division: str = "4101
 
 
 async def admin(client: httpx.AsyncClient, services: Any) -> dict[str, str]:
-    with real_time():
-        return await f.headers(client, services, "admin")
+    return await f.headers(client, services, "admin")
 
 
 def url(uscc: str, grade_id: int | None = None, action: str | None = None) -> str:

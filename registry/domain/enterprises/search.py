@@ -11,8 +11,6 @@ any collation (a LIKE 'prefix%' does not under non-C collations on PostgreSQL).
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, select, tuple_
 
 from registry.db.models import Enterprise, OperatingDivision
 from registry.domain.identifiers import IdentifierError, parse_uscc, subtree_bounds
+from registry.domain.wire import bad_cursor, pack_cursor, unpack_cursor
 from registry.errors import FieldProblem, ValidationFailed
 
 _USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{1,18}$")
@@ -45,28 +44,16 @@ class SearchQuery:
 
     @staticmethod
     def cursor_after(*key: str) -> str:
-        return base64.urlsafe_b64encode(":".join(key).encode()).decode().rstrip("=")
+        return pack_cursor(*key)
 
     @staticmethod
     def decode_cursor(cursor: str) -> tuple[str, ...]:
-        try:
-            parts = tuple(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode().split(":"))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            parts = ()
+        parts = tuple(unpack_cursor(cursor))
         valid = (len(parts) == 1 and _USCC_PREFIX.match(parts[0])) or (
             len(parts) == 2 and re.fullmatch(r"\d{6}", parts[0]) and _USCC_PREFIX.match(parts[1])
         )
         if not valid:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "cursor",
-                        "cursor",
-                        "分页游标无效（请使用上一页返回的 next_cursor）",
-                        "cursor is invalid: pass next_cursor from the previous page",
-                    )
-                ]
-            )
+            raise bad_cursor()
         return parts
 
 

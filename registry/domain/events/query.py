@@ -6,8 +6,6 @@ and withdrawal rows; the unique index on ``supersedes_id`` answers the NOT EXIST
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -21,7 +19,7 @@ from registry.db.models import Authority, CreditEvent, Enterprise, Person
 from registry.domain.events import kinds as k
 from registry.domain.events import schemas as s
 from registry.domain.identifiers import subtree_bounds
-from registry.domain.wire import MAX_ID
+from registry.domain.wire import MAX_ID, bad_cursor, pack_cursor, unpack_cursor
 from registry.errors import FieldProblem, ValidationFailed
 
 _CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2}):(\d{1,19})$")
@@ -42,27 +40,17 @@ class EventQuery:
 
     @staticmethod
     def cursor_after(event: CreditEvent) -> str:
-        key = f"{event.occurred_on.isoformat()}:{event.id}"
-        return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+        return pack_cursor(event.occurred_on.isoformat(), str(event.id))
 
     @staticmethod
     def decode_cursor(cursor: str) -> tuple[dt.date, int]:
+        m = _CURSOR.match(":".join(unpack_cursor(cursor)))
         try:
-            m = _CURSOR.match(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
             if m and int(m.group(2)) <= MAX_ID:
                 return dt.date.fromisoformat(m.group(1)), int(m.group(2))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
+        except ValueError:  # an impossible date such as 2026-02-30
             pass
-        raise ValidationFailed(
-            [
-                FieldProblem(
-                    "cursor",
-                    "cursor",
-                    "分页游标无效（请使用上一页返回的 next_cursor）",
-                    "cursor is invalid: pass next_cursor from the previous page",
-                )
-            ]
-        )
+        raise bad_cursor()
 
 
 def effective() -> Any:
