@@ -247,6 +247,7 @@ class GradeService:
                 CreditEvent.occurred_on < data.applied_on,
                 effective(),
             )
+            .order_by(CreditEvent.occurred_on, CreditEvent.id)  # messages cite them in a stable order
         )
         accidents = [
             Accident(e.id, e.occurred_on, int(e.details["deaths"]), e.accident_grade or "ordinary") for e in rows
