@@ -30,6 +30,7 @@ run: install
 ## test: the whole suite (SQLite always; PostgreSQL + Redis when reachable, required when CI is set)
 test: install
 	$(BIN)/pytest -n auto -q
+	$(BIN)/pytest -q tests/unit/rules --cov=registry.rules --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
 
 ## lint: ruff, mypy --strict, and models-vs-migrations on a scratch SQLite database
 lint: install
@@ -39,6 +40,7 @@ lint: install
 	rm -f var/check.db
 	REGISTRY_DATABASE_URL=sqlite+aiosqlite:///var/check.db $(BIN)/registry db upgrade
 	REGISTRY_DATABASE_URL=sqlite+aiosqlite:///var/check.db $(BIN)/registry db check
+	$(BIN)/registry rules check
 
 check: lint test
 

@@ -21,6 +21,7 @@ from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
 from registry.api.request_id import request_id_middleware
+from registry.api.rules import rule_handlers
 from registry.api.tokens import token_handlers
 from registry.db.migrate import ensure_migrated
 from registry.domain.container import build_services
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             *person_handlers(services),
             *event_handlers(services),
             *grade_handlers(services),
+            *rule_handlers(services),
             *bureau_reference_handlers(services),
         ],
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},

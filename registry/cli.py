@@ -334,6 +334,47 @@ def sweep() -> None:
 
 
 @main.group()
+def rules() -> None:
+    """规则集 / rulesets (registry/rules/rulesets/<family>/<version>.yaml)."""
+
+
+@rules.command("check")
+@click.option(
+    "--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), help="another rulesets tree"
+)
+def rules_check(directory: Path | None) -> None:
+    """Load and check every ruleset (names resolved, types checked, no overlapping versions)."""
+    from registry.rules.loader import RULESETS, RulesetError, load  # noqa: PLC0415
+
+    try:
+        loaded = load(directory or RULESETS)
+    except RulesetError as exc:
+        for problem in exc.problems:
+            click.echo(f"  - {problem}", err=True)
+        click.echo(f"规则集有误 / rulesets refused: {len(exc.problems)} problem(s)", err=True)
+        sys.exit(1)
+    for r in sorted(loaded, key=lambda r: (r.family, r.effective_from)):
+        until = r.effective_to.isoformat() if r.effective_to else "…"
+        click.echo(f"{r.id:<36} {r.effective_from}..{until:<10} {len(r.rules):>3} rules  {r.hash}")
+    click.echo(f"规则集通过 / rulesets ok: {len(loaded)} versions, {sum(len(r.rules) for r in loaded)} rules")
+
+
+@rules.command("export")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="write here instead of stdout")
+def rules_export(output: Path | None) -> None:
+    """The rulesets, legal bases and measures by department as JSON (as GET /api/v1/rules)."""
+    from registry.rules.export import describe  # noqa: PLC0415
+    from registry.rules.loader import load  # noqa: PLC0415
+
+    text = json.dumps(describe(load()), ensure_ascii=False, indent=2)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"written / 已写入: {output}", err=True)
+
+
+@main.group()
 def audit() -> None:
     """审计 / audit trail."""
 

@@ -12,6 +12,7 @@ from registry.domain.accounts.service import AccountService
 from registry.domain.accounts.tokens import TokenService
 from registry.domain.agencies.service import AgencyService
 from registry.domain.enterprises.service import EnterpriseService
+from registry.domain.evaluation.service import EvaluationService
 from registry.domain.events.service import EventService
 from registry.domain.grades.schemes import load_grading_rules
 from registry.domain.grades.service import GradeService
@@ -20,6 +21,7 @@ from registry.domain.imports.importer import EnterpriseImporter
 from registry.domain.persons.service import PersonService
 from registry.lib.clock import Clock, SystemClock
 from registry.lib.store import Store, make_store
+from registry.rules.loader import load as load_rulesets
 from registry.settings import Settings
 from registry.signing.keys import KeyRing, load_key_ring
 from registry.signing.person_key import load_person_id_key
@@ -41,6 +43,7 @@ class Services:
     events: EventService
     event_importer: EventImporter
     grades: GradeService
+    evaluation: EvaluationService
 
     async def close(self) -> None:
         await self.tokens.stop()
@@ -73,4 +76,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         events=events,
         event_importer=EventImporter(events, persons),
         grades=GradeService(db, clock, load_grading_rules()),
+        evaluation=EvaluationService(db, clock, load_rulesets()),
     )

@@ -58,3 +58,27 @@ def test_wire_vocabulary_literals_match_tables() -> None:
         "nfra",
         "csrc",
     }
+
+
+def test_rules_import_only_the_standard_library_msgspec_and_yaml() -> None:
+    """registry/rules is pure (issue step 3): nothing from the rest of registry, no framework, no
+    database, no cache, not even dateutil; read from the source so a lazy import counts too."""
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"msgspec", "yaml"}
+    found: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "registry" / "rules").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.ImportFrom):
+                names = ["registry.rules"]  # relative: inside the package
+            for name in names:
+                if name == "registry.rules" or name.startswith("registry.rules."):
+                    continue
+                if name.split(".")[0] not in allowed:
+                    found.setdefault(path.name, set()).add(name)
+    assert found == {}

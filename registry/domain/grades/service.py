@@ -241,7 +241,8 @@ class GradeService:
         if not conditions:
             return []
         rows = await session.scalars(
-            select(CreditEvent).where(
+            select(CreditEvent)
+            .where(
                 CreditEvent.enterprise_id == enterprise.id,
                 CreditEvent.kind == "accident",
                 CreditEvent.occurred_on < data.applied_on,

@@ -1,0 +1,172 @@
+"""The facts builder: stored events, grades and roles -> ``registry.rules.facts.Facts``.
+
+Reads the effective view (a corrected event counts in its latest form, a withdrawn one not at
+all) and follows links through corrections: a penalty that links accident 5 still links it after
+5 was corrected into 9. Listings join when step 4 records them; the work-injury insurance class
+is not recorded yet (what-if requests may give it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Person, PersonRole
+from registry.rules import facts as f
+
+GRADE_ORDER = ("ordinary", "larger", "major", "especially_major")
+
+
+def _successors(rows: list[CreditEvent]) -> dict[int, int | None]:
+    """Every id of the subject's history -> the id of its effective form (None: withdrawn)."""
+    replaced_by = {r.supersedes_id: r for r in rows if r.supersedes_id is not None}
+    out: dict[int, int | None] = {}
+    for r in rows:
+        head = r
+        while head.id in replaced_by:
+            head = replaced_by[head.id]
+        out[r.id] = None if head.amendment == "withdrawal" else head.id
+    return out
+
+
+def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]) -> f.Event:
+    d: dict[str, Any] = row.details
+    common: dict[str, Any] = {"id": row.id, "kind": row.kind, "occurred_on": row.occurred_on, "links": links}
+    kind = row.kind
+    if kind == "accident":
+        return f.Event(
+            **common,
+            grade=row.accident_grade,  # type: ignore[arg-type]
+            deaths=int(d["deaths"]),
+            serious_injuries=int(d["serious_injuries"]),
+            responsible=bool(d["responsible"]),
+        )
+    if kind == "penalty":
+        multiplier = d.get("art114_multiplier")
+        return f.Event(
+            **common,
+            multiplier=None if multiplier is None else float(multiplier),
+            execution=d.get("execution", "pending"),
+            serious=bool(d.get("serious_circumstances", False)),
+            deciding_authority=d.get("deciding_authority") or authorities.get(row.recording_authority_id),
+        )
+    if kind == "major_hazard":
+        return f.Event(
+            **common,
+            deadline=_date(d.get("rectification_deadline")),
+            rectified_on=_date(d.get("rectified_on")),
+        )
+    if kind == "criminal_liability":
+        return f.Event(**common, sentence_end_on=_date(d.get("sentence_end_on")))
+    return f.Event(
+        **common,
+        type=d.get("type"),
+        serious=bool(d.get("serious", False)),
+        until=_date(d.get("until")),
+    )
+
+
+def _date(value: Any) -> dt.date | None:
+    return None if value is None else dt.date.fromisoformat(value)
+
+
+async def _outside_grades(session: AsyncSession, ids: set[int]) -> dict[int, str | None]:
+    """The effective grade of accidents of other subjects, by any id of their history."""
+    found: dict[int, str | None] = {}
+    frontier = {i: i for i in ids}  # current id -> the id the link named
+    while frontier:
+        rows = list(
+            await session.scalars(
+                select(CreditEvent).where(or_(CreditEvent.id.in_(frontier), CreditEvent.supersedes_id.in_(frontier)))
+            )
+        )
+        nxt: dict[int, int] = {}
+        for r in rows:
+            if r.id in frontier and r.kind == "accident":
+                found[frontier[r.id]] = r.accident_grade
+            if r.supersedes_id in frontier and r.supersedes_id is not None:
+                named = frontier[r.supersedes_id]
+                if r.amendment == "withdrawal":
+                    found.pop(named, None)
+                else:
+                    nxt[r.id] = named
+        for named in nxt.values():
+            found.pop(named, None)
+        frontier = nxt
+    return found
+
+
+async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[f.Event, ...]:
+    rows = list(await session.scalars(select(CreditEvent).where(column == subject_id).order_by(CreditEvent.id)))
+    if not rows:
+        return ()
+    head = _successors(rows)
+    effective = [r for r in rows if head[r.id] == r.id]
+    # links may name events of other subjects (the accident a judgment is about): follow them too
+    outside = {i for r in effective for i in r.links if i not in head}
+    grades = await _outside_grades(session, outside) if outside else {}
+    authority_ids = {r.recording_authority_id for r in effective if r.kind == "penalty"}
+    authorities = {
+        a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
+    }
+    out = []
+    for r in effective:
+        links = tuple(sorted({h for i in r.links if (h := head.get(i, i)) is not None}))
+        event = _event(r, links, authorities)
+        if r.kind == "criminal_liability":
+            named = [grades[i] for i in r.links if grades.get(i)]
+            if named:
+                worst = max(named, key=lambda g: GRADE_ORDER.index(g or "ordinary"))
+                event = msgspec.structs.replace(event, accident_grade=worst)
+        out.append(event)
+    return tuple(out)
+
+
+async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.Facts:
+    is_agency = await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is not None
+    grades = await session.scalars(select(Grade).where(Grade.enterprise_id == enterprise.id).order_by(Grade.id))
+    roles = await session.execute(
+        select(PersonRole, Person.name)
+        .join(Person, Person.id == PersonRole.person_id)
+        .where(PersonRole.enterprise_id == enterprise.id)
+        .order_by(PersonRole.id)
+    )
+    return f.Facts(
+        subject=f.Subject(
+            type="agency" if is_agency else "enterprise",
+            id=enterprise.uscc,
+            name=enterprise.name,
+            industry=enterprise.industry,
+            scale=enterprise.scale,
+            division_code=enterprise.division_code,
+            parent_uscc=enterprise.parent_uscc,
+        ),
+        events=await _events(session, CreditEvent.enterprise_id, enterprise.id),
+        grades=tuple(
+            f.Grade(
+                id=g.id,
+                level=g.level,  # type: ignore[arg-type]
+                status=g.status,
+                applied_on=g.applied_on,
+                announced_on=g.announced_on,
+                valid_until=g.valid_until,
+                ended_on=g.ended_on,
+            )
+            for g in grades
+        ),
+        roles=tuple(
+            f.Role(person_id=r.person_id, role=r.role, name=name, since=r.valid_from, until=r.valid_to)
+            for r, name in roles
+        ),
+    )
+
+
+async def person_facts(session: AsyncSession, person: Person) -> f.Facts:
+    return f.Facts(
+        subject=f.Subject(type="person", id=str(person.id), name=person.name),
+        events=await _events(session, CreditEvent.person_id, person.id),
+    )

@@ -1,0 +1,121 @@
+"""Evaluation against stored facts: the path bureau -> facts -> rules -> decision, writing nothing.
+
+Step 4 (listings) will persist decisions through the listing workflow; here the decision is
+only computed and returned, for the bureau's what-if and for the tests of the rules on real
+stored facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from sqlalchemy import select
+
+from registry.db.engine import Database
+from registry.db.models import Enterprise, Person
+from registry.domain.evaluation import schemas as s
+from registry.domain.evaluation.facts import enterprise_facts, person_facts
+from registry.errors import FieldProblem, NotFound, ValidationFailed
+from registry.lib.clock import Clock, today
+from registry.rules.evaluator import evaluate
+from registry.rules.export import describe
+from registry.rules.facts import Facts
+from registry.rules.model import Ruleset
+
+#: what-if days outside this range are refused (no rules before 2011; nothing planned past 2100)
+EARLIEST = dt.date(2000, 1, 1)
+LATEST = dt.date(2100, 12, 31)
+
+
+def _problem(field: str, code: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed([FieldProblem(field, code, zh, en)])
+
+
+class EvaluationService:
+    def __init__(self, db: Database, clock: Clock, rulesets: tuple[Ruleset, ...]) -> None:
+        self.db = db
+        self.clock = clock
+        self.rulesets = rulesets
+        self.catalogue: dict[str, Any] = describe(rulesets)
+        self.families = sorted({r.family for r in rulesets})
+
+    async def stored_facts(self, subject: s.SubjectRef) -> Facts:
+        if (subject.uscc is None) == (subject.person_id is None):
+            raise _problem(
+                "subject",
+                "one_of",
+                "subject 须且只须给出 uscc 或 person_id 之一",
+                "give exactly one of uscc, person_id",
+            )
+        async with self.db.read() as session:
+            if subject.uscc is not None:
+                unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == subject.uscc))
+                if unit is None:
+                    raise NotFound(f"没有统一社会信用代码为 {subject.uscc} 的主体 / no entity {subject.uscc}")
+                return await enterprise_facts(session, unit)
+            person = await session.get(Person, subject.person_id)
+            if person is None:
+                raise NotFound(f"没有编号为 {subject.person_id} 的人员 / no person {subject.person_id}")
+            return await person_facts(session, person)
+
+    def _combine(self, base: Facts, extra: s.Hypothetical) -> Facts:
+        taken = {e.id for e in base.events}
+        problems = [
+            FieldProblem(
+                f"hypothetical.events[{i}].id",
+                "duplicate_id",
+                f"假设事件编号 {e.id} 与已登记或其他假设事件重复（建议使用负数）",
+                f"hypothetical event id {e.id} is already used (negative ids are safe)",
+            )
+            for i, e in enumerate(extra.events)
+            if e.id in taken or [x.id for x in extra.events].count(e.id) > 1
+        ]
+        if problems:
+            raise ValidationFailed(problems)
+        return msgspec.structs.replace(
+            base,
+            events=(*base.events, *extra.events),
+            grades=(*base.grades, *extra.grades),
+            listings=(*base.listings, *extra.listings),
+            insurance=extra.insurance or base.insurance,
+        )
+
+    async def evaluate(self, data: s.EvaluateRequest) -> s.EvaluateResponse:
+        as_of = data.as_of or today(self.clock)
+        if not EARLIEST <= as_of <= LATEST:
+            raise _problem(
+                "as_of",
+                "range",
+                f"as_of 须在 {EARLIEST} 至 {LATEST} 之间",
+                f"as_of must be from {EARLIEST} to {LATEST}",
+            )
+        unknown = [x for x in data.families or [] if x not in self.families]
+        if unknown:
+            raise _problem(
+                "families",
+                "unknown_family",
+                f"未知的规则族：{', '.join(unknown)}（可选：{', '.join(self.families)}）",
+                f"unknown rule families: {', '.join(unknown)} (known: {', '.join(self.families)})",
+            )
+        if data.subject is not None and data.facts is not None:
+            raise _problem("facts", "one_of", "subject 与 facts 只能给出其一", "give subject or facts, not both")
+        if data.subject is not None:
+            facts = await self.stored_facts(data.subject)
+        elif data.facts is not None:
+            facts = data.facts
+        else:
+            raise _problem("subject", "required", "须给出 subject 或 facts", "give subject or facts")
+        hypothetical = data.hypothetical is not None and bool(
+            data.hypothetical.events
+            or data.hypothetical.grades
+            or data.hypothetical.listings
+            or data.hypothetical.insurance
+        )
+        if data.hypothetical is not None:
+            facts = self._combine(facts, data.hypothetical)
+        chosen = [r for r in self.rulesets if data.families is None or r.family in data.families]
+        return s.EvaluateResponse(
+            facts=facts, decision=evaluate(chosen, facts, as_of), hypothetical=hypothetical or data.facts is not None
+        )

@@ -1,0 +1,328 @@
+"""``evaluate(rulesets, facts, as_of) -> Decision``: deterministic, no I/O, no clock.
+
+Which versions apply: a ``conduct`` family (the listing regimes) runs every version that had
+begun by the day, each over the events dated inside its own effective period, so a 2017 case is
+judged under 49号 and never re-read under 11号; a ``state`` family runs the one version in
+force on the day. An outcome whose term ended before the day is dropped: the decision says what
+applies on the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from registry.rules.calendar import add_months
+from registry.rules.catalogue import BASES, LegalBasis
+from registry.rules.decision import GROUPS, Basis, Because, Decision, FactValue, Outcome, PersonRef, RulesetRef
+from registry.rules.facts import Facts
+from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
+from registry.rules.view import View
+from registry.rules.vocabulary import FACTS, Reading, compare
+
+
+@dataclass(frozen=True)
+class _Hit:
+    leaf: Leaf
+    reading: Reading
+    held: bool
+    #: under an odd number of ``not``: its evidence explains nothing positive
+    negated: bool
+
+
+def _read(view: View, leaf: Leaf) -> Reading:
+    key = (leaf.fact, leaf.where)
+    found = view.cache.get(key)
+    if found is None:
+        found = FACTS[leaf.fact].read(view, dict(leaf.where))
+        view.cache[key] = found
+    assert isinstance(found, Reading)
+    return found
+
+
+def _test(cond: Condition, view: View, produced: set[str], negated: bool = False) -> tuple[bool, list[_Hit]]:
+    """Whether the condition holds, and the leaves that decided it (every child is evaluated, so
+    the trace does not depend on the order of the children)."""
+    if isinstance(cond, Leaf):
+        reading = _read(view, cond)
+        held = compare(cond.op, reading.value, cond.value)
+        return held, [_Hit(cond, reading, held, negated)]
+    if isinstance(cond, Produced):
+        return cond.kind in produced, []
+    if isinstance(cond, Not):
+        held, hits = _test(cond.child, view, produced, not negated)
+        return not held, hits
+    results = [_test(c, view, produced, negated) for c in cond.children]
+    if isinstance(cond, All):
+        return all(r[0] for r in results), [h for r in results for h in r[1]]
+    assert isinstance(cond, AnyOf)
+    true = [r for r in results if r[0]]
+    return bool(true), [h for r in (true or results) for h in r[1]]
+
+
+def _holds(cond: Condition, view: View, produced: set[str]) -> bool:
+    """The fast path: short-circuit, no trace (most rules do not fire; ``_test`` explains those that do)."""
+    if isinstance(cond, Leaf):
+        return compare(cond.op, _read(view, cond).value, cond.value)
+    if isinstance(cond, Produced):
+        return cond.kind in produced
+    if isinstance(cond, Not):
+        return not _holds(cond.child, view, produced)
+    if isinstance(cond, All):
+        return all(_holds(c, view, produced) for c in cond.children)
+    return any(_holds(c, view, produced) for c in cond.children)
+
+
+def _positive(hits: list[_Hit]) -> list[_Hit]:
+    return [h for h in hits if h.held and not h.negated]
+
+
+def _evidence(hits: list[_Hit]) -> list[int]:
+    return sorted({i for h in _positive(hits) for i in h.reading.evidence})
+
+
+def _trigger(hits: list[_Hit], as_of: dt.date) -> dt.date:
+    dates = [h.reading.anchor for h in _positive(hits) if h.reading.anchor is not None]
+    return max(dates, default=as_of)
+
+
+def _listing_span(view: View) -> tuple[dt.date | None, dt.date | None]:
+    current = [x for x in view.facts.listings if view.in_force(x)]
+    if not current:
+        return None, None
+    ends = [x.until for x in current]
+    until = None if any(u is None for u in ends) else max(u for u in ends if u is not None)
+    return min(x.listed_on for x in current), until
+
+
+def _add(start: dt.date, period: Period) -> dt.date:
+    return add_months(start, period.years * 12 + period.months)
+
+
+def _dates(spec: OutcomeSpec, view: View, hits: list[_Hit]) -> tuple[dt.date | None, dt.date | None, list[str]]:
+    notes: list[str] = []
+    start: dt.date | None
+    if spec.start == "as_of":
+        start = view.as_of
+    elif spec.start == "listing":
+        start = _listing_span(view)[0]
+    elif spec.start == "grade":
+        start = view.grade.announced_on if view.grade else None
+    elif spec.start == "sentence_end":
+        ends = [h.reading.until for h in _positive(hits) if h.leaf.fact == "criminal_liabilities"]
+        start = max((e for e in ends if e is not None), default=None)
+        if start is None:
+            notes.append(
+                "自刑罚执行完毕之日起计算；执行完毕日期尚未登记 / runs from the end of the sentence, not yet recorded"
+            )
+    else:
+        start = _trigger(hits, view.as_of)
+    term = spec.term
+    until: dt.date | None = None
+    if isinstance(term, Period):
+        until = _add(start, term) if start is not None else None
+    elif term == "listing":
+        until = _listing_span(view)[1]
+    elif term == "grade":
+        until = view.grade.valid_until if view.grade else None
+    elif term == "event_end":
+        ends = [view.by_id[i].until for i in _evidence(hits) if i in view.by_id]
+        dated = [u for u in ends if u is not None]
+        until = max(dated) if ends and len(dated) == len(ends) else None
+    return start, until, notes
+
+
+def _persons(spec: OutcomeSpec, view: View, day: dt.date | None) -> list[PersonRef]:
+    out = []
+    for role in spec.persons:
+        holders = [
+            r
+            for r in view.facts.roles
+            if r.role == role
+            and (day is None or ((r.since is None or r.since <= day) and (r.until is None or day <= r.until)))
+        ]
+        if not holders:
+            out.append(PersonRef(role=role))
+        out.extend(PersonRef(role=role, person_id=r.person_id, name=r.name) for r in holders)
+    return out
+
+
+def _deciding_authority(view: View, evidence: list[int]) -> str | None:
+    penalties = [view.by_id[i] for i in evidence if i in view.by_id and view.by_id[i].kind == "penalty"]
+    latest = max(penalties, key=lambda e: (e.occurred_on, e.id), default=None)
+    return latest.deciding_authority if latest else None
+
+
+def _basis(bases: Iterable[LegalBasis | Basis]) -> list[Basis]:
+    out: list[Basis] = []
+    seen: set[str] = set()
+    for b in bases:
+        if b.code in seen:
+            continue
+        seen.add(b.code)
+        out.append(
+            b
+            if isinstance(b, Basis)
+            else Basis(
+                code=b.code,
+                doc_no=b.doc_no,
+                title=b.title,
+                article=b.article,
+                tag=b.tag,
+                verified=b.verified,
+                note=b.note,
+            )
+        )
+    return out
+
+
+def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit]) -> Outcome | None:
+    start, until, notes = _dates(spec, view, hits)
+    if until is not None and until < view.as_of:
+        return None
+    evidence = _evidence(hits)
+    entry = spec.entry
+    because = Because(
+        ruleset=ruleset.id,
+        version=ruleset.version,
+        hash=ruleset.hash,
+        rule=rule.id,
+        title=rule.title,
+        tag=rule.tag,
+        facts=[
+            FactValue(
+                fact=h.leaf.fact,
+                where={k: list(v) if isinstance(v, tuple) else v for k, v in h.leaf.where},
+                op=h.leaf.op,
+                expected=list(h.leaf.value) if isinstance(h.leaf.value, tuple) else h.leaf.value,
+                actual=h.reading.value,
+                held=h.held,
+                evidence=list(h.reading.evidence),
+            )
+            for h in hits
+        ],
+    )
+    return Outcome(
+        kind=entry.kind,
+        code=entry.code,
+        text=entry.text,
+        text_en=entry.text_en,
+        departments=list(entry.departments),
+        applies_to=list(entry.applies_to),
+        start=start,
+        until=until,
+        lifetime=spec.term == "lifetime",
+        value=list(spec.value) if isinstance(spec.value, tuple) else spec.value,
+        unit=spec.unit,
+        criteria=[spec.criterion] if spec.criterion else [],
+        persons=_persons(spec, view, start),
+        deciding_authority=_deciding_authority(view, evidence),
+        evidence=evidence,
+        tag=entry.tag,
+        verified=entry.verified and all(b.verified for b in rule.basis),
+        basis=_basis([*rule.basis, *(BASES[c] for c in entry.basis)]),
+        because=[because],
+        notes=[*notes, *([spec.note] if spec.note else []), *([rule.note] if rule.note else [])],
+    )
+
+
+def _later(a: Outcome, b: Outcome) -> bool:
+    """Whether ``b`` runs longer than ``a`` (open and lifetime outlast any date)."""
+    if a.until is None:
+        return False
+    return b.until is None or b.until > a.until
+
+
+def _merge(into: Outcome, other: Outcome) -> Outcome:
+    keep, extra = (other, into) if _later(into, other) else (into, other)
+    keep.criteria = sorted(set(keep.criteria) | set(extra.criteria))
+    keep.evidence = sorted(set(keep.evidence) | set(extra.evidence))
+    keep.because = keep.because + [b for b in extra.because if b not in keep.because]
+    keep.basis = _basis([*keep.basis, *extra.basis])
+    keep.persons = keep.persons + [p for p in extra.persons if p not in keep.persons]
+    keep.notes = keep.notes + [n for n in extra.notes if n not in keep.notes]
+    keep.verified = keep.verified and extra.verified
+    keep.deciding_authority = keep.deciding_authority or extra.deciding_authority
+    return keep
+
+
+def _view(ruleset: Ruleset, facts: Facts, as_of: dt.date, views: dict[object, View]) -> View:
+    """One view per distinct event period: state rulesets share one, and so their fact readings."""
+    conduct = ruleset.scope == "conduct"
+    key = (ruleset.effective_from, ruleset.effective_to) if conduct else None
+    if key not in views:
+        views[key] = View(facts, as_of, *(key or (None, None)))
+    return views[key]
+
+
+def evaluate_ruleset(
+    ruleset: Ruleset, facts: Facts, as_of: dt.date, views: dict[object, View] | None = None
+) -> tuple[list[str], list[Outcome]]:
+    """The fired rule ids and the outcomes of one ruleset version."""
+    view = _view(ruleset, facts, as_of, {} if views is None else views)
+    produced: set[str] = set()
+    fired: list[str] = []
+    out: list[Outcome] = []
+    for rule in ruleset.rules:
+        if facts.subject.type not in rule.subjects:
+            continue
+        if not _holds(rule.when, view, produced):
+            continue
+        _, hits = _test(rule.when, view, produced)
+        made = [o for o in (_outcome(spec, rule, ruleset, view, hits) for spec in rule.then) if o is not None]
+        if not made:
+            continue
+        fired.append(f"{ruleset.id}#{rule.id}")
+        produced.update(o.kind for o in made)
+        out.extend(made)
+        if ruleset.combine == "first":
+            break
+    if ruleset.combine == "merge":
+        merged: dict[tuple[str, str], Outcome] = {}
+        for o in out:
+            key = (o.kind, o.code)
+            merged[key] = _merge(merged[key], o) if key in merged else o
+        out = list(merged.values())
+    return fired, out
+
+
+def applicable(rulesets: Iterable[Ruleset], as_of: dt.date, division_code: str | None = None) -> list[Ruleset]:
+    """Conduct families: every version begun by the day; state families: the one in force. A
+    local pack only where the subject is located inside its jurisdiction."""
+    return sorted(
+        (
+            r
+            for r in rulesets
+            if (r.in_force(as_of) or (r.scope == "conduct" and r.effective_from <= as_of))
+            and (r.jurisdiction is None or (division_code or "").startswith(r.jurisdiction))
+        ),
+        key=lambda r: (r.family, r.effective_from),
+    )
+
+
+def _key(o: Outcome) -> tuple[str, str, str, str, str]:
+    return (o.code, str(o.start), str(o.until), repr(o.value), ",".join(o.criteria))
+
+
+def evaluate(rulesets: Ruleset | Iterable[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
+    chosen = applicable([rulesets] if isinstance(rulesets, Ruleset) else rulesets, as_of, facts.subject.division_code)
+    fired: list[str] = []
+    outcomes: dict[tuple[str, str, str, str, str], Outcome] = {}
+    views: dict[object, View] = {}
+    for ruleset in chosen:
+        ids, made = evaluate_ruleset(ruleset, facts, as_of, views)
+        fired.extend(ids)
+        for o in made:
+            k = _key(o)
+            # the same measure ordered by two rulesets is sent once, with both reasons
+            outcomes[k] = _merge(outcomes[k], o) if k in outcomes else o
+    decision = Decision(
+        subject=facts.subject,
+        as_of=as_of,
+        rulesets=[RulesetRef(id=r.id, family=r.family, version=r.version, hash=r.hash, title=r.title) for r in chosen],
+        fired=fired,
+    )
+    for o in sorted(outcomes.values(), key=_key):
+        getattr(decision, GROUPS[o.kind]).append(o)
+    return decision

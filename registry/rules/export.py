@@ -1,0 +1,129 @@
+"""The rulesets as data for people and partners: ``GET /api/v1/rules`` and ``registry rules export``.
+
+Conditions are written back in the YAML's own shape; outcomes with their text, departments,
+legal bases and ``verified`` flags; measures grouped by implementing department.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
+from registry.rules.model import All, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Ruleset
+from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
+
+
+def _condition(c: Condition) -> dict[str, Any]:
+    if isinstance(c, Leaf):
+        return {
+            "fact": c.fact,
+            "where": {k: list(v) if isinstance(v, tuple) else v for k, v in c.where},
+            "op": c.op,
+            "value": list(c.value) if isinstance(c.value, tuple) else c.value,
+        }
+    if isinstance(c, Produced):
+        return {"produced": c.kind}
+    if isinstance(c, Not):
+        return {"not": _condition(c.child)}
+    return {"all" if isinstance(c, All) else "any": [_condition(x) for x in c.children]}
+
+
+def _term(term: Period | str | None) -> Any:
+    if isinstance(term, Period):
+        return {"years": term.years, "months": term.months}
+    return term
+
+
+def _outcome(o: OutcomeSpec) -> dict[str, Any]:
+    return {
+        "outcome": o.entry.code,
+        "kind": o.entry.kind,
+        "text": o.entry.text,
+        "start": o.start,
+        "term": _term(o.term),
+        "value": list(o.value) if isinstance(o.value, tuple) else o.value,
+        "unit": o.unit,
+        "criterion": o.criterion,
+        "persons": list(o.persons),
+        "verified": o.entry.verified,
+    }
+
+
+def basis(b: LegalBasis) -> dict[str, Any]:
+    return {
+        "code": b.code,
+        "doc_no": b.doc_no,
+        "title": b.title,
+        "article": b.article,
+        "tag": b.tag,
+        "verified": b.verified,
+        "note": b.note,
+    }
+
+
+def ruleset(r: Ruleset) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "family": r.family,
+        "version": r.version,
+        "title": r.title,
+        "hash": r.hash,
+        "effective_from": r.effective_from.isoformat(),
+        "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+        "scope": r.scope,
+        "combine": r.combine,
+        "legal_basis": [b.code for b in r.legal_basis],
+        "note": r.note,
+        "jurisdiction": list(r.jurisdiction) if r.jurisdiction is not None else None,
+        "rules": [
+            {
+                "id": rule.id,
+                "title": rule.title,
+                "subjects": list(rule.subjects),
+                "tag": rule.tag,
+                "verified": rule.tag in ("C", "C-2", "L") and all(b.verified for b in rule.basis),
+                "basis": [b.code for b in rule.basis],
+                "when": _condition(rule.when),
+                "then": [_outcome(o) for o in rule.then],
+                "note": rule.note,
+            }
+            for rule in r.rules
+        ],
+    }
+
+
+def describe(rulesets: Iterable[Ruleset]) -> dict[str, Any]:
+    """Everything a reader needs to check the rules: rulesets, bases, measures by department,
+    the facts and operators rules are written in, the list types."""
+    by_department: dict[str, list[dict[str, Any]]] = {}
+    for entry in OUTCOMES.values():
+        for dept in entry.departments:
+            by_department.setdefault(dept, []).append(
+                {
+                    "code": entry.code,
+                    "kind": entry.kind,
+                    "text": entry.text,
+                    "text_en": entry.text_en,
+                    "applies_to": list(entry.applies_to),
+                    "basis": list(entry.basis),
+                    "tag": entry.tag,
+                    "verified": entry.verified,
+                }
+            )
+    return {
+        "rulesets": [ruleset(r) for r in sorted(rulesets, key=lambda r: (r.family, r.effective_from))],
+        "bases": [basis(b) for b in BASES.values()],
+        "measures_by_department": dict(sorted(by_department.items())),
+        "list_types": dict(LIST_TYPES),
+        "facts": [
+            {
+                "name": f.name,
+                "type": f.type,
+                "doc": f.doc,
+                "params": {k: {"type": p.type, "doc": p.doc, "required": p.required} for k, p in f.params.items()},
+            }
+            for f in FACTS.values()
+        ],
+        "operators": {k: list(v) for k, v in OPERATORS.items()},
+    }

@@ -1,0 +1,124 @@
+"""The facts a ruleset reads about one subject, as plain values (no ids of tables, no I/O).
+
+The facts builder in ``registry.domain.rules`` fills these from the effective (not superseded,
+not withdrawn) credit events, grades, listings and roles; golden cases and what-if requests write
+them directly. Every field is a wire value: dates ISO 8601, codes as in DESIGN section 6.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from msgspec import Struct, field
+
+EventKind = Literal[
+    "accident",
+    "penalty",
+    "major_hazard",
+    "reporting_violation",
+    "licence_violation",
+    "intermediary_fraud",
+    "obstruction",
+    "flight",
+    "criminal_liability",
+    "enforcement_order",
+]
+AccidentGrade = Literal["ordinary", "larger", "major", "especially_major"]
+SubjectType = Literal["enterprise", "agency", "person"]
+
+
+class Subject(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    type: SubjectType = "enterprise"
+    #: USCC of a unit, registry id of a person
+    id: str | None = None
+    name: str | None = None
+    industry: str | None = None
+    scale: str | None = None
+    division_code: str | None = None
+    #: 上级公司: the unit notified under the second "always"
+    parent_uscc: str | None = None
+
+
+class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One effective credit event; the fields a kind does not use stay at their defaults."""
+
+    id: int
+    kind: EventKind
+    #: the fact's own date: accident, penalty decision, hazard found, judgment, order
+    occurred_on: dt.date
+    #: events this one belongs with, either direction (the penalty for an accident)
+    links: tuple[int, ...] = ()
+    #: the sub-type of reporting, licence, fraud, obstruction, flight and enforcement events
+    type: str | None = None
+    #: accident: the effective grade (declared when higher, else computed; 国务院令第493号)
+    grade: AccidentGrade | None = None
+    deaths: int = 0
+    serious_injuries: int = 0
+    #: accident: 责任事故
+    responsible: bool = True
+    #: penalty: 安全生产法 art. 114 multiple (2-5 for 情节特别严重、影响特别恶劣)
+    multiplier: float | None = None
+    execution: Literal["pending", "executed", "refused"] | None = None
+    #: penalty: 性质恶劣、情节严重 found by the bureau; intermediary fraud: 情节严重 (art. 92)
+    serious: bool = False
+    #: penalty: division code of the deciding authority (谁处罚、谁决定)
+    deciding_authority: str | None = None
+    #: major hazard: rectification deadline and the day it was rectified
+    deadline: dt.date | None = None
+    rectified_on: dt.date | None = None
+    #: criminal liability: the day the sentence ends (the 5-year ban runs from it)
+    sentence_end_on: dt.date | None = None
+    #: criminal liability: the grade of the accident the judgment concerns, when that accident
+    #: belongs to another subject (the unit); the facts builder resolves it from the links
+    accident_grade: AccidentGrade | None = None
+    #: enforcement order: in force until
+    until: dt.date | None = None
+
+
+class Grade(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    id: int
+    level: Literal[1, 2, 3]
+    #: as stored: applied, reviewed, audited, suspended, rejected, withdrawn, valid, expired,
+    #: revoked, superseded
+    status: str
+    applied_on: dt.date | None = None
+    announced_on: dt.date | None = None
+    valid_until: dt.date | None = None
+    #: the day a valid grade ended early (revoked, superseded)
+    ended_on: dt.date | None = None
+
+
+class Listing(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A listing decision in force or ended (recorded from step 4 on; hypothetical in what-ifs)."""
+
+    list_type: str
+    listed_on: dt.date
+    until: dt.date | None = None
+    removed_on: dt.date | None = None
+    id: int | None = None
+    criterion: str | None = None
+
+
+class Role(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A person's role in the subject unit (法定代表人, 主要负责人 ...)."""
+
+    person_id: int
+    role: str
+    name: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+
+class Insurance(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    #: 工伤保险行业风险类别 1-8 (人社部发〔2015〕71号)
+    work_injury_class: int | None = None
+
+
+class Facts(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    subject: Subject = field(default_factory=Subject)
+    events: tuple[Event, ...] = ()
+    grades: tuple[Grade, ...] = ()
+    listings: tuple[Listing, ...] = ()
+    roles: tuple[Role, ...] = ()
+    insurance: Insurance = field(default_factory=Insurance)

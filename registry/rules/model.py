@@ -1,0 +1,109 @@
+"""Rulesets as loaded: every name resolved, every value type-checked (``loader`` builds these).
+
+A condition is a tree of ``All`` / ``Any`` / ``Not`` over ``Leaf`` (a fact, its parameters, an
+operator and a value) and ``Produced`` (an outcome kind an earlier rule of the same ruleset
+ordered, e.g. the notice that precedes every listing). Nothing is ``eval``'d.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from registry.rules.catalogue import LegalBasis, OutcomeEntry
+
+
+@dataclass(frozen=True)
+class Leaf:
+    fact: str
+    where: tuple[tuple[str, Any], ...]
+    op: str
+    value: Any
+
+
+@dataclass(frozen=True)
+class Produced:
+    kind: str
+
+
+@dataclass(frozen=True)
+class All:
+    children: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    children: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    child: Condition
+
+
+Condition = Leaf | Produced | All | AnyOf | Not
+
+
+@dataclass(frozen=True)
+class Period:
+    years: int = 0
+    months: int = 0
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    entry: OutcomeEntry
+    #: what the term runs from: trigger (latest evidence), as_of, listing, grade, sentence_end
+    start: str
+    #: a Period, or "lifetime", "listing" (while listed), "grade" (while the grade holds),
+    #: "event_end" (the order's own end), or None (open: while the facts hold)
+    term: Period | str | None
+    value: Any = None
+    unit: str | None = None
+    criterion: str | None = None
+    persons: tuple[str, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    subjects: tuple[str, ...]
+    basis: tuple[LegalBasis, ...]
+    when: Condition
+    then: tuple[OutcomeSpec, ...]
+    tag: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    family: str
+    version: str
+    title: str
+    legal_basis: tuple[LegalBasis, ...]
+    effective_from: dt.date
+    effective_to: dt.date | None
+    #: "conduct": rules see only events dated inside the effective period (a regime is never
+    #: applied to conduct before it, nor after its successor took over); "state": the version in
+    #: force on the day applies to everything known
+    scope: str
+    #: "all": every fired rule's outcomes; "first": the first rule that fires, in file order;
+    #: "merge": outcomes of the same code merge, keeping the longest term and every reason
+    combine: str
+    rules: tuple[Rule, ...]
+    hash: str
+    source: str
+    note: str = ""
+    #: a local pack applies only to subjects located under one of these division-code prefixes
+    #: (e.g. ["11"]: Beijing); None for a national ruleset
+    jurisdiction: tuple[str, ...] | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.family}/{self.version}"
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)
