@@ -40,6 +40,9 @@ class OutcomeEntry:
     applies_to: tuple[str, ...]
     basis: tuple[str, ...]
     tag: str
+    #: for a listing: the list type it decides (a listing of that type decided on or after the
+    #: case's start already covers the case, so it is not proposed again)
+    list_type: str | None = None
 
     @property
     def verified(self) -> bool:
@@ -287,6 +290,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             _ANY,
             ("mem11", "mem11_term"),
             "C-2",
+            "SERIOUS_DISHONEST_2023",
         ),
         _O(
             "list_blacklist_2017",
@@ -297,6 +301,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             _ANY,
             ("aqjg2017_49_art3", "aqjg2017_49_term"),
             "C",
+            "BLACKLIST_2017",
         ),
         _O(
             "list_joint_punishment_2017",
@@ -307,6 +312,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             _ANY,
             ("aqjg2017_49_art2", "aqjg2017_49_term"),
             "C",
+            "JOINT_PUNISHMENT_2017",
         ),
         _O(
             "list_blacklist_2015",
@@ -317,6 +323,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             _ANY,
             ("ab2015",),
             "C-2",
+            "BLACKLIST_2015",
         ),
         # --- notices -----------------------------------------------------------------------------
         _O(
@@ -688,8 +695,8 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
         _O(
             "ban_intermediary_life",
             "ban",
-            "情节严重的，实行终身行业和职业禁入",
-            "serious cases: lifetime industry and occupational ban",
+            "吊销其相应资质和资格；情节严重的，实行终身行业和职业禁入",
+            "qualification revoked; serious cases: lifetime industry and occupational ban",
             ("mem",),
             ("agency", "person"),
             ("safety_law_92",),

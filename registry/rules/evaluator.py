@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from registry.rules.calendar import add_months
-from registry.rules.catalogue import BASES, LegalBasis
+from registry.rules.catalogue import BASES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS, Basis, Because, Decision, FactValue, Outcome, PersonRef, RulesetRef
 from registry.rules.facts import Facts
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
@@ -87,7 +87,17 @@ def _trigger(hits: list[_Hit], as_of: dt.date) -> dt.date:
     return max(dates, default=as_of)
 
 
-def _listing_span(view: View) -> tuple[dt.date | None, dt.date | None]:
+LISTING_FACTS = frozenset({"listed", "months_listed", "days_to_listing_end"})
+
+
+def _listing_span(view: View, hits: list[_Hit]) -> tuple[dt.date | None, dt.date | None]:
+    """The span of the listings the rule read (its list types), else of every listing in force."""
+    read = [h.reading for h in _positive(hits) if h.leaf.fact in LISTING_FACTS and h.reading.anchor is not None]
+    if read:
+        starts = [r.anchor for r in read if r.anchor is not None]
+        ends = [r.until for r in read]
+        dated = [e for e in ends if e is not None]
+        return min(starts), max(dated) if len(dated) == len(ends) else None
     current = [x for x in view.facts.listings if view.in_force(x)]
     if not current:
         return None, None
@@ -106,7 +116,7 @@ def _dates(spec: OutcomeSpec, view: View, hits: list[_Hit]) -> tuple[dt.date | N
     if spec.start == "as_of":
         start = view.as_of
     elif spec.start == "listing":
-        start = _listing_span(view)[0]
+        start = _listing_span(view, hits)[0]
     elif spec.start == "grade":
         start = view.grade.announced_on if view.grade else None
     elif spec.start == "sentence_end":
@@ -123,7 +133,7 @@ def _dates(spec: OutcomeSpec, view: View, hits: list[_Hit]) -> tuple[dt.date | N
     if isinstance(term, Period):
         until = _add(start, term) if start is not None else None
     elif term == "listing":
-        until = _listing_span(view)[1]
+        until = _listing_span(view, hits)[1]
     elif term == "grade":
         until = view.grade.valid_until if view.grade else None
     elif term == "event_end":
@@ -177,12 +187,26 @@ def _basis(bases: Iterable[LegalBasis | Basis]) -> list[Basis]:
     return out
 
 
+def _conduct_day(view: View, evidence: list[int], start: dt.date | None) -> dt.date | None:
+    """The day of the conduct behind the outcome (the latest non-penalty evidence): the persons
+    named are those in office then (安全生产法 art. 95 holds the principal of that day liable)."""
+    days = [view.by_id[i].occurred_on for i in evidence if i in view.by_id and view.by_id[i].kind != "penalty"]
+    return max(days, default=start)
+
+
+def _decided(entry: OutcomeEntry, view: View, start: dt.date | None) -> bool:
+    """A listing of the same type decided on or after the case's start already covers it."""
+    if entry.list_type is None or start is None:
+        return False
+    return any(x.list_type == entry.list_type and start <= x.listed_on <= view.as_of for x in view.facts.listings)
+
+
 def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit]) -> Outcome | None:
     start, until, notes = _dates(spec, view, hits)
-    if until is not None and until < view.as_of:
+    entry = spec.entry
+    if (until is not None and until < view.as_of) or _decided(entry, view, start):
         return None
     evidence = _evidence(hits)
-    entry = spec.entry
     because = Because(
         ruleset=ruleset.id,
         version=ruleset.version,
@@ -216,7 +240,7 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         value=list(spec.value) if isinstance(spec.value, tuple) else spec.value,
         unit=spec.unit,
         criteria=[spec.criterion] if spec.criterion else [],
-        persons=_persons(spec, view, start),
+        persons=_persons(spec, view, _conduct_day(view, evidence, start)),
         deciding_authority=_deciding_authority(view, evidence),
         evidence=evidence,
         tag=entry.tag,

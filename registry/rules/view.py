@@ -19,12 +19,14 @@ class View:
         self.facts = facts
         self.as_of = as_of
         last = as_of if end is None else min(as_of, end)
-        self.events: tuple[Event, ...] = tuple(
-            sorted(
-                (e for e in facts.events if e.occurred_on <= last and (start is None or e.occurred_on >= start)),
-                key=lambda e: (e.occurred_on, e.id),
-            )
-        )
+        inside = [e for e in facts.events if e.occurred_on <= last and (start is None or e.occurred_on >= start)]
+        if start is not None:
+            # a regime judges conduct dated inside its period: a penalty (or any event) tied by a
+            # link to conduct before the period belongs to that earlier conduct and its regime
+            before = {e.id for e in facts.events if e.occurred_on < start}
+            tied = {i for e in facts.events if e.id in before for i in e.links}
+            inside = [e for e in inside if e.id not in tied and not before.intersection(e.links)]
+        self.events: tuple[Event, ...] = tuple(sorted(inside, key=lambda e: (e.occurred_on, e.id)))
         self.cache: dict[object, object] = {}
 
     @cached_property

@@ -17,8 +17,8 @@ from typing import Any, Final
 
 from registry.rules.calendar import add_months, full_months
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
-from registry.rules.facts import Event
-from registry.rules.view import ACCIDENT_RANK, View
+from registry.rules.facts import Event, Listing
+from registry.rules.view import ACCIDENT_RANK, PENDING_GRADE, View
 
 LIST_TYPES: Final = {
     "SERIOUS_DISHONEST_2023": "安全生产严重失信主体名单（应急管理部令第11号）",
@@ -132,13 +132,18 @@ def deaths(view: View, p: Mapping[str, Any]) -> Reading:
     return _reading_of(found, sum(e.deaths for e in found))
 
 
-def _best_window(found: list[Event], months: int, weight: Callable[[Event], int]) -> tuple[int, list[Event]]:
+def _best_window(
+    found: list[Event], months: int, weight: Callable[[Event], int], needs: Callable[[Event], bool] | None = None
+) -> tuple[int, list[Event]]:
     """The span of ``months`` calendar months (both ends included) holding the most weight; on a
-    tie the latest span, whose last event completes the case soonest after the law could apply."""
+    tie the latest span, whose last event completes the case soonest after the law could apply.
+    With ``needs``, only spans holding at least one event it accepts count."""
     best: tuple[int, list[Event]] = (0, [])
     for i, first in enumerate(found):
         end = add_months(first.occurred_on, months)
         inside = [e for e in found[i:] if e.occurred_on <= end]
+        if needs is not None and not any(needs(e) for e in inside):
+            continue
         total = sum(weight(e) for e in inside)
         if total >= best[0] and total > 0:
             best = (total, inside)
@@ -146,8 +151,11 @@ def _best_window(found: list[Event], months: int, weight: Callable[[Event], int]
 
 
 def accidents_in_any_window(view: View, p: Mapping[str, Any]) -> Reading:
-    total, inside = _best_window(_accidents(view, p), p["months"], lambda _e: 1)
-    full = _with_penalties(view, inside, p)
+    """With ``any_penalised`` the span must hold an accident that was penalised (the penalty
+    belongs to the counted accidents, 11号 art. 3), and its penalties join the evidence."""
+    needs = (lambda e: e.id in view.penalised_ids) if p.get("any_penalised") else None
+    total, inside = _best_window(_accidents(view, p), p["months"], lambda _e: 1, needs)
+    full = _with_penalties(view, inside, {"penalised": p.get("penalised") or p.get("any_penalised")})
     return Reading(total, tuple(e.id for e in full), max((e.occurred_on for e in full), default=None))
 
 
@@ -259,7 +267,7 @@ def grade_level(view: View, _p: Mapping[str, Any]) -> Reading:
 
 
 def grade_pending(view: View, _p: Mapping[str, Any]) -> Reading:
-    return Reading(any(g.status in ("applied", "reviewed", "audited") for g in view.facts.grades))
+    return Reading(any(g.status in PENDING_GRADE for g in view.facts.grades))
 
 
 def _current(view: View, p: Mapping[str, Any]) -> list[Any]:
@@ -291,13 +299,27 @@ def days_to_listing_end(view: View, p: Mapping[str, Any]) -> Reading:
     if not current:
         return Reading(-1)
     end = max(x.until for x in current if x.until is not None)
-    return Reading((end - view.as_of).days, (), view.as_of, end)
+    return Reading((end - view.as_of).days, (), min(x.listed_on for x in current), end)
 
 
 def prior_listings(view: View, p: Mapping[str, Any]) -> Reading:
-    """Listings of the subject that ended (removed or expired) before the day."""
-    ended = [x for x in view.listings(p.get("list_types")) if x.listed_on <= view.as_of and not view.in_force(x)]
-    return Reading(len(ended))
+    """Listings of the subject that ended (removed or expired) before the day, or with
+    ``before_latest_event`` before the latest event seen: a listing the same conduct caused is not
+    a prior one, a listing that ended before new conduct is."""
+    limit = view.as_of
+    if p.get("before_latest_event"):
+        limit = view.events[-1].occurred_on if view.events else dt.date.min
+    ended = [
+        x
+        for x in view.listings(p.get("list_types"))
+        if x.listed_on <= view.as_of and not view.in_force(x) and _ended_on(x) < limit
+    ]
+    return Reading(len(ended), tuple(x.id for x in ended if x.id is not None))
+
+
+def _ended_on(listing: Listing) -> dt.date:
+    ends = [d for d in (listing.removed_on, listing.until) if d is not None]
+    return min(ends, default=dt.date.max)
 
 
 def listings_expired_unremoved(view: View, p: Mapping[str, Any]) -> Reading:
@@ -338,7 +360,11 @@ FACTS: Final[dict[str, Fact]] = {
             "int",
             "the most matching accidents inside any span of `months` calendar months, ends included",
             accidents_in_any_window,
-            {**_ACCIDENT, "months": Param("int", "span length in calendar months", required=True)},
+            {
+                **_ACCIDENT,
+                "months": Param("int", "span length in calendar months", required=True),
+                "any_penalised": Param("bool", "only spans holding at least one penalised accident"),
+            },
         ),
         Fact("deaths", "int", "deaths in the matching accidents", deaths, _ACCIDENT),
         Fact(
@@ -458,7 +484,10 @@ FACTS: Final[dict[str, Fact]] = {
             "int",
             "listings that ended before the day",
             prior_listings,
-            {"list_types": Param("list_types", "only these list types")},
+            {
+                "list_types": Param("list_types", "only these list types"),
+                "before_latest_event": Param("bool", "only listings that ended before the latest event seen"),
+            },
         ),
         Fact(
             "listings_expired_unremoved",

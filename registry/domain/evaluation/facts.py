@@ -1,9 +1,9 @@
 """The facts builder: stored events, grades and roles -> ``registry.rules.facts.Facts``.
 
-Reads the effective view (a corrected event counts in its latest form, a withdrawn one not at
-all) and follows links through corrections: a penalty that links accident 5 still links it after
-5 was corrected into 9. Listings join when step 4 records them; the work-injury insurance class
-is not recorded yet (what-if requests may give it).
+Reads the effective view (a corrected event counts in its latest form and for the subject it now
+names, a withdrawn one not at all) and follows links through corrections: a penalty that links
+accident 5 still links it after 5 was corrected into 9. Listings join when step 4 records them;
+the work-injury insurance class is not recorded yet (what-if requests may give it).
 """
 
 from __future__ import annotations
@@ -16,21 +16,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Person, PersonRole
+from registry.domain.events.query import effective as effective_view
 from registry.rules import facts as f
 
 GRADE_ORDER = ("ordinary", "larger", "major", "especially_major")
-
-
-def _successors(rows: list[CreditEvent]) -> dict[int, int | None]:
-    """Every id of the subject's history -> the id of its effective form (None: withdrawn)."""
-    replaced_by = {r.supersedes_id: r for r in rows if r.supersedes_id is not None}
-    out: dict[int, int | None] = {}
-    for r in rows:
-        head = r
-        while head.id in replaced_by:
-            head = replaced_by[head.id]
-        out[r.id] = None if head.amendment == "withdrawal" else head.id
-    return out
 
 
 def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]) -> f.Event:
@@ -74,51 +63,53 @@ def _date(value: Any) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-async def _outside_grades(session: AsyncSession, ids: set[int]) -> dict[int, str | None]:
-    """The effective grade of accidents of other subjects, by any id of their history."""
-    found: dict[int, str | None] = {}
-    frontier = {i: i for i in ids}  # current id -> the id the link named
+async def _heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent | None]:
+    """Each id -> the effective form of its event, wherever the corrections put it (another
+    subject included); None when the chain ends in a withdrawal or the id is unknown."""
+    heads: dict[int, CreditEvent | None] = {}
+    frontier: dict[int, set[int]] = {i: {i} for i in ids}  # id to look at -> the ids that named it
     while frontier:
         rows = list(
             await session.scalars(
                 select(CreditEvent).where(or_(CreditEvent.id.in_(frontier), CreditEvent.supersedes_id.in_(frontier)))
             )
         )
-        nxt: dict[int, int] = {}
-        for r in rows:
-            if r.id in frontier and r.kind == "accident":
-                found[frontier[r.id]] = r.accident_grade
-            if r.supersedes_id in frontier and r.supersedes_id is not None:
-                named = frontier[r.supersedes_id]
-                if r.amendment == "withdrawal":
-                    found.pop(named, None)
-                else:
-                    nxt[r.id] = named
-        for named in nxt.values():
-            found.pop(named, None)
+        later = {r.supersedes_id: r for r in rows if r.supersedes_id in frontier}
+        nxt: dict[int, set[int]] = {}
+        for at, named in frontier.items():
+            successor = later.get(at)
+            if successor is not None:
+                nxt.setdefault(successor.id, set()).update(named)
+                continue
+            row = next((r for r in rows if r.id == at), None)
+            for i in named:
+                heads[i] = None if row is None or row.amendment == "withdrawal" else row
         frontier = nxt
-    return found
+    return heads
 
 
 async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[f.Event, ...]:
-    rows = list(await session.scalars(select(CreditEvent).where(column == subject_id).order_by(CreditEvent.id)))
-    if not rows:
+    """The subject's effective events: the same effective view as the events API (an event
+    corrected onto another subject no longer counts here), links followed to their heads."""
+    effective = list(
+        await session.scalars(
+            select(CreditEvent).where(column == subject_id, effective_view()).order_by(CreditEvent.id)
+        )
+    )
+    if not effective:
         return ()
-    head = _successors(rows)
-    effective = [r for r in rows if head[r.id] == r.id]
-    # links may name events of other subjects (the accident a judgment is about): follow them too
-    outside = {i for r in effective for i in r.links if i not in head}
-    grades = await _outside_grades(session, outside) if outside else {}
+    heads = await _heads(session, {i for r in effective for i in r.links})
     authority_ids = {r.recording_authority_id for r in effective if r.kind == "penalty"}
     authorities = {
         a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
     }
     out = []
     for r in effective:
-        links = tuple(sorted({h for i in r.links if (h := head.get(i, i)) is not None}))
-        event = _event(r, links, authorities)
+        linked = [h for i in r.links if (h := heads.get(i)) is not None]
+        event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
         if r.kind == "criminal_liability":
-            named = [grades[i] for i in r.links if grades.get(i)]
+            # the accident of the unit the judgment is about: another subject's row, graded here
+            named = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
             if named:
                 worst = max(named, key=lambda g: GRADE_ORDER.index(g or "ordinary"))
                 event = msgspec.structs.replace(event, accident_grade=worst)

@@ -39,7 +39,7 @@ class EvaluateRequest(Struct, forbid_unknown_fields=True):
     hypothetical: Hypothetical | None = None
     as_of: dt.date | None = None
     #: only these rule families (default: all)
-    families: Annotated[list[str], Meta(max_length=50)] | None = None
+    families: Annotated[list[str], Meta(min_length=1, max_length=50)] | None = None
 
 
 class EvaluateResponse(Struct):

@@ -8,6 +8,7 @@ stored facts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -17,11 +18,13 @@ from registry.db.engine import Database
 from registry.db.models import Enterprise, Person
 from registry.domain.evaluation import schemas as s
 from registry.domain.evaluation.facts import enterprise_facts, person_facts
+from registry.domain.events.accidents import grade_of
+from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.errors import FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 from registry.rules.evaluator import evaluate
 from registry.rules.export import describe
-from registry.rules.facts import Facts
+from registry.rules.facts import Event, Facts
 from registry.rules.model import Ruleset
 
 #: what-if days outside this range are refused (no rules before 2011; nothing planned past 2100)
@@ -49,9 +52,17 @@ class EvaluationService:
                 "subject 须且只须给出 uscc 或 person_id 之一",
                 "give exactly one of uscc, person_id",
             )
+        uscc = None
+        if subject.uscc is not None:
+            try:
+                uscc = parse_uscc(subject.uscc).value
+            except IdentifierError as err:
+                raise ValidationFailed(
+                    [FieldProblem("subject.uscc", err.code, err.message_zh, err.message_en)]
+                ) from err
         async with self.db.read() as session:
-            if subject.uscc is not None:
-                unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == subject.uscc))
+            if uscc is not None:
+                unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
                 if unit is None:
                     raise NotFound(f"没有统一社会信用代码为 {subject.uscc} 的主体 / no entity {subject.uscc}")
                 return await enterprise_facts(session, unit)
@@ -59,6 +70,17 @@ class EvaluationService:
             if person is None:
                 raise NotFound(f"没有编号为 {subject.person_id} 的人员 / no person {subject.person_id}")
             return await person_facts(session, person)
+
+    @staticmethod
+    def _graded(events: Iterable[Event]) -> tuple[Event, ...]:
+        """Given accidents without a grade get the one their numbers imply (国务院令第493号; no
+        direct loss is given here, so only deaths and serious injuries count)."""
+        return tuple(
+            msgspec.structs.replace(e, grade=grade_of(e.deaths, e.serious_injuries, 0))
+            if e.kind == "accident" and e.grade is None
+            else e
+            for e in events
+        )
 
     def _combine(self, base: Facts, extra: s.Hypothetical) -> Facts:
         taken = {e.id for e in base.events}
@@ -76,7 +98,7 @@ class EvaluationService:
             raise ValidationFailed(problems)
         return msgspec.structs.replace(
             base,
-            events=(*base.events, *extra.events),
+            events=(*base.events, *self._graded(extra.events)),
             grades=(*base.grades, *extra.grades),
             listings=(*base.listings, *extra.listings),
             insurance=extra.insurance or base.insurance,
@@ -104,7 +126,16 @@ class EvaluationService:
         if data.subject is not None:
             facts = await self.stored_facts(data.subject)
         elif data.facts is not None:
-            facts = data.facts
+            ids = [e.id for e in data.facts.events]
+            repeated = sorted({i for i in ids if ids.count(i) > 1})
+            if repeated:
+                raise _problem(
+                    "facts.events",
+                    "duplicate_id",
+                    f"事件编号重复：{repeated}",
+                    f"event ids used more than once: {repeated}",
+                )
+            facts = msgspec.structs.replace(data.facts, events=self._graded(data.facts.events))
         else:
             raise _problem("subject", "required", "须给出 subject 或 facts", "give subject or facts")
         hypothetical = data.hypothetical is not None and bool(

@@ -1,0 +1,823 @@
+"""The rules over HTTP: ``GET /api/v1/rules`` (the catalogue) and ``POST /api/v1/rules/evaluate``
+(stored facts, corrections, hypothetical facts, facts given whole, persons and grades).
+
+Every test pins "today" to noon in Beijing on 2026-11-26, so the event dates below (all before it)
+never fall in the future of the service clock. Tokens are issued against the pinned clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pytest
+import yaml
+from sqlalchemy import func, select
+
+from registry.db.models import AuditEntry, CreditEvent
+from tests import factories as f
+from tests.integration import support as t
+from tests.integration.test_grades import agency_body, valid_grade
+
+RULES = "/api/v1/rules"
+EVALUATE = "/api/v1/rules/evaluate"
+EVENTS = "/api/v1/events"
+PERSONS = "/api/v1/persons"
+TODAY = dt.date(2026, 11, 26)
+LISTING = "list_serious_dishonest_2023"
+RULESETS = Path(__file__).resolve().parents[2] / "registry" / "rules" / "rulesets"
+DIGITS = "0123456789"
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(_reset_clock: None, clock: Any) -> None:
+    clock.at = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 4, tzinfo=dt.UTC)  # noon in Beijing
+
+
+# ---- helpers -----------------------------------------------------------------------------------
+
+
+def unit(uscc: str) -> dict[str, Any]:
+    return {"type": "enterprise", "uscc": uscc}
+
+
+def accident(uscc: str, on: str, deaths: int, injuries: int = 0) -> dict[str, Any]:
+    return {
+        "kind": "accident",
+        "subject": unit(uscc),
+        "occurred_on": on,
+        "source_document": f"事故调查报告〔{on[:4]}〕{t.rand(DIGITS, 6)}号",
+        "details": {
+            "deaths": deaths,
+            "serious_injuries": injuries,
+            "direct_loss_cny": 1_500_000,
+            "responsible": True,
+            "summary": "反应釜超温超压爆炸，现场作业人员伤亡。",
+        },
+    }
+
+
+def penalty(uscc: str, on: str, links: list[int] | None = None, **details: Any) -> dict[str, Any]:
+    no = f"（郑二应急）应急罚〔{on[:4]}〕{t.rand(DIGITS, 8)}号"
+    return {
+        "kind": "penalty",
+        "subject": unit(uscc),
+        "occurred_on": on,
+        "source_document": no,
+        "links": links or [],
+        "details": {
+            "decision_no": no,
+            "legal_basis": "《中华人民共和国安全生产法》第一百一十四条第一款第二项",
+            "fine_cny": 1_000_000,
+            **details,
+        },
+    }
+
+
+def judgment(person_id: int, on: str, links: list[int], sentence_end_on: str | None) -> dict[str, Any]:
+    details: dict[str, Any] = {
+        "judgment_no": f"（{on[:4]}）豫0103刑初{t.rand(DIGITS, 5)}号",
+        "court": "郑州市二七区人民法院",
+        "offence": "重大责任事故罪",
+        "sentence": "有期徒刑二年",
+    }
+    if sentence_end_on is not None:
+        details["sentence_end_on"] = sentence_end_on
+    return {
+        "kind": "criminal_liability",
+        "subject": {"type": "person", "person_id": person_id},
+        "occurred_on": on,
+        "division_code": "410103",
+        "source_document": details["judgment_no"],
+        "links": links,
+        "details": details,
+    }
+
+
+async def record(client: httpx.AsyncClient, h: dict, body: dict[str, Any]) -> dict[str, Any]:
+    r = await client.post(EVENTS, json=body, headers=h)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def amend(
+    client: httpx.AsyncClient, h: dict, event_id: int, code: str, new: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "reason": "经复核，原记录有误"}
+    if new is not None:
+        body["event"] = new
+    r = await client.post(f"{EVENTS}/{event_id}/amendments", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def evaluate(client: httpx.AsyncClient, h: dict, **body: Any) -> dict[str, Any]:
+    r = await client.post(EVALUATE, json=body, headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def person(client: httpx.AsyncClient, h: dict, name: str) -> dict[str, Any]:
+    r = await client.post(PERSONS, json={"id_number": t.person_id(), "name": name}, headers=h)
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def add_role(
+    client: httpx.AsyncClient, h: dict, person_id: int, uscc: str, since: str, until: str | None = None
+) -> None:
+    body: dict[str, Any] = {"uscc": uscc, "role": "principal", "valid_from": since}
+    if until is not None:
+        body["valid_to"] = until
+    r = await client.post(f"{PERSONS}/{person_id}/roles", json=body, headers=h)
+    assert r.status_code == 201, r.text
+
+
+def outcomes(decision: dict[str, Any], group: str, code: str) -> list[dict[str, Any]]:
+    return [o for o in decision[group] if o["code"] == code]
+
+
+def the_listing(decision: dict[str, Any]) -> dict[str, Any]:
+    [found] = outcomes(decision, "listings", LISTING)
+    return found
+
+
+async def stored_counts(services: Any) -> tuple[int, int]:
+    """(credit events, audit entries): tests of one worker and backend run one at a time."""
+    async with services.db.read() as session:
+        events = await session.scalar(select(func.count()).select_from(CreditEvent))
+        audits = await session.scalar(select(func.count()).select_from(AuditEntry))
+    return int(events or 0), int(audits or 0)
+
+
+async def events_of(client: httpx.AsyncClient, h: dict, uscc: str) -> list[dict[str, Any]]:
+    r = await client.get(EVENTS, params={"uscc": uscc, "history": "true"}, headers=h)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]  # type: ignore[no-any-return]
+
+
+async def two_larger_accidents(
+    client: httpx.AsyncClient, h: dict, uscc: str, deciding: str | None = None
+) -> tuple[dict, dict, dict]:
+    """Larger accidents on 2024-03-10 and 2025-03-10 (12 calendar months, both ends included) and a
+    penalty of 2025-04-15 for the second."""
+    first = await record(client, h, accident(uscc, "2024-03-10", 3))
+    second = await record(client, h, accident(uscc, "2025-03-10", 5))
+    extra = {} if deciding is None else {"deciding_authority": deciding}
+    fine = await record(client, h, penalty(uscc, "2025-04-15", [second["id"]], **extra))
+    assert (first["derived"]["grade"], second["derived"]["grade"]) == ("larger", "larger")
+    return first, second, fine
+
+
+# ---- GET /api/v1/rules ---------------------------------------------------------------------------
+
+
+def shipped() -> dict[str, str]:
+    """``family/version`` -> the hash of the canonical JSON of each YAML file shipped."""
+    out = {}
+    for path in sorted(RULESETS.glob("*/*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        digest = hashlib.sha256(msgspec.json.encode(raw, order="sorted")).hexdigest()
+        out[f"{path.parent.name}/{path.stem}"] = f"sha256:{digest}"
+    return out
+
+
+async def test_catalogue_lists_every_shipped_ruleset_with_its_hash_bases_and_measures(client, services):
+    h = await t.bureau(client, services)
+    r = await client.get(RULES, headers=h)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {"rulesets", "bases", "measures_by_department", "list_types", "facts", "operators"} <= set(body)
+
+    files = shipped()
+    assert len(files) >= 12
+    by_id = {x["id"]: x for x in body["rulesets"]}
+    assert set(by_id) == set(files)
+    for rid, expected in files.items():
+        got = by_id[rid]
+        assert f"{got['family']}/{got['version']}" == rid
+        assert got["hash"].startswith("sha256:")
+        assert len(got["hash"]) == len("sha256:") + 64
+        assert got["hash"] == expected, rid
+        assert got["rules"], rid
+
+    listing = by_id["listing/2023"]
+    assert (listing["effective_from"], listing["effective_to"], listing["scope"]) == ("2023-10-01", None, "conduct")
+    assert {rule["id"] for rule in listing["rules"]} >= {f"R{n}" for n in range(1, 12)}
+    r2 = next(rule for rule in listing["rules"] if rule["id"] == "R2")
+    assert r2["basis"] == ["mem11_case2"]
+    assert r2["then"][0]["outcome"] == LISTING
+    assert r2["then"][0]["criterion"] == "11-2"
+    assert r2["then"][0]["term"] == {"years": 3, "months": 0}
+    assert r2["when"] == {
+        "fact": "accidents_in_any_window",
+        "where": {"any_penalised": True, "grade_at_least": "larger", "months": 12},
+        "op": ">=",
+        "value": 2,
+    }
+    r8 = next(rule for rule in listing["rules"] if rule["id"] == "R8")
+    assert (r8["tag"], r8["verified"]) == ("R", False)
+
+    mof = {m["code"]: m for m in body["measures_by_department"]["mof"]}
+    procurement = mof["restrict_procurement"]
+    assert (procurement["kind"], procurement["verified"], procurement["tag"]) == ("measure", False, "R")
+
+    bases = {b["code"]: b for b in body["bases"]}
+    assert (bases["mem11"]["tag"], bases["mem11"]["verified"]) == ("C", True)
+    assert bases["mem11"]["doc_no"] == "应急管理部令第11号"
+    assert "SERIOUS_DISHONEST_2023" in body["list_types"]
+    assert "accidents_in_any_window" in {x["name"] for x in body["facts"]}
+    assert ">=" in body["operators"]["int"]
+
+    # the admin sees the same catalogue
+    admin = await f.headers(client, services, "admin")
+    again = await client.get(RULES, headers=admin)
+    assert again.status_code == 200, again.text
+    assert again.json() == body
+
+
+async def test_catalogue_and_evaluation_need_a_bureau_or_admin_token(client, services):
+    t.assert_problem(await client.get(RULES), 401, "not_authenticated")
+    t.assert_problem(await client.get(RULES, headers={"Authorization": "Bearer not.a.jwt"}), 401)
+    t.assert_problem(await client.post(EVALUATE, json={"facts": {}}), 401, "not_authenticated")
+    partner = await f.headers(client, services, "partner", department="samr")
+    t.assert_problem(await client.get(RULES, headers=partner), 403, "forbidden")
+    t.assert_problem(await client.post(EVALUATE, json={"facts": {}}, headers=partner), 403, "forbidden")
+
+
+# ---- stored facts -> decision --------------------------------------------------------------------
+
+
+async def test_two_larger_accidents_within_twelve_months_and_a_penalty_list_the_unit(client, services):
+    city = await t.bureau(client, services, "410100", "prefectural")  # the deciding authority exists
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    first, second, fine = await two_larger_accidents(client, h, e["uscc"], deciding="410100")
+    assert fine["details"]["deciding_authority"] == "410100"
+    assert fine["recording_authority"]["division_code"] == "410103"
+    before = await stored_counts(services)
+
+    got = await evaluate(client, city, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["listing"])
+    assert got["hypothetical"] is False
+    decision = got["decision"]
+    assert decision["as_of"] == TODAY.isoformat()
+    assert decision["subject"]["id"] == e["uscc"]
+    assert decision["subject"]["type"] == "enterprise"
+    assert {x["family"] for x in decision["rulesets"]} == {"listing"}
+    catalogue = {x["id"]: x["hash"] for x in (await client.get(RULES, headers=h)).json()["rulesets"]}
+    for ref in decision["rulesets"]:
+        assert ref["hash"] == catalogue[ref["id"]]
+
+    listing = the_listing(decision)
+    assert listing["criteria"] == ["11-2"]
+    assert listing["deciding_authority"] == "410100"
+    assert listing["evidence"] == sorted([first["id"], second["id"], fine["id"]])
+    assert (listing["start"], listing["until"], listing["lifetime"]) == ("2025-04-15", "2028-04-15", False)
+    assert listing["persons"] == [{"role": "principal", "person_id": None, "name": None}]  # no principal recorded
+    assert listing["verified"] is True
+    assert listing["tag"] == "C-2"
+    [because] = listing["because"]
+    assert (because["ruleset"], because["rule"], because["hash"]) == ("listing/2023", "R2", catalogue["listing/2023"])
+    window = next(v for v in because["facts"] if v["fact"] == "accidents_in_any_window")
+    # the span's accidents and the penalty that belongs to them (11号 art. 3)
+    assert (window["actual"], window["held"], window["evidence"]) == (
+        2,
+        True,
+        sorted([first["id"], second["id"], fine["id"]]),
+    )
+    assert "mem11_case2" in {b["code"] for b in listing["basis"]}
+    assert "listing/2023#R2" in decision["fired"]
+    assert "listing/2023#R1" not in decision["fired"]
+    assert "listing/2023#R11" in decision["fired"]
+    assert [o["code"] for o in decision["notices"]] == ["notice_before_listing"]
+
+    # the facts used are the stored ones, the penalty linking the second accident
+    events = {x["id"]: x for x in got["facts"]["events"]}
+    assert set(events) == {first["id"], second["id"], fine["id"]}
+    assert events[first["id"]]["grade"] == "larger"
+    assert events[fine["id"]]["links"] == [second["id"]]
+    assert events[fine["id"]]["deciding_authority"] == "410100"
+
+    # nothing was written by evaluating
+    assert await stored_counts(services) == before
+
+
+async def test_the_day_decides_what_the_rules_see(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    await two_larger_accidents(client, h, e["uscc"])
+    subject = {"uscc": e["uscc"]}
+
+    async def listings_on(day: str) -> list[dict[str, Any]]:
+        got = await evaluate(client, h, subject=subject, as_of=day, families=["listing"])
+        return outcomes(got["decision"], "listings", LISTING)
+
+    assert await listings_on("2025-04-14") == []  # the penalty is not decided yet
+    [on_the_day] = await listings_on("2025-04-15")
+    assert on_the_day["start"] == "2025-04-15"
+    [last_day] = await listings_on("2028-04-15")
+    assert last_day["until"] == "2028-04-15"
+    assert await listings_on("2028-04-16") == []  # the 3-year term is over
+
+    # without as_of: today on the service clock (Beijing)
+    got = await evaluate(client, h, subject=subject, families=["listing"])
+    assert got["decision"]["as_of"] == TODAY.isoformat()
+    assert the_listing(got["decision"])["criteria"] == ["11-2"]
+
+
+async def test_families_filter_chooses_the_rulesets(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    everything = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat())
+    families = {x["family"] for x in everything["decision"]["rulesets"]}
+    assert {"listing", "bans", "standardization", "joint_punishment"} <= families
+    only = await evaluate(
+        client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["bans", "standardization"]
+    )
+    assert {x["family"] for x in only["decision"]["rulesets"]} == {"bans", "standardization"}
+    assert only["decision"]["fired"] == []
+
+
+# ---- corrections and withdrawals ----------------------------------------------------------------
+
+
+async def test_correcting_the_second_accident_to_ordinary_ends_the_listing(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    _, second, _ = await two_larger_accidents(client, h, e["uscc"])
+    ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["listing"]}
+    assert the_listing((await evaluate(client, h, **ask))["decision"])["criteria"] == ["11-2"]
+
+    corrected = await amend(client, h, second["id"], "correction", accident(e["uscc"], "2025-03-10", 1))
+    assert corrected["derived"]["grade"] == "ordinary"
+    got = await evaluate(client, h, **ask)
+    assert got["decision"]["listings"] == []
+    assert "listing/2023#R2" not in got["decision"]["fired"]
+    grades = {x["id"]: x["grade"] for x in got["facts"]["events"] if x["kind"] == "accident"}
+    assert grades[corrected["id"]] == "ordinary"
+    assert second["id"] not in grades  # the superseded form is not a fact any more
+
+
+async def test_one_day_more_than_twelve_months_apart_is_no_listing(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    first, _, _ = await two_larger_accidents(client, h, e["uscc"])
+    await amend(client, h, first["id"], "correction", accident(e["uscc"], "2024-03-09", 3))
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["listing"])
+    assert got["decision"]["listings"] == []
+
+
+async def test_the_penalty_link_follows_a_correction_of_the_accident(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    first, second, fine = await two_larger_accidents(client, h, e["uscc"])
+    corrected = await amend(client, h, second["id"], "correction", accident(e["uscc"], "2025-03-10", 4))
+    assert corrected["id"] != second["id"]
+
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["listing"])
+    listing = the_listing(got["decision"])
+    assert listing["criteria"] == ["11-2"]
+    assert listing["evidence"] == sorted([first["id"], corrected["id"], fine["id"]])
+    assert second["id"] not in listing["evidence"]
+    events = {x["id"]: x for x in got["facts"]["events"]}
+    assert events[fine["id"]]["links"] == [corrected["id"]]
+    assert events[corrected["id"]]["deaths"] == 4
+
+
+async def test_a_withdrawn_penalty_is_no_listing(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    _, _, fine = await two_larger_accidents(client, h, e["uscc"])
+    await amend(client, h, fine["id"], "withdrawal")
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["listing"])
+    assert got["decision"]["listings"] == []
+    assert "penalty" not in {x["kind"] for x in got["facts"]["events"]}
+
+
+async def test_a_penalty_corrected_after_the_accident_was_corrected_keeps_its_link(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    first, second, fine = await two_larger_accidents(client, h, e["uscc"])
+    a2 = await amend(client, h, second["id"], "correction", accident(e["uscc"], "2025-03-10", 6))
+    # the penalty is corrected too, its body still naming the accident's first id
+    body = penalty(e["uscc"], "2025-04-15", [second["id"]])
+    body["details"]["decision_no"] = fine["details"]["decision_no"]
+    p2 = await amend(client, h, fine["id"], "correction", body)
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["listing"])
+    listing = the_listing(got["decision"])
+    assert listing["evidence"] == sorted([first["id"], a2["id"], p2["id"]])
+    assert listing["start"] == "2025-04-15"
+
+
+async def test_an_accident_corrected_onto_another_unit_counts_for_that_unit_only(client, services):
+    """A correction may change the subject (a follow-up may not): the fact then belongs to the new
+    subject alone, as the effective view of ``GET /api/v1/events`` already shows."""
+    h = await t.bureau(client, services)
+    a = await t.create(client, h)
+    b = await t.create(client, h)
+    first, second, fine = await two_larger_accidents(client, h, a["uscc"])
+    moved = await amend(client, h, second["id"], "correction", accident(b["uscc"], "2025-03-10", 5))
+    r = await client.get(EVENTS, params={"uscc": a["uscc"]}, headers=h)
+    assert {x["id"] for x in r.json()["items"]} == {first["id"], fine["id"]}
+
+    ask = {"as_of": TODAY.isoformat(), "families": ["listing"]}
+    got_b = await evaluate(client, h, subject={"uscc": b["uscc"]}, **ask)
+    assert [x["id"] for x in got_b["facts"]["events"]] == [moved["id"]]
+    got_a = await evaluate(client, h, subject={"uscc": a["uscc"]}, **ask)
+    assert {x["id"] for x in got_a["facts"]["events"]} == {first["id"], fine["id"]}
+    assert got_a["decision"]["listings"] == []  # one larger accident left: no case 2
+
+
+# ---- hypothetical facts -----------------------------------------------------------------------
+
+
+async def test_a_hypothetical_penalty_lists_under_r3_and_stores_nothing(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    stored = await record(client, h, accident(e["uscc"], "2025-05-06", 1))
+    seen = await events_of(client, h, e["uscc"])
+    before = await stored_counts(services)
+
+    fine = {"id": -1, "kind": "penalty", "occurred_on": "2026-02-03", "multiplier": 2, "deciding_authority": "410103"}
+    got = await evaluate(
+        client,
+        h,
+        subject={"uscc": e["uscc"]},
+        hypothetical={"events": [fine]},
+        as_of=TODAY.isoformat(),
+        families=["listing"],
+    )
+    assert got["hypothetical"] is True
+    listing = the_listing(got["decision"])
+    assert listing["criteria"] == ["11-3"]
+    assert listing["evidence"] == [-1]
+    assert listing["deciding_authority"] == "410103"
+    assert (listing["start"], listing["until"]) == ("2026-02-03", "2029-02-03")
+    assert "listing/2023#R3" in got["decision"]["fired"]
+    assert {x["id"] for x in got["facts"]["events"]} == {stored["id"], -1}
+
+    # a multiple below 2 is no case 3
+    got = await evaluate(
+        client,
+        h,
+        subject={"uscc": e["uscc"]},
+        hypothetical={"events": [{**fine, "multiplier": 1.5}]},
+        as_of=TODAY.isoformat(),
+        families=["listing"],
+    )
+    assert got["decision"]["listings"] == []
+
+    # nothing stored, nothing audited
+    assert await stored_counts(services) == before
+    assert await events_of(client, h, e["uscc"]) == seen
+
+    # the same subject without hypothetical facts (or with empty ones) is no what-if
+    for extra in ({}, {"hypothetical": {}}, {"hypothetical": {"events": []}}):
+        got = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), **extra)
+        assert got["hypothetical"] is False
+        assert got["decision"]["listings"] == []
+
+
+async def test_a_hypothetical_penalty_may_link_stored_accidents(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    first = await record(client, h, accident(e["uscc"], "2024-03-10", 3))
+    second = await record(client, h, accident(e["uscc"], "2025-03-10", 5))
+    ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["listing"]}
+    assert (await evaluate(client, h, **ask))["decision"]["listings"] == []  # no penalty yet
+
+    fine = {"id": -7, "kind": "penalty", "occurred_on": "2025-04-15", "links": [second["id"]]}
+    got = await evaluate(client, h, **ask, hypothetical={"events": [fine]})
+    listing = the_listing(got["decision"])
+    assert listing["criteria"] == ["11-2"]
+    assert listing["evidence"] == [-7, first["id"], second["id"]]
+
+
+async def test_a_hypothetical_event_id_must_not_collide(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    stored = await record(client, h, accident(e["uscc"], "2025-05-06", 1))
+    before = await stored_counts(services)
+    clash = {"id": stored["id"], "kind": "penalty", "occurred_on": "2026-02-03", "multiplier": 2}
+    r = await client.post(
+        EVALUATE, json={"subject": {"uscc": e["uscc"]}, "hypothetical": {"events": [clash]}}, headers=h
+    )
+    t.assert_field(r, "hypothetical.events[0].id", "duplicate_id")
+
+    twice = [{**clash, "id": -1}, {**clash, "id": -2}, {**clash, "id": -1}]
+    r = await client.post(EVALUATE, json={"subject": {"uscc": e["uscc"]}, "hypothetical": {"events": twice}}, headers=h)
+    body = t.assert_field(r, "hypothetical.events[0].id", "duplicate_id")
+    assert sorted(x["field"] for x in body["errors"]) == ["hypothetical.events[0].id", "hypothetical.events[2].id"]
+    assert await stored_counts(services) == before
+
+
+# ---- facts given whole, and bad requests ------------------------------------------------------
+
+
+def whole_facts() -> dict[str, Any]:
+    return {
+        "subject": {"type": "enterprise", "id": f.uscc(), "name": "假设化工有限公司", "industry": "chemicals"},
+        "events": [
+            {"id": 1, "kind": "accident", "occurred_on": "2024-03-10", "grade": "larger", "deaths": 3},
+            {"id": 2, "kind": "accident", "occurred_on": "2025-03-10", "grade": "larger", "deaths": 5},
+            {"id": 3, "kind": "penalty", "occurred_on": "2025-04-15", "links": [2], "deciding_authority": "410100"},
+        ],
+    }
+
+
+async def test_facts_given_whole_are_evaluated(client, services):
+    h = await t.bureau(client, services)
+    facts = whole_facts()
+    before = await stored_counts(services)
+    got = await evaluate(client, h, facts=facts, as_of=TODAY.isoformat(), families=["listing"])
+    assert got["hypothetical"] is True
+    assert got["decision"]["subject"]["id"] == facts["subject"]["id"]
+    listing = the_listing(got["decision"])
+    assert (listing["criteria"], listing["evidence"], listing["deciding_authority"]) == (["11-2"], [1, 2, 3], "410100")
+    assert [x["id"] for x in got["facts"]["events"]] == [1, 2, 3]
+    # a hypothetical listing joins facts given whole: the joint punishment applies while listed
+    got = await evaluate(
+        client,
+        h,
+        facts=facts,
+        hypothetical={"listings": [{"list_type": "SERIOUS_DISHONEST_2023", "listed_on": "2025-06-01"}]},
+        as_of=TODAY.isoformat(),
+        families=["joint_punishment"],
+    )
+    procurement = outcomes(got["decision"], "measures", "restrict_procurement")
+    assert [(o["start"], o["verified"], o["tag"]) for o in procurement] == [("2025-06-01", False, "R")]
+    assert await stored_counts(services) == before
+
+
+async def test_subject_or_facts_exactly_once(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    r = await client.post(EVALUATE, json={"subject": {"uscc": e["uscc"]}, "facts": whole_facts()}, headers=h)
+    t.assert_field(r, "facts", "one_of")
+    t.assert_field(await client.post(EVALUATE, json={}, headers=h), "subject", "required")
+    r = await client.post(EVALUATE, json={"hypothetical": {"events": []}}, headers=h)
+    t.assert_field(r, "subject", "required")
+    r = await client.post(EVALUATE, json={"subject": {"uscc": e["uscc"], "person_id": 1}}, headers=h)
+    t.assert_field(r, "subject", "one_of")
+    t.assert_field(await client.post(EVALUATE, json={"subject": {}}, headers=h), "subject", "one_of")
+
+
+async def test_unknown_subjects_are_404(client, services):
+    h = await t.bureau(client, services)
+    stranger = f.uscc()
+    r = await client.post(EVALUATE, json={"subject": {"uscc": stranger}}, headers=h)
+    body = t.assert_problem(r, 404, "not_found")
+    assert stranger in body["detail"]
+    r = await client.post(EVALUATE, json={"subject": {"person_id": 2**62}}, headers=h)
+    t.assert_problem(r, 404, "not_found")
+
+
+async def test_a_malformed_uscc_is_named_like_everywhere_else(client, services):
+    """Every other endpoint refuses a malformed USCC with 422 naming the field and the rule broken
+    (tests/integration/test_bad_input.py); "no such entity" is for well-formed codes."""
+    h = await t.bureau(client, services)
+    good = f.uscc()
+    wrong = good[:-1] + ("1" if good[-1] != "1" else "2")
+    r = await client.post(EVALUATE, json={"subject": {"uscc": wrong}}, headers=h)
+    t.assert_field(r, "subject.uscc", "uscc.check")
+
+
+async def test_families_and_day_are_checked(client, services):
+    h = await t.bureau(client, services)
+    facts = whole_facts()
+    r = await client.post(EVALUATE, json={"facts": facts, "families": ["listing", "astrology"]}, headers=h)
+    body = t.assert_field(r, "families", "unknown_family")
+    assert "astrology" in body["errors"][0]["message_en"]
+    for day in ("1999-12-31", "2101-01-01"):
+        r = await client.post(EVALUATE, json={"facts": facts, "as_of": day}, headers=h)
+        t.assert_field(r, "as_of", "range")
+    for day in ("2000-01-01", "2100-12-31"):
+        got = await evaluate(client, h, facts=facts, as_of=day)
+        assert got["decision"]["as_of"] == day
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"facts": {}, "as_of": "yesterday"},
+        {"facts": {}, "as_of": 20240101},
+        {"facts": {}, "as_of": "2024-02-30"},
+        {"facts": {}, "colour": "red"},
+        {"subject": {"uscc": 12345}},
+        {"subject": {"person_id": -3}},
+        {"subject": {"person_id": 2**70}},
+        {"subject": {"uscc": "x", "name": "unknown field"}},
+        {"facts": {"subject": {"type": "martian"}}},
+        {"facts": {"events": [{"id": 1, "kind": "meteor", "occurred_on": "2024-01-01"}]}},
+        {"facts": {"events": [{"id": 1, "kind": "accident"}]}},
+        {"facts": {"events": [{"id": 1, "kind": "accident", "occurred_on": "2024-01-01", "colour": "red"}]}},
+        {"facts": {"grades": [{"id": 1, "level": 4, "status": "valid"}]}},
+        {"facts": {}, "hypothetical": {"events": "none"}},
+        {"facts": {}, "hypothetical": {"insurance": {"work_injury_class": "high"}}},
+        {"facts": {}, "families": "listing"},
+        {"facts": {}, "families": [1]},
+        [],
+        "evaluate",
+        None,
+    ],
+    ids=lambda b: str(b)[:60],
+)
+async def test_malformed_bodies_are_a_problem_never_a_crash(client, services, body):
+    h = await t.bureau(client, services)
+    before = await stored_counts(services)
+    r = await client.post(EVALUATE, json=body, headers=h)
+    assert 400 <= r.status_code < 500, r.text
+    t.assert_problem(r, r.status_code)
+    assert await stored_counts(services) == before
+
+
+async def test_a_body_that_is_not_json_is_a_problem(client, services):
+    h = await t.bureau(client, services)
+    r = await client.post(EVALUATE, content=b'{"facts": {', headers={**h, "content-type": "application/json"})
+    assert 400 <= r.status_code < 500, r.text
+    t.assert_problem(r, r.status_code)
+
+
+async def test_malformed_field_is_named(client, services):
+    h = await t.bureau(client, services)
+    r = await client.post(EVALUATE, json={"facts": {}, "colour": "red"}, headers=h)
+    t.assert_field(r, "colour", "unknown_field")
+    r = await client.post(EVALUATE, json={"facts": {}, "as_of": "yesterday"}, headers=h)
+    body = t.assert_problem(r, 422)
+    assert "as_of" in {e["field"] for e in body["errors"]}
+
+
+# ---- persons ------------------------------------------------------------------------------------
+
+
+async def test_a_principal_convicted_for_a_major_accident_is_banned(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    boss = await person(client, h, "赵德明")
+    await add_role(client, h, boss["id"], e["uscc"], "2020-01-01")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
+    assert major["derived"]["grade"] == "major"
+    verdict = await record(client, h, judgment(boss["id"], "2025-09-01", [major["id"]], "2027-09-01"))
+
+    got = await evaluate(client, h, subject={"person_id": boss["id"]}, as_of=TODAY.isoformat(), families=["bans"])
+    assert got["hypothetical"] is False
+    decision = got["decision"]
+    assert (decision["subject"]["type"], decision["subject"]["id"]) == ("person", str(boss["id"]))
+    [judged] = got["facts"]["events"]
+    assert (judged["id"], judged["accident_grade"], judged["sentence_end_on"]) == (
+        verdict["id"],
+        "major",
+        "2027-09-01",
+    )
+    [five] = outcomes(decision, "bans", "ban_principal_any_unit")
+    assert (five["start"], five["until"], five["lifetime"]) == ("2027-09-01", "2032-09-01", False)
+    assert five["evidence"] == [verdict["id"]]
+    [life] = outcomes(decision, "bans", "ban_principal_industry_life")
+    assert (life["start"], life["until"], life["lifetime"]) == ("2027-09-01", None, True)
+    assert {"bans/2021#R16", "bans/2021#R16-life"} <= set(decision["fired"])
+
+    # the accident corrected to larger: five years still, no lifetime ban
+    await amend(client, h, major["id"], "correction", accident(e["uscc"], "2025-01-10", 4))
+    got = await evaluate(client, h, subject={"person_id": boss["id"]}, as_of=TODAY.isoformat(), families=["bans"])
+    assert got["facts"]["events"][0]["accident_grade"] == "larger"
+    assert [o["code"] for o in got["decision"]["bans"]] == ["ban_principal_any_unit"]
+
+
+async def test_a_judgment_without_the_end_of_sentence_still_bans_with_a_note(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    boss = await person(client, h, "钱立新")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 11))
+    await record(client, h, judgment(boss["id"], "2025-09-01", [major["id"]], None))
+    got = await evaluate(client, h, subject={"person_id": boss["id"]}, as_of=TODAY.isoformat(), families=["bans"])
+    [five] = outcomes(got["decision"], "bans", "ban_principal_any_unit")
+    assert (five["start"], five["until"]) == (None, None)
+    assert any("sentence" in n for n in five["notes"])
+
+
+async def test_the_unit_listing_names_the_principal_in_post_on_the_start_date(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    boss = await person(client, h, "孙永刚")
+    earlier = await person(client, h, "李国华")
+    later = await person(client, h, "周文斌")
+    await add_role(client, h, boss["id"], e["uscc"], "2020-01-01")
+    await add_role(client, h, earlier["id"], e["uscc"], "2015-01-01", "2024-12-31")
+    await add_role(client, h, later["id"], e["uscc"], "2025-06-01")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
+    fine = await record(client, h, penalty(e["uscc"], "2025-02-01", [major["id"]]))
+
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, as_of=TODAY.isoformat(), families=["listing"])
+    listing = the_listing(got["decision"])
+    assert listing["criteria"] == ["11-1"]
+    assert listing["start"] == "2025-02-01"
+    assert listing["evidence"] == [major["id"], fine["id"]]
+    assert listing["persons"] == [{"role": "principal", "person_id": boss["id"], "name": "孙永刚"}]
+    assert "listing/2023#R1" in got["decision"]["fired"]
+    roles = {x["person_id"]: x for x in got["facts"]["roles"]}
+    assert set(roles) == {boss["id"], earlier["id"], later["id"]}
+    assert roles[earlier["id"]]["until"] == "2024-12-31"
+
+
+async def test_a_judgment_corrected_onto_another_person_bans_that_person_only(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    wrong = await person(client, h, "吴建军")
+    right = await person(client, h, "郑海涛")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
+    verdict = await record(client, h, judgment(wrong["id"], "2025-09-01", [major["id"]], "2027-09-01"))
+    body = judgment(right["id"], "2025-09-01", [major["id"]], "2027-09-01")
+    body["details"]["judgment_no"] = verdict["details"]["judgment_no"]
+    await amend(client, h, verdict["id"], "correction", body)
+
+    ask = {"as_of": TODAY.isoformat(), "families": ["bans"]}
+    got = await evaluate(client, h, subject={"person_id": right["id"]}, **ask)
+    assert [o["code"] for o in got["decision"]["bans"]] == ["ban_principal_any_unit", "ban_principal_industry_life"]
+    got = await evaluate(client, h, subject={"person_id": wrong["id"]}, **ask)
+    assert got["facts"]["events"] == []
+    assert got["decision"]["bans"] == []
+
+
+async def test_an_agency_is_evaluated_as_an_agency(client, services):
+    h = await t.bureau(client, services)
+    body = agency_body()
+    r = await client.post("/api/v1/agencies", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    hit = await record(
+        client, h, {**accident(body["uscc"], "2025-01-10", 1), "subject": {"type": "agency", "uscc": body["uscc"]}}
+    )
+    fine = await record(
+        client,
+        h,
+        {**penalty(body["uscc"], "2025-02-01", [hit["id"]]), "subject": {"type": "agency", "uscc": body["uscc"]}},
+    )
+    got = await evaluate(client, h, subject={"uscc": body["uscc"]}, as_of=TODAY.isoformat(), families=["bans"])
+    assert got["decision"]["subject"]["type"] == "agency"
+    [ban] = outcomes(got["decision"], "bans", "ban_intermediary_accident")
+    assert (ban["start"], ban["until"], ban["evidence"]) == ("2025-02-01", "2030-02-01", [hit["id"], fine["id"]])
+    assert "bans/2021#FA4" in got["decision"]["fired"]
+
+
+async def test_the_default_day_is_today_in_beijing(client, services, clock):
+    clock.at = dt.datetime(2026, 11, 26, 17, tzinfo=dt.UTC)  # 01:00 on the 27th in Beijing
+    h = await t.bureau(client, services)  # a token issued under the moved clock
+    got = await evaluate(client, h, facts={"events": []}, families=["listing"])
+    assert got["decision"]["as_of"] == "2026-11-27"
+
+
+# ---- grades -------------------------------------------------------------------------------------
+
+
+async def test_a_valid_grade_is_in_force_and_a_fatal_accident_during_it_revokes_it(client, services):
+    county = await t.bureau(client, services)
+    admin = await f.headers(client, services, "admin")
+    e = await t.create(client, county)
+    g = await valid_grade(client, admin, e["uscc"], "2024-03-01", level=3)
+    assert g["valid_until"] == "2027-03-01"
+    await record(client, county, accident(e["uscc"], "2024-02-20", 1))  # before the announcement
+    ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["standardization"]}
+
+    got = await evaluate(client, county, **ask)
+    [grade] = got["facts"]["grades"]
+    assert (grade["id"], grade["level"], grade["status"], grade["announced_on"]) == (g["id"], 3, "valid", "2024-03-01")
+    [in_force] = outcomes(got["decision"], "standardization", "grade_in_force")
+    assert (in_force["value"], in_force["start"], in_force["until"]) == (3, "2024-03-01", "2027-03-01")
+    assert "standardization/2021#R17-3" in got["decision"]["fired"]
+    assert got["decision"]["grade_actions"] == []
+
+    fatal = await record(client, county, accident(e["uscc"], "2025-04-02", 1))
+    got = await evaluate(client, county, **ask)
+    [revoke] = outcomes(got["decision"], "grade_actions", "grade_revoke_fatal_accident")
+    assert revoke["evidence"] == [fatal["id"]]
+    assert "standardization/2021#R18-fatal" in got["decision"]["fired"]
+
+    # after the grade's validity nothing is in force
+    later = await evaluate(client, county, **{**ask, "as_of": "2027-03-02"})
+    assert later["decision"]["standardization"] == []
+    assert later["decision"]["grade_actions"] == []
+
+    # revoked on 2025-05-10: in force the day before, not after
+    r = await client.post(
+        f"/api/v1/enterprises/{e['uscc']}/grades/{g['id']}/revoke",
+        json={
+            "version": g["version"],
+            "on": "2025-05-10",
+            "reason": "fatal_accident",
+            "decision_no": f"豫应急撤〔2025〕{t.rand(DIGITS, 4)}号",
+            "event_ids": [fatal["id"]],
+        },
+        headers=admin,
+    )
+    assert r.status_code == 200, r.text
+    got = await evaluate(client, county, **ask)
+    [grade] = got["facts"]["grades"]
+    assert (grade["status"], grade["ended_on"]) == ("revoked", "2025-05-10")
+    assert got["decision"]["standardization"] == []
+    assert got["decision"]["grade_actions"] == []
+    before = await evaluate(client, county, **{**ask, "as_of": "2025-05-09"})
+    assert [o["code"] for o in before["decision"]["standardization"]] == ["grade_in_force"]
+    assert [o["code"] for o in before["decision"]["grade_actions"]] == ["grade_revoke_fatal_accident"]
