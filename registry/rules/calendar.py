@@ -2,7 +2,7 @@
 
 ``registry.domain.calendar`` does the same with dateutil; the rules package may import only the
 standard library, msgspec and the YAML parser (the issue's purity contract), so the two-line clamp
-is written here. Both must agree: tests/unit/rules/test_calendar.py checks them against each other.
+is written here. Both must agree: tests/unit/rules/test_calendar_rules.py checks them against each other.
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ class FactValue(Struct, kw_only=True):
     expected: Any
     actual: Any
     held: bool
-    #: credit event ids (or listing ids) behind the value
+    #: credit event ids behind the value
     evidence: list[int]
+    #: listing ids behind the value
+    listings: list[int] = field(default_factory=list)
 
 
 class Because(Struct, kw_only=True):

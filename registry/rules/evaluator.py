@@ -191,7 +191,7 @@ def _conduct_day(view: View, evidence: list[int], start: dt.date | None) -> dt.d
     """The day of the conduct behind the outcome (the latest non-penalty evidence): the persons
     named are those in office then (安全生产法 art. 95 holds the principal of that day liable)."""
     days = [view.by_id[i].occurred_on for i in evidence if i in view.by_id and view.by_id[i].kind != "penalty"]
-    return max(days, default=start)
+    return max(days, default=start or view.as_of)
 
 
 def _decided(entry: OutcomeEntry, view: View, start: dt.date | None) -> bool:
@@ -223,6 +223,7 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
                 actual=h.reading.value,
                 held=h.held,
                 evidence=list(h.reading.evidence),
+                listings=list(h.reading.listings),
             )
             for h in hits
         ],
@@ -244,18 +245,23 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         deciding_authority=_deciding_authority(view, evidence),
         evidence=evidence,
         tag=entry.tag,
-        verified=entry.verified and all(b.verified for b in rule.basis),
+        verified=entry.verified and all(b.verified for b in rule.basis) and all(BASES[c].verified for c in entry.basis),
         basis=_basis([*rule.basis, *(BASES[c] for c in entry.basis)]),
         because=[because],
         notes=[*notes, *([spec.note] if spec.note else []), *([rule.note] if rule.note else [])],
     )
 
 
+def _length(o: Outcome) -> tuple[int, dt.date]:
+    """How long an outcome runs: a dated one by its last day, then open ones, then lifetime."""
+    if o.until is not None:
+        return (0, o.until)
+    return (2 if o.lifetime else 1, dt.date.min)
+
+
 def _later(a: Outcome, b: Outcome) -> bool:
-    """Whether ``b`` runs longer than ``a`` (open and lifetime outlast any date)."""
-    if a.until is None:
-        return False
-    return b.until is None or b.until > a.until
+    """Whether ``b`` runs longer than ``a``."""
+    return _length(b) > _length(a)
 
 
 def _merge(into: Outcome, other: Outcome) -> Outcome:
@@ -326,7 +332,8 @@ def applicable(rulesets: Iterable[Ruleset], as_of: dt.date, division_code: str |
 
 
 def _key(o: Outcome) -> tuple[str, str, str, str, str]:
-    return (o.code, str(o.start), str(o.until), repr(o.value), ",".join(o.criteria))
+    until = "lifetime" if o.lifetime else str(o.until)
+    return (o.code, str(o.start), until, repr(o.value), ",".join(o.criteria))
 
 
 def evaluate(rulesets: Ruleset | Iterable[Ruleset], facts: Facts, as_of: dt.date) -> Decision:

@@ -51,6 +51,8 @@ class Reading:
     anchor: dt.date | None = None
     #: for bans: the end of the sentence; for "while" terms: the listing's or grade's end
     until: dt.date | None = None
+    #: listing ids behind the value (kept apart: listing and event ids are different numbers)
+    listings: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,7 +285,7 @@ def listed(view: View, p: Mapping[str, Any]) -> Reading:
     first = current[0]
     ends = [x.until for x in current]
     until = None if any(u is None for u in ends) else max(u for u in ends if u is not None)
-    return Reading(True, tuple(x.id for x in current if x.id is not None), first.listed_on, until)
+    return Reading(True, (), first.listed_on, until, tuple(x.id for x in current if x.id is not None))
 
 
 def months_listed(view: View, p: Mapping[str, Any]) -> Reading:
@@ -314,7 +316,7 @@ def prior_listings(view: View, p: Mapping[str, Any]) -> Reading:
         for x in view.listings(p.get("list_types"))
         if x.listed_on <= view.as_of and not view.in_force(x) and _ended_on(x) < limit
     ]
-    return Reading(len(ended), tuple(x.id for x in ended if x.id is not None))
+    return Reading(len(ended), listings=tuple(x.id for x in ended if x.id is not None))
 
 
 def _ended_on(listing: Listing) -> dt.date:
@@ -329,7 +331,7 @@ def listings_expired_unremoved(view: View, p: Mapping[str, Any]) -> Reading:
         for x in view.listings(p.get("list_types"))
         if x.removed_on is None and x.until is not None and x.until < view.as_of
     ]
-    return Reading(len(due), tuple(x.id for x in due if x.id is not None))
+    return Reading(len(due), listings=tuple(x.id for x in due if x.id is not None))
 
 
 def work_injury_class(view: View, _p: Mapping[str, Any]) -> Reading:

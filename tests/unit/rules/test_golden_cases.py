@@ -68,9 +68,8 @@ def test_golden_case(path: Path) -> None:
         assert sorted(decision.fired) == sorted(expect["fired"]), f"{path.name}: fired {decision.fired}"
     outcomes = decision.outcomes()
     for want in expect.get("outcomes", []):
-        assert any(_matches(o, want) for o in outcomes), (
-            f"{path.name}: no outcome matches {want}; got "
-            + str([(o.code, str(o.start), str(o.until), o.value, o.criteria) for o in outcomes])
+        assert any(_matches(o, want) for o in outcomes), f"{path.name}: no outcome matches {want}; got " + str(
+            [(o.code, str(o.start), str(o.until), o.value, o.criteria) for o in outcomes]
         )
     codes = {o.code for o in outcomes}
     for code in expect.get("absent", []):
