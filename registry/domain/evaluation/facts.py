@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Person, PersonRole
 from registry.domain.events.query import effective as effective_view
 from registry.rules import facts as f
-
-GRADE_ORDER = ("ordinary", "larger", "major", "especially_major")
+from registry.rules.view import ACCIDENT_RANK
 
 
 def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]) -> f.Event:
@@ -111,7 +110,7 @@ async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[
             # the accident of the unit the judgment is about: another subject's row, graded here
             named = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
             if named:
-                worst = max(named, key=lambda g: GRADE_ORDER.index(g or "ordinary"))
+                worst = max(named, key=lambda g: ACCIDENT_RANK[g or "ordinary"])
                 event = msgspec.structs.replace(event, accident_grade=worst)
         out.append(event)
     return tuple(out)

@@ -6,9 +6,9 @@ reached on any axis applies. Money is whole yuan (元).
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Final
 
-AccidentGrade = Literal["ordinary", "larger", "major", "especially_major"]
+from registry.rules.facts import AccidentGrade  # one definition: the rules read the same grades
 
 #: lowest grade first; the index is the grade's rank
 GRADES: Final[tuple[AccidentGrade, ...]] = ("ordinary", "larger", "major", "especially_major")

@@ -13,22 +13,11 @@ from typing import Annotated, Any, Final, Literal
 import msgspec
 from msgspec import Meta, Struct
 
-from registry.domain.events.accidents import GRADES, LABELS, AccidentGrade, axes_reaching, grade_of, rank
+from registry.domain.events.accidents import GRADES, LABELS, axes_reaching, grade_of, rank
 from registry.domain.wire import Ref, Text, translate
 from registry.errors import FieldProblem
+from registry.rules.facts import AccidentGrade, EventKind  # one definition: what the rules read
 
-EventKind = Literal[
-    "accident",
-    "penalty",
-    "major_hazard",
-    "reporting_violation",
-    "licence_violation",
-    "intermediary_fraud",
-    "obstruction",
-    "flight",
-    "criminal_liability",
-    "enforcement_order",
-]
 SubjectType = Literal["enterprise", "person", "agency"]
 
 KINDS: Final[dict[str, str]] = {
