@@ -35,6 +35,6 @@ def rule_handlers(services: Services) -> list[Any]:
         "that fired, the fact values behind it and the legal basis. Nothing is stored.",
     )
     async def evaluate(actor: NamedDependency[Actor], data: JSONBody[s.EvaluateRequest]) -> s.EvaluateResponse:
-        return await services.evaluation.evaluate(data)
+        return await services.evaluation.evaluate(data, actor)
 
     return [catalogue, evaluate]

@@ -821,3 +821,77 @@ async def test_a_valid_grade_is_in_force_and_a_fatal_accident_during_it_revokes_
     before = await evaluate(client, county, **{**ask, "as_of": "2025-05-09"})
     assert [o["code"] for o in before["decision"]["standardization"]] == ["grade_in_force"]
     assert [o["code"] for o in before["decision"]["grade_actions"]] == ["grade_revoke_fatal_accident"]
+
+
+# ---- hypothetical events resolved like stored ones ------------------------------------------------
+
+
+async def test_a_hypothetical_link_follows_the_stored_correction(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    first = await record(client, h, accident(e["uscc"], "2024-03-10", 3))
+    second = await record(client, h, accident(e["uscc"], "2025-03-10", 5))
+    corrected = await amend(client, h, second["id"], "correction", accident(e["uscc"], "2025-03-10", 6))
+    fine = {"id": -1, "kind": "penalty", "occurred_on": "2025-04-15", "links": [second["id"]]}
+    got = await evaluate(
+        client, h, subject={"uscc": e["uscc"]}, hypothetical={"events": [fine]}, as_of=TODAY.isoformat()
+    )
+    [given] = [x for x in got["facts"]["events"] if x["id"] == -1]
+    assert given["links"] == [corrected["id"]]  # the old id named the event now recorded as the correction
+    listing = the_listing(got["decision"])
+    assert listing["evidence"] == [-1, first["id"], corrected["id"]]
+
+
+async def test_a_hypothetical_penalty_is_decided_by_the_calling_bureau_unless_named(client, services):
+    h = await t.bureau(client, services, "410100", "prefectural")
+    e = await t.create(client, h)
+    fine = {"id": -1, "kind": "penalty", "occurred_on": "2026-02-03", "multiplier": 3}
+    ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["listing"]}
+    got = await evaluate(client, h, **ask, hypothetical={"events": [fine]})
+    assert the_listing(got["decision"])["deciding_authority"] == "410100"
+    got = await evaluate(client, h, **ask, hypothetical={"events": [{**fine, "deciding_authority": "410000"}]})
+    assert the_listing(got["decision"])["deciding_authority"] == "410000"
+
+
+async def test_a_hypothetical_link_to_an_unknown_or_withdrawn_event_is_refused(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    gone = await record(client, h, accident(e["uscc"], "2025-03-10", 5))
+    await amend(client, h, gone["id"], "withdrawal")
+    for missing in (gone["id"], 987_654_321):
+        fine = {"id": -1, "kind": "penalty", "occurred_on": "2025-04-15", "links": [missing]}
+        r = await client.post(
+            EVALUATE, json={"subject": {"uscc": e["uscc"]}, "hypothetical": {"events": [fine]}}, headers=h
+        )
+        t.assert_field(r, "hypothetical.events[0].links", "unknown_event")
+    # a link between two hypothetical events needs nothing stored
+    pair = [
+        {"id": -1, "kind": "accident", "occurred_on": "2025-03-10", "deaths": 12},
+        {"id": -2, "kind": "penalty", "occurred_on": "2025-04-15", "links": [-1]},
+    ]
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, hypothetical={"events": pair}, as_of=TODAY.isoformat())
+    assert the_listing(got["decision"])["criteria"] == ["11-1"]  # 12 deaths: graded major when given
+
+
+async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it_names(client, services):
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    boss = await person(client, h, "钱立新")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
+    verdict = {
+        "id": -1,
+        "kind": "criminal_liability",
+        "occurred_on": "2025-09-01",
+        "links": [major["id"]],
+        "sentence_end_on": "2027-09-01",
+    }
+    got = await evaluate(
+        client,
+        h,
+        subject={"person_id": boss["id"]},
+        hypothetical={"events": [verdict]},
+        as_of=TODAY.isoformat(),
+        families=["bans"],
+    )
+    assert got["facts"]["events"][0]["accident_grade"] == "major"
+    assert {o["code"] for o in got["decision"]["bans"]} == {"ban_principal_any_unit", "ban_principal_industry_life"}

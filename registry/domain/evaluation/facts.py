@@ -62,10 +62,10 @@ def _date(value: Any) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
-async def _heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent | None]:
+async def heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent | None]:
     """Each id -> the effective form of its event, wherever the corrections put it (another
     subject included); None when the chain ends in a withdrawal or the id is unknown."""
-    heads: dict[int, CreditEvent | None] = {}
+    found: dict[int, CreditEvent | None] = {}
     frontier: dict[int, set[int]] = {i: {i} for i in ids}  # id to look at -> the ids that named it
     while frontier:
         rows = list(
@@ -82,9 +82,9 @@ async def _heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent 
                 continue
             row = next((r for r in rows if r.id == at), None)
             for i in named:
-                heads[i] = None if row is None or row.amendment == "withdrawal" else row
+                found[i] = None if row is None or row.amendment == "withdrawal" else row
         frontier = nxt
-    return heads
+    return found
 
 
 async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[f.Event, ...]:
@@ -97,14 +97,14 @@ async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[
     )
     if not effective:
         return ()
-    heads = await _heads(session, {i for r in effective for i in r.links})
+    head_of = await heads(session, {i for r in effective for i in r.links})
     authority_ids = {r.recording_authority_id for r in effective if r.kind == "penalty"}
     authorities = {
         a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
     }
     out = []
     for r in effective:
-        linked = [h for i in r.links if (h := heads.get(i)) is not None]
+        linked = [h for i in r.links if (h := head_of.get(i)) is not None]
         event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
         if r.kind == "criminal_liability":
             # the accident of the unit the judgment is about: another subject's row, graded here

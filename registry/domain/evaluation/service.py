@@ -15,9 +15,10 @@ import msgspec
 from sqlalchemy import select
 
 from registry.db.engine import Database
-from registry.db.models import Enterprise, Person
+from registry.db.models import Authority, Enterprise, Person
+from registry.domain.actors import Actor
 from registry.domain.evaluation import schemas as s
-from registry.domain.evaluation.facts import enterprise_facts, person_facts
+from registry.domain.evaluation.facts import enterprise_facts, heads, person_facts
 from registry.domain.events.accidents import grade_of
 from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.errors import FieldProblem, NotFound, ValidationFailed
@@ -26,6 +27,7 @@ from registry.rules.evaluator import evaluate
 from registry.rules.export import describe
 from registry.rules.facts import Event, Facts
 from registry.rules.model import Ruleset
+from registry.rules.view import ACCIDENT_RANK
 
 #: what-if days outside this range are refused (no rules before 2011; nothing planned past 2100)
 EARLIEST = dt.date(2000, 1, 1)
@@ -82,8 +84,10 @@ class EvaluationService:
             for e in events
         )
 
-    def _combine(self, base: Facts, extra: s.Hypothetical) -> Facts:
+    @staticmethod
+    def _check_ids(base: Facts, extra: s.Hypothetical) -> None:
         taken = {e.id for e in base.events}
+        ids = [e.id for e in extra.events]
         problems = [
             FieldProblem(
                 f"hypothetical.events[{i}].id",
@@ -92,19 +96,56 @@ class EvaluationService:
                 f"hypothetical event id {e.id} is already used (negative ids are safe)",
             )
             for i, e in enumerate(extra.events)
-            if e.id in taken or [x.id for x in extra.events].count(e.id) > 1
+            if e.id in taken or ids.count(e.id) > 1
         ]
         if problems:
             raise ValidationFailed(problems)
-        return msgspec.structs.replace(
-            base,
-            events=(*base.events, *self._graded(extra.events)),
-            grades=(*base.grades, *extra.grades),
-            listings=(*base.listings, *extra.listings),
-            insurance=extra.insurance or base.insurance,
-        )
 
-    async def evaluate(self, data: s.EvaluateRequest) -> s.EvaluateResponse:
+    async def _resolve(self, extra: s.Hypothetical, authority: str | None) -> tuple[Event, ...]:
+        """Hypothetical events as the facts builder would have made them: links to stored events
+        followed to their current form, a judgment given the grade of the stored accident it
+        names, a penalty without a deciding authority decided by the calling bureau; graded."""
+        own = {e.id for e in extra.events}
+        stored = {i for e in extra.events for i in e.links if i not in own}
+        found = {}
+        if stored:
+            async with self.db.read() as session:
+                found = await heads(session, stored)
+        problems = [
+            FieldProblem(
+                f"hypothetical.events[{n}].links",
+                "unknown_event",
+                f"关联的事件 {i} 不存在或已撤回",
+                f"linked event {i} does not exist or was withdrawn",
+            )
+            for n, e in enumerate(extra.events)
+            for i in e.links
+            if i not in own and found.get(i) is None
+        ]
+        if problems:
+            raise ValidationFailed(problems)
+        out = []
+        for e in extra.events:
+            linked = [h for i in e.links if (h := found.get(i)) is not None]
+            changes: dict[str, Any] = {
+                "links": tuple(sorted({i for i in e.links if i in own} | {h.id for h in linked}))
+            }
+            graded = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
+            if e.kind == "criminal_liability" and e.accident_grade is None and graded:
+                changes["accident_grade"] = max(graded, key=lambda g: ACCIDENT_RANK[g])
+            if e.kind == "penalty" and e.deciding_authority is None and authority is not None:
+                changes["deciding_authority"] = authority
+            out.append(msgspec.structs.replace(e, **changes))
+        return self._graded(out)
+
+    async def _authority(self, actor: Actor | None) -> str | None:
+        if actor is None or actor.authority_id is None:
+            return None
+        async with self.db.read() as session:
+            found = await session.get(Authority, actor.authority_id)
+            return found.division_code if found else None
+
+    async def evaluate(self, data: s.EvaluateRequest, actor: Actor | None = None) -> s.EvaluateResponse:
         as_of = data.as_of or today(self.clock)
         if not EARLIEST <= as_of <= LATEST:
             raise _problem(
@@ -144,8 +185,17 @@ class EvaluationService:
             or data.hypothetical.listings
             or data.hypothetical.insurance
         )
-        if data.hypothetical is not None:
-            facts = self._combine(facts, data.hypothetical)
+        extra = data.hypothetical
+        if extra is not None:
+            self._check_ids(facts, extra)
+            events = await self._resolve(extra, await self._authority(actor))
+            facts = msgspec.structs.replace(
+                facts,
+                events=(*facts.events, *events),
+                grades=(*facts.grades, *extra.grades),
+                listings=(*facts.listings, *extra.listings),
+                insurance=extra.insurance or facts.insurance,
+            )
         chosen = [r for r in self.rulesets if data.families is None or r.family in data.families]
         return s.EvaluateResponse(
             facts=facts, decision=evaluate(chosen, facts, as_of), hypothetical=hypothetical or data.facts is not None
