@@ -16,18 +16,13 @@ from registry.domain.enterprises.search import SearchQuery, validate_filters
 from registry.domain.imports.importer import ImportReport
 from registry.domain.imports.readers import read_upload
 from registry.domain.vocabulary import EnterpriseStatus, Industry, Scale
-from registry.errors import FieldProblem, ValidationFailed
+from registry.domain.wire import uscc_field
 
 USCC_PATH = PathParameter(title="统一社会信用代码 / USCC", min_length=1, max_length=64)
 
 
 def check_path_uscc(uscc: str) -> str:
-    from registry.domain.identifiers import IdentifierError, parse_uscc  # noqa: PLC0415
-
-    try:
-        return parse_uscc(uscc).value
-    except IdentifierError as err:
-        raise ValidationFailed([FieldProblem("uscc", err.code, err.message_zh, err.message_en)]) from err
+    return uscc_field("uscc", uscc)
 
 
 def enterprise_handlers(services: Services) -> list[Any]:

@@ -9,6 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import msgspec
 
+from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.errors import FieldProblem, ValidationFailed
 
 T = TypeVar("T")
@@ -124,3 +125,11 @@ def convert(data: Any, into: type[T]) -> T:
         return msgspec.convert(data, into, strict=False)
     except msgspec.ValidationError as exc:
         raise ValidationFailed([translate(str(exc))]) from exc
+
+
+def uscc_field(field: str, value: str) -> str:
+    """The canonical USCC, or 422 naming ``field`` and the GB 32100 rule it breaks."""
+    try:
+        return parse_uscc(value).value
+    except IdentifierError as err:
+        raise ValidationFailed([FieldProblem(field, err.code, err.message_zh, err.message_en)]) from err

@@ -17,8 +17,8 @@ from registry.rules.calendar import add_months
 from registry.rules.catalogue import BASES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS, Basis, Because, Decision, FactValue, Outcome, PersonRef, RulesetRef
 from registry.rules.facts import Facts
-from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
-from registry.rules.view import View
+from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset, plain
+from registry.rules.view import View, last_day
 from registry.rules.vocabulary import FACTS, Reading, compare
 
 
@@ -94,16 +94,11 @@ def _listing_span(view: View, hits: list[_Hit]) -> tuple[dt.date | None, dt.date
     """The span of the listings the rule read (its list types), else of every listing in force."""
     read = [h.reading for h in _positive(hits) if h.leaf.fact in LISTING_FACTS and h.reading.anchor is not None]
     if read:
-        starts = [r.anchor for r in read if r.anchor is not None]
-        ends = [r.until for r in read]
-        dated = [e for e in ends if e is not None]
-        return min(starts), max(dated) if len(dated) == len(ends) else None
+        return min(r.anchor for r in read if r.anchor is not None), last_day(r.until for r in read)
     current = [x for x in view.facts.listings if view.in_force(x)]
     if not current:
         return None, None
-    ends = [x.until for x in current]
-    until = None if any(u is None for u in ends) else max(u for u in ends if u is not None)
-    return min(x.listed_on for x in current), until
+    return min(x.listed_on for x in current), last_day(x.until for x in current)
 
 
 def _add(start: dt.date, period: Period) -> dt.date:
@@ -137,9 +132,7 @@ def _dates(spec: OutcomeSpec, view: View, hits: list[_Hit]) -> tuple[dt.date | N
     elif term == "grade":
         until = view.grade.valid_until if view.grade else None
     elif term == "event_end":
-        ends = [view.by_id[i].until for i in _evidence(hits) if i in view.by_id]
-        dated = [u for u in ends if u is not None]
-        until = max(dated) if ends and len(dated) == len(ends) else None
+        until = last_day(view.by_id[i].until for i in _evidence(hits) if i in view.by_id)
     return start, until, notes
 
 
@@ -217,9 +210,9 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         facts=[
             FactValue(
                 fact=h.leaf.fact,
-                where={k: list(v) if isinstance(v, tuple) else v for k, v in h.leaf.where},
+                where={k: plain(v) for k, v in h.leaf.where},
                 op=h.leaf.op,
-                expected=list(h.leaf.value) if isinstance(h.leaf.value, tuple) else h.leaf.value,
+                expected=plain(h.leaf.value),
                 actual=h.reading.value,
                 held=h.held,
                 evidence=list(h.reading.evidence),
@@ -238,7 +231,7 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         start=start,
         until=until,
         lifetime=spec.term == "lifetime",
-        value=list(spec.value) if isinstance(spec.value, tuple) else spec.value,
+        value=plain(spec.value),
         unit=spec.unit,
         criteria=[spec.criterion] if spec.criterion else [],
         persons=_persons(spec, view, _conduct_day(view, evidence, start)),

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
-from registry.rules.model import All, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Ruleset
+from registry.rules.model import All, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Ruleset, plain
 from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
 
 
@@ -18,9 +18,9 @@ def _condition(c: Condition) -> dict[str, Any]:
     if isinstance(c, Leaf):
         return {
             "fact": c.fact,
-            "where": {k: list(v) if isinstance(v, tuple) else v for k, v in c.where},
+            "where": {k: plain(v) for k, v in c.where},
             "op": c.op,
-            "value": list(c.value) if isinstance(c.value, tuple) else c.value,
+            "value": plain(c.value),
         }
     if isinstance(c, Produced):
         return {"produced": c.kind}
@@ -42,7 +42,7 @@ def _outcome(o: OutcomeSpec) -> dict[str, Any]:
         "text": o.entry.text,
         "start": o.start,
         "term": _term(o.term),
-        "value": list(o.value) if isinstance(o.value, tuple) else o.value,
+        "value": plain(o.value),
         "unit": o.unit,
         "criterion": o.criterion,
         "persons": list(o.persons),

@@ -14,6 +14,11 @@ from typing import Any
 from registry.rules.catalogue import LegalBasis, OutcomeEntry
 
 
+def plain(value: Any) -> Any:
+    """A loaded value as it is written on the wire (lists are kept as tuples once loaded)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 @dataclass(frozen=True)
 class Leaf:
     fact: str

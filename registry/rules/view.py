@@ -14,6 +14,14 @@ PENDING_GRADE = frozenset({"applied", "reviewed", "audited", "suspended"})
 NEVER_GRANTED = frozenset({"rejected", "withdrawn"}) | PENDING_GRADE
 
 
+def last_day(ends: Iterable[dt.date | None]) -> dt.date | None:
+    """The latest of some end dates; None when there are none or one is open (no end)."""
+    found = list(ends)
+    if not found or None in found:
+        return None
+    return max(d for d in found if d is not None)
+
+
 class View:
     def __init__(self, facts: Facts, as_of: dt.date, start: dt.date | None = None, end: dt.date | None = None):
         self.facts = facts

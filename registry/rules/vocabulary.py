@@ -18,7 +18,7 @@ from typing import Any, Final
 from registry.rules.calendar import add_months, full_months
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.facts import Event, Listing
-from registry.rules.view import ACCIDENT_RANK, PENDING_GRADE, View
+from registry.rules.view import ACCIDENT_RANK, PENDING_GRADE, View, last_day
 
 LIST_TYPES: Final = {
     "SERIOUS_DISHONEST_2023": "安全生产严重失信主体名单（应急管理部令第11号）",
@@ -126,7 +126,7 @@ def _accidents(view: View, p: Mapping[str, Any]) -> list[Event]:
 def accidents(view: View, p: Mapping[str, Any]) -> Reading:
     found = _accidents(view, p)
     full = _with_penalties(view, found, p)
-    return Reading(len(found), tuple(e.id for e in full), max((e.occurred_on for e in full), default=None))
+    return _reading_of(full, len(found))
 
 
 def deaths(view: View, p: Mapping[str, Any]) -> Reading:
@@ -158,7 +158,7 @@ def accidents_in_any_window(view: View, p: Mapping[str, Any]) -> Reading:
     needs = (lambda e: e.id in view.penalised_ids) if p.get("any_penalised") else None
     total, inside = _best_window(_accidents(view, p), p["months"], lambda _e: 1, needs)
     full = _with_penalties(view, inside, {"penalised": p.get("penalised") or p.get("any_penalised")})
-    return Reading(total, tuple(e.id for e in full), max((e.occurred_on for e in full), default=None))
+    return _reading_of(full, total)
 
 
 def deaths_in_any_window(view: View, p: Mapping[str, Any]) -> Reading:
@@ -195,7 +195,7 @@ def _typed(kind: str) -> Callable[[View, Mapping[str, Any]], Reading]:
             and _common(view, e, p)
         ]
         full = _with_penalties(view, found, p)
-        return Reading(len(found), tuple(e.id for e in full), max((e.occurred_on for e in full), default=None))
+        return _reading_of(full, len(found))
 
     read.__name__ = kind
     return read
@@ -283,8 +283,7 @@ def listed(view: View, p: Mapping[str, Any]) -> Reading:
     if not current:
         return Reading(False)
     first = current[0]
-    ends = [x.until for x in current]
-    until = None if any(u is None for u in ends) else max(u for u in ends if u is not None)
+    until = last_day(x.until for x in current)
     return Reading(True, (), first.listed_on, until, tuple(x.id for x in current if x.id is not None))
 
 

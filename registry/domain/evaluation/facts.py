@@ -62,6 +62,12 @@ def _date(value: Any) -> dt.date | None:
     return None if value is None else dt.date.fromisoformat(value)
 
 
+def worst_linked_grade(linked: list[CreditEvent]) -> str | None:
+    """The highest grade among the linked accidents (a judgment's accident), or None."""
+    graded = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
+    return max(graded, key=lambda g: ACCIDENT_RANK[g]) if graded else None
+
+
 async def heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent | None]:
     """Each id -> the effective form of its event, wherever the corrections put it (another
     subject included); None when the chain ends in a withdrawal or the id is unknown."""
@@ -108,9 +114,8 @@ async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[
         event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
         if r.kind == "criminal_liability":
             # the accident of the unit the judgment is about: another subject's row, graded here
-            named = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
-            if named:
-                worst = max(named, key=lambda g: ACCIDENT_RANK[g or "ordinary"])
+            worst = worst_linked_grade(linked)
+            if worst is not None:
                 event = msgspec.structs.replace(event, accident_grade=worst)
         out.append(event)
     return tuple(out)

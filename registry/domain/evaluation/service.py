@@ -18,16 +18,15 @@ from registry.db.engine import Database
 from registry.db.models import Authority, Enterprise, Person
 from registry.domain.actors import Actor
 from registry.domain.evaluation import schemas as s
-from registry.domain.evaluation.facts import enterprise_facts, heads, person_facts
+from registry.domain.evaluation.facts import enterprise_facts, heads, person_facts, worst_linked_grade
 from registry.domain.events.accidents import grade_of
-from registry.domain.identifiers import IdentifierError, parse_uscc
+from registry.domain.wire import uscc_field
 from registry.errors import FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 from registry.rules.evaluator import evaluate
 from registry.rules.export import describe
 from registry.rules.facts import Event, Facts
 from registry.rules.model import Ruleset
-from registry.rules.view import ACCIDENT_RANK
 
 #: what-if days outside this range are refused (no rules before 2011; nothing planned past 2100)
 EARLIEST = dt.date(2000, 1, 1)
@@ -54,14 +53,7 @@ class EvaluationService:
                 "subject 须且只须给出 uscc 或 person_id 之一",
                 "give exactly one of uscc, person_id",
             )
-        uscc = None
-        if subject.uscc is not None:
-            try:
-                uscc = parse_uscc(subject.uscc).value
-            except IdentifierError as err:
-                raise ValidationFailed(
-                    [FieldProblem("subject.uscc", err.code, err.message_zh, err.message_en)]
-                ) from err
+        uscc = None if subject.uscc is None else uscc_field("subject.uscc", subject.uscc)
         async with self.db.read() as session:
             if uscc is not None:
                 unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
@@ -130,9 +122,9 @@ class EvaluationService:
             changes: dict[str, Any] = {
                 "links": tuple(sorted({i for i in e.links if i in own} | {h.id for h in linked}))
             }
-            graded = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
-            if e.kind == "criminal_liability" and e.accident_grade is None and graded:
-                changes["accident_grade"] = max(graded, key=lambda g: ACCIDENT_RANK[g])
+            worst = worst_linked_grade(linked)
+            if e.kind == "criminal_liability" and e.accident_grade is None and worst is not None:
+                changes["accident_grade"] = worst
             if e.kind == "penalty" and e.deciding_authority is None and authority is not None:
                 changes["deciding_authority"] = authority
             out.append(msgspec.structs.replace(e, **changes))
