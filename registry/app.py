@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +19,7 @@ from registry.api.enterprises import enterprise_handlers
 from registry.api.events import event_handlers
 from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
+from registry.api.listings import listing_handlers
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
@@ -24,12 +27,26 @@ from registry.api.request_id import request_id_middleware
 from registry.api.rules import rule_handlers
 from registry.api.tokens import token_handlers
 from registry.db.migrate import ensure_migrated
-from registry.domain.container import build_services
+from registry.domain.container import Services, build_services
 from registry.lib.clock import Clock
 from registry.lib.logging import configure_logging
 from registry.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+async def sweep_periodically(services: Services, interval: float) -> None:
+    """The background sweep: expire listings and grades that are due, at start and then every
+    ``interval`` seconds. Each worker runs it; the sweep is idempotent and takes row locks, so
+    two workers sweeping at once remove each listing once. A failed sweep is logged and retried."""
+    while True:
+        try:
+            done = await services.sweep()
+            if any(done.values()):
+                log.info("sweep", **done)
+        except Exception:  # the next round retries; a dead loop would stop every expiry
+            log.exception("sweep failed")
+        await asyncio.sleep(interval)
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> Litestar:
@@ -42,10 +59,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.require_migrated:
             await ensure_migrated(services.db.writer)
         await services.tokens.start()
+        interval = settings.listings.sweep_interval_seconds
+        sweeper = asyncio.create_task(sweep_periodically(services, interval)) if interval > 0 else None
         log.info("registry started", database=services.db.dialect, store=services.store.name, kid=services.keys.kid)
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sweeper
             await services.close()
 
     bureau = Router(
@@ -56,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             *event_handlers(services),
             *grade_handlers(services),
             *rule_handlers(services),
+            *listing_handlers(services),
             *bureau_reference_handlers(services),
         ],
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},

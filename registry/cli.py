@@ -328,9 +328,10 @@ def import_events(file: Path, authority: str | None, report_path: Path | None) -
 
 @main.command()
 def sweep() -> None:
-    """Expire what is due (grades past valid_until); idempotent, safe to run from cron."""
-    count = _run(_with_services(lambda s: s.grades.sweep()))
-    click.echo(f"已到期 / expired: {count} grades")
+    """Expire what is due (listings at the end of their term, grades past valid_until); idempotent,
+    safe to run from cron beside the service's own background sweep."""
+    done = _run(_with_services(lambda s: s.sweep()))
+    click.echo(f"已到期 / expired: {done['listings']} listings, {done['grades']} grades")
 
 
 @main.group()

@@ -65,6 +65,16 @@ class LimitSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ListingSettings:
+    #: the statement period (陈述申辩期) a notice grants, in calendar days: 11号 leaves the count to
+    #: "有关规定" [?]; 5 days follows common local practice and is set per deployment
+    statement_days: int = 5
+    #: how often the service's background task runs the sweep (expiry of listings and grades);
+    #: 0 turns it off (``registry sweep`` from cron does the same work)
+    sweep_interval_seconds: int = 3600
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
     database: DatabaseSettings = DatabaseSettings()
@@ -72,6 +82,7 @@ class Settings:
     keys: KeySettings = KeySettings()
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
+    listings: ListingSettings = ListingSettings()
     log_level: str = "INFO"
     log_json: bool = False
     #: the app refuses to start on an unmigrated database; tests of that refusal turn nothing off
@@ -109,6 +120,10 @@ class Settings:
             ),
             limits=LimitSettings(
                 max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)) or 0),
+            ),
+            listings=ListingSettings(
+                statement_days=int(get("LISTING_STATEMENT_DAYS", "5") or 5),
+                sweep_interval_seconds=int(get("SWEEP_INTERVAL_SECONDS", "3600") or 0),
             ),
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),

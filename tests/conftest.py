@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from registry.app import create_app
 from registry.db.migrate import upgrade
 from registry.lib.clock import FixedClock
-from registry.settings import DatabaseSettings, KeySettings, RedisSettings, Settings
+from registry.settings import DatabaseSettings, KeySettings, ListingSettings, RedisSettings, Settings
 
 PG_ADMIN = os.environ.get("REGISTRY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -96,7 +96,14 @@ async def settings_for(backend: str, worker: str, tmp: Path) -> Settings:
         await upgrade(engine)
     finally:
         await engine.dispose()
-    return Settings(database=DatabaseSettings(url=url, pool_size=5), redis=redis, keys=keys, log_level="WARNING")
+    return Settings(
+        database=DatabaseSettings(url=url, pool_size=5),
+        redis=redis,
+        keys=keys,
+        # tests move the clock and sweep when they mean to; the background sweep has a test of its own
+        listings=ListingSettings(sweep_interval_seconds=0),
+        log_level="WARNING",
+    )
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

@@ -18,6 +18,7 @@ from registry.domain.grades.schemes import load_grading_rules
 from registry.domain.grades.service import GradeService
 from registry.domain.imports.events import EventImporter
 from registry.domain.imports.importer import EnterpriseImporter
+from registry.domain.listings.service import ListingService
 from registry.domain.persons.service import PersonService
 from registry.lib.clock import Clock, SystemClock
 from registry.lib.store import Store, make_store
@@ -44,6 +45,11 @@ class Services:
     event_importer: EventImporter
     grades: GradeService
     evaluation: EvaluationService
+    listings: ListingService
+
+    async def sweep(self) -> dict[str, int]:
+        """Expire what is due: listings at the end of their term, grades past valid_until."""
+        return {"listings": await self.listings.sweep(), "grades": await self.grades.sweep()}
 
     async def close(self) -> None:
         await self.tokens.stop()
@@ -61,6 +67,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     accounts = AccountService(db, clock)
     persons = PersonService(db, clock, person_key)
     events = EventService(db, clock)
+    rulesets = load_rulesets()
     return Services(
         settings=settings,
         clock=clock,
@@ -76,5 +83,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         events=events,
         event_importer=EventImporter(events, persons),
         grades=GradeService(db, clock, load_grading_rules()),
-        evaluation=EvaluationService(db, clock, load_rulesets()),
+        evaluation=EvaluationService(db, clock, rulesets),
+        listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
     )

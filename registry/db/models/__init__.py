@@ -7,6 +7,7 @@ from registry.db.models.base import Base
 from registry.db.models.enterprises import Enterprise, EnterpriseAlias, EnterpriseName, OperatingDivision
 from registry.db.models.events import CreditEvent
 from registry.db.models.grades import Grade, GradeStep
+from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep, LogEntry, RepairApplication
 from registry.db.models.persons import Person, PersonRole
 from registry.db.models.reference import Authority, AuthorityName, Department
 
@@ -25,7 +26,12 @@ __all__ = [
     "EnterpriseName",
     "Grade",
     "GradeStep",
+    "IdempotencyRecord",
+    "Listing",
+    "ListingStep",
+    "LogEntry",
     "OperatingDivision",
     "Person",
     "PersonRole",
+    "RepairApplication",
 ]

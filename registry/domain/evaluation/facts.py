@@ -2,8 +2,9 @@
 
 Reads the effective view (a corrected event counts in its latest form and for the subject it now
 names, a withdrawn one not at all) and follows links through corrections: a penalty that links
-accident 5 still links it after 5 was corrected into 9. Listings join when step 4 records them;
-the work-injury insurance class is not recorded yet (what-if requests may give it).
+accident 5 still links it after 5 was corrected into 9. Listings are the decided ones of the four
+regimes (not bans, not proposals, not those removed as a correction: a listing found wrong never
+counts); the work-injury insurance class is not recorded yet (what-if requests may give it).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import msgspec
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Person, PersonRole
+from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Listing, Person, PersonRole
 from registry.domain.events.query import effective as effective_view
+from registry.domain.listings.types import CORRECTIONS
 from registry.rules import facts as f
 from registry.rules.view import ACCIDENT_RANK
+from registry.rules.vocabulary import LIST_TYPES as REGIME_LIST_TYPES
 
 
 def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]) -> f.Event:
@@ -121,6 +124,30 @@ async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[
     return tuple(out)
 
 
+async def listings(session: AsyncSession, subject_key: str) -> tuple[f.Listing, ...]:
+    rows = await session.scalars(
+        select(Listing)
+        .where(
+            Listing.subject_key == subject_key,
+            Listing.status.in_(("listed", "removed")),
+            Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
+        )
+        .order_by(Listing.id)
+    )
+    return tuple(
+        f.Listing(
+            list_type=r.list_type,
+            listed_on=r.effective_on,
+            until=r.expires_on,
+            removed_on=r.removed_on if r.status == "removed" else None,
+            id=r.id,
+            criterion=r.criteria[0] if r.criteria else None,
+        )
+        for r in rows
+        if r.effective_on is not None and r.removal_type not in CORRECTIONS
+    )
+
+
 async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.Facts:
     is_agency = await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is not None
     grades = await session.scalars(select(Grade).where(Grade.enterprise_id == enterprise.id).order_by(Grade.id))
@@ -157,6 +184,7 @@ async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.F
             f.Role(person_id=r.person_id, role=r.role, name=name, since=r.valid_from, until=r.valid_to)
             for r, name in roles
         ),
+        listings=await listings(session, f"e:{enterprise.id}"),
     )
 
 
@@ -164,4 +192,5 @@ async def person_facts(session: AsyncSession, person: Person) -> f.Facts:
     return f.Facts(
         subject=f.Subject(type="person", id=str(person.id), name=person.name),
         events=await _events(session, CreditEvent.person_id, person.id),
+        listings=await listings(session, f"p:{person.id}"),
     )

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, GradeStep
-from registry.domain import audit
+from registry.domain import audit, history
 from registry.domain.accounts.authorities import NATIONAL_DIVISION, ensure_authority
 from registry.domain.actors import Actor, system_actor
 from registry.domain.calendar import add_months, add_years, within
@@ -695,6 +695,16 @@ class GradeService:
             )
         )
         await session.flush()
+        # every grade change is a decision partners rely on: it goes to the history log too
+        await history.append(
+            session,
+            actor,
+            self.clock.now(),
+            f"grade.{step}",
+            "grade",
+            grade.id,
+            {"enterprise_id": grade.enterprise_id, "level": grade.level, "status": grade.status, **_jsonable(data)},
+        )
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

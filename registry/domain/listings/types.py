@@ -1,0 +1,104 @@
+"""List types, statuses and removal types: the vocabulary of the listing workflow, with terms.
+
+The four regimes come from the rules' vocabulary (registry.rules.vocabulary.LIST_TYPES); the two
+bans (the third and fourth "always") follow the same workflow but are not lists the rules read
+as ``listed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from registry.rules.vocabulary import LIST_TYPES as REGIME_LIST_TYPES
+
+
+@dataclass(frozen=True, slots=True)
+class ListType:
+    code: str
+    title: str
+    #: the default term in calendar months (a rule decision's own term wins; None: for life)
+    term_months: int | None
+    #: removed by the deciding bureau when the term ends, without an application (11号)
+    automatic_expiry: bool
+    #: early removal by credit repair after 12 full months (11号)
+    repairable: bool
+    #: may be proposed by hand (case 9, with written reasons)
+    manual_criteria: tuple[str, ...] = ()
+
+
+LIST_TYPES: Final[dict[str, ListType]] = {
+    t.code: t
+    for t in (
+        ListType(
+            "SERIOUS_DISHONEST_2023",
+            REGIME_LIST_TYPES["SERIOUS_DISHONEST_2023"],
+            36,
+            automatic_expiry=True,
+            repairable=True,
+            manual_criteria=("11-9",),
+        ),
+        # 49号: one year from publication, removed on application (30 days before expiry), no repair
+        ListType("BLACKLIST_2017", REGIME_LIST_TYPES["BLACKLIST_2017"], 12, automatic_expiry=False, repairable=False),
+        ListType("JOINT_PUNISHMENT_2017", REGIME_LIST_TYPES["JOINT_PUNISHMENT_2017"], 12, False, repairable=False),
+        ListType("BLACKLIST_2015", REGIME_LIST_TYPES["BLACKLIST_2015"], 12, automatic_expiry=False, repairable=False),
+        ListType(
+            "OCCUPATIONAL_BAN",
+            "职业禁入（《安全生产法》第九十四条：主要负责人）",
+            60,
+            automatic_expiry=True,
+            repairable=False,
+        ),
+        ListType(
+            "INDUSTRY_BAN",
+            "行业禁入（《安全生产法》第九十二条：中介机构及其人员）",
+            60,
+            automatic_expiry=True,
+            repairable=False,
+        ),
+    )
+}
+
+#: ban outcome code -> the list type its decision is recorded under
+BAN_TYPES: Final[dict[str, str]] = {
+    "ban_principal_any_unit": "OCCUPATIONAL_BAN",
+    "ban_principal_industry_life": "OCCUPATIONAL_BAN",
+    "ban_intermediary_5y": "INDUSTRY_BAN",
+    "ban_intermediary_life": "INDUSTRY_BAN",
+    "ban_intermediary_accident": "INDUSTRY_BAN",
+}
+
+STATUSES: Final[dict[str, str]] = {
+    "proposed": "拟列入",
+    "notified": "已告知",
+    "listed": "已列入",
+    "removed": "已移出",
+    "dropped": "不予列入",
+}
+
+REMOVAL_TYPES: Final[dict[str, str]] = {
+    "expiry": "管理期满移出（应急管理部令第11号）",
+    "expiry_on_application": "期满依申请移出（安监总办〔2017〕49号）",
+    "early": "提前移出（信用修复）",
+    "objection_upheld": "异议成立，予以更正",
+    "court": "人民法院裁判撤销",
+    "review": "行政复议决定撤销",
+}
+
+#: removals an officer proposes with ``remove`` (the others come from the sweep, repair, objection)
+MANUAL_REMOVALS: Final = ("court", "review", "expiry_on_application")
+
+#: removals that say the listing was wrong: it is not a prior listing and the rules never see it
+CORRECTIONS: Final = frozenset({"objection_upheld", "court", "review"})
+
+PUBLICATION_CHANNELS: Final[dict[str, str]] = {
+    "credit_china": "“信用中国”网站（全国信用信息共享平台）",
+    "gsxt": "国家企业信用信息公示系统",
+    "department_website": "部门政府网站",
+    "safety_credit_system": "安全生产信用信息管理系统",
+}
+
+#: months listed before early removal may be applied for (11号: 满12个月)
+REPAIR_AFTER_MONTHS: Final = 12
+#: 49号: removal on application from 30 days before expiry
+APPLICATION_WINDOW_DAYS: Final = 30

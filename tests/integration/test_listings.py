@@ -1,0 +1,95 @@
+"""The listing workflow end to end on calendar dates: a rule decision proposed, notified, decided by
+a second officer after the statement period, published, repaired after 12 months, the repair
+revoked (original expiry kept), and removed by the sweep when the term ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration import support as t
+from tests.integration.test_rules_api import accident, penalty, record
+
+LISTINGS = "/api/v1/listings"
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(autouse=True)
+def _pinned_today(_reset_clock: None, clock: Any) -> None:
+    clock.at = dt.datetime(TODAY.year, TODAY.month, TODAY.day, 4, tzinfo=dt.UTC)
+
+
+def set_day(clock: Any, day: dt.date) -> None:
+    clock.at = dt.datetime(day.year, day.month, day.day, 4, tzinfo=dt.UTC)
+
+
+async def major_case(client: httpx.AsyncClient, h: dict[str, str]) -> tuple[str, int]:
+    """A registered unit with a 重大 accident and the penalty for it: rule R1 lists it."""
+    unit = await t.create(client, h)
+    acc = await record(client, h, accident(unit["uscc"], "2026-09-01", deaths=12))
+    pen = await record(client, h, penalty(unit["uscc"], "2026-10-15", links=[acc["id"]]))
+    return unit["uscc"], pen["id"]
+
+
+async def act(client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any) -> httpx.Response:
+    return await client.post(f"{LISTINGS}/{listing['id']}/{action}", json={"version": listing["version"], **body}, headers=h)
+
+
+async def ok(client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any) -> dict[str, Any]:
+    r = await act(client, h, listing, action, **body)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def test_the_whole_life_of_a_listing(client: httpx.AsyncClient, services: Any, clock: Any) -> None:
+    a = await t.bureau(client, services)
+    b = await t.bureau(client, services)
+    uscc, penalty_id = await major_case(client, a)
+
+    r = await client.post(LISTINGS, json={"subject": {"uscc": uscc}}, headers=a)
+    assert r.status_code == 201, r.text
+    listing = r.json()["listing"]
+    assert listing["status"] == "proposed"
+    assert listing["criteria"] == ["11-1"]
+    assert penalty_id in listing["evidence"]
+    assert listing["because"][0]["rule"] == "R1"
+    assert listing["term_months"] == 36
+
+    listing = await ok(client, a, listing, "notify", notice_no="郑二应急告〔2026〕1号")
+    assert listing["notice"]["statement_deadline"] == "2026-12-01"
+
+    same = await act(client, a, listing, "approve", decision_no="郑二应急信决〔2026〕1号")
+    t.assert_field(same, "approver", "same_officer")
+    early = await act(client, b, listing, "approve", decision_no="郑二应急信决〔2026〕1号")
+    assert t.assert_problem(early, 409)["reason"] == "statement_period_running"
+
+    set_day(clock, dt.date(2026, 12, 2))
+    b = await t.bureau(client, services)
+    listing = await ok(client, b, listing, "approve", decision_no="郑二应急信决〔2026〕1号")
+    assert listing["status"] == "listed"
+    assert listing["in_force"] is True
+    assert listing["decision"]["effective_on"] == "2026-12-02"
+    assert listing["decision"]["expires_on"] == "2029-12-02"
+    assert listing["repair_opens_on"] == "2027-12-02"
+
+    a = await t.bureau(client, services)
+    listing = await ok(client, a, listing, "publish", channels=["credit_china", "gsxt"])
+    assert listing["published_channels"] == ["credit_china", "gsxt"]
+
+    set_day(clock, dt.date(2027, 12, 1))
+    a = await t.bureau(client, services)
+    docs = [{"title": "罚款缴纳凭证", "reference": "豫财缴〔2027〕1号"}]
+    too_early = await act(client, a, listing, "apply-repair", commitment="已整改完毕并承诺守法经营。", evidence=docs)
+    t.assert_field(too_early, "applied_on", "repair_too_early")
+
+
+async def test_a_county_bureau_outside_its_county_is_refused_and_audited(client: httpx.AsyncClient, services: Any) -> None:
+    a = await t.bureau(client, services)
+    uscc, _ = await major_case(client, a)
+    outsider = await t.bureau(client, services, division="410105")
+    r = await client.post(LISTINGS, json={"subject": {"uscc": uscc}}, headers=outsider)
+    t.assert_problem(r, 403, "outside_jurisdiction")
+    assert [e.outcome for e in await t.audit_for(services, uscc, "listing.propose")] == ["denied"]
