@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 import msgspec
 
-from registry.errors import RegistryError, ValidationFailed
+from registry.errors import FieldProblem, RegistryError, ValidationFailed
 from registry.settings import Settings
 
 T = TypeVar("T")
@@ -332,6 +332,83 @@ def sweep() -> None:
     safe to run from cron beside the service's own background sweep."""
     done = _run(_with_services(lambda s: s.sweep()))
     click.echo(f"已到期 / expired: {done['listings']} listings, {done['grades']} grades")
+
+
+@main.group()
+def listings() -> None:
+    """名单管理 / the listing workflow (the API does the rest: /api/v1/listings)."""
+
+
+@listings.command("propose-batch")
+@click.option("--officer", required=True, help="client_id of the proposing officer (a bureau account)")
+@click.option("--division", help="only units in this division subtree (within the officer's area)")
+@click.option("--dry-run", is_flag=True, help="report what the rules order, propose nothing")
+@click.option(
+    "--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="write the report (JSON)"
+)
+def listings_propose_batch(officer: str, division: str | None, dry_run: bool, report_path: Path | None) -> None:
+    """Propose every listing the rules order on today's stored facts for the officer's authority.
+
+    Each proposal then goes through notice, statement period and a second officer's approval
+    in the API, as any other. Units already listed or proposed are reported as skipped."""
+    from rich.progress import Progress  # noqa: PLC0415
+    from sqlalchemy import select  # noqa: PLC0415
+
+    from registry.db.models import Account  # noqa: PLC0415
+    from registry.domain.accounts.service import principal_of  # noqa: PLC0415
+    from registry.domain.listings.batch import BatchReport, propose_batch  # noqa: PLC0415
+
+    async def go(services: Any) -> BatchReport:
+        async with services.db.read() as session:
+            account = await session.scalar(select(Account).where(Account.client_id == officer))
+            if account is None or not account.active or account.role != "bureau":
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "--officer",
+                            "not_an_officer",
+                            f"{officer} 不是有效的机关账户",
+                            f"{officer} is not an active bureau account",
+                        )
+                    ]
+                )
+            actor = (await principal_of(session, account)).actor("cli-propose-batch")
+        if division and actor.jurisdiction and not division.startswith(actor.jurisdiction):
+            raise ValidationFailed(
+                [
+                    FieldProblem(
+                        "--division",
+                        "outside_jurisdiction",
+                        "区划超出该机关辖区",
+                        "the division is outside the officer's area",
+                    )
+                ]
+            )
+        with Progress(transient=True) as progress:
+            task = progress.add_task("评估 / evaluating", total=None)
+            return await propose_batch(
+                services.listings, actor, division, dry_run=dry_run, progress=lambda n: progress.advance(task, n)
+            )
+
+    try:
+        report = _run(_with_services(go))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"units {report.units}  proposed {len(report.proposed)}  skipped {len(report.skipped)}")
+    for row in report.proposed:
+        click.echo(f"  + {row['uscc']} {row['list_type']} {row.get('listing_id', '(dry run)')}")
+    for row in report.skipped:
+        click.echo(f"  - {row['uscc']} {row['list_type']}: {row['reason']}")
+    if report_path is not None:
+        report_path.write_text(
+            json.dumps(
+                {"units": report.units, "proposed": report.proposed, "skipped": report.skipped},
+                ensure_ascii=False,
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
 
 
 @main.group()

@@ -93,6 +93,14 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "name": "河南省应急管理厅 officer（演示）",
     },
     {
+        "client_id": "demo-henan-b",
+        "role": "bureau",
+        "level": "provincial",
+        "division": "410000",
+        "kind": "officer",
+        "name": "河南省应急管理厅 officer B（演示）",
+    },
+    {
         "client_id": "demo-zhengzhou-a",
         "role": "bureau",
         "level": "prefectural",
@@ -115,6 +123,14 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "division": "410103",
         "kind": "officer",
         "name": "郑州市二七区应急管理局 officer（演示）",
+    },
+    {
+        "client_id": "demo-erqi-b",
+        "role": "bureau",
+        "level": "county",
+        "division": "410103",
+        "kind": "officer",
+        "name": "郑州市二七区应急管理局 officer B（演示）",
     },
     {
         "client_id": "demo-shenzhen",
@@ -188,6 +204,10 @@ async def load_demo(services: Any, size: str = "small") -> list[NewAccount]:
     from registry.domain.demo_facts import load_facts  # noqa: PLC0415 - facts need the accounts' authorities
 
     await load_facts(services)
+    from registry.domain.demo_listings import load_listings  # noqa: PLC0415 - listings need the facts
+    from registry.lib.clock import today  # noqa: PLC0415
+
+    await load_listings(services, today(services.clock))
     return accounts
 
 

@@ -30,7 +30,7 @@ from registry.domain.listings import workflow as wf
 from registry.domain.listings.effects import log_payload, on_ended, on_listed
 from registry.domain.listings.query import ListingQuery
 from registry.domain.listings.query import statement as listing_statement
-from registry.domain.listings.types import LIST_TYPES, PUBLICATION_CHANNELS, REMOVAL_TYPES, STATUSES
+from registry.domain.listings.types import BAN_TYPES, LIST_TYPES, PUBLICATION_CHANNELS, REMOVAL_TYPES, STATUSES
 from registry.domain.listings.wire import subject_of, wire
 from registry.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
@@ -436,7 +436,7 @@ class ListingService:
             raise _fail(
                 "decision_no", "required", "列入决定须有决定书文号", "a listing decision needs its decision number"
             )
-        ban = listing.list_type in ("OCCUPATIONAL_BAN", "INDUSTRY_BAN")
+        ban = listing.list_type in BAN_TYPES.values()
         effective = data.effective_on or (listing.rule_start if ban and listing.rule_start else on)
         if not ban and effective < on:
             raise _fail(

@@ -50,10 +50,24 @@ LIST_TYPES: Final[dict[str, ListType]] = {
             repairable=False,
         ),
         ListType(
+            "OCCUPATIONAL_BAN_LIFE",
+            "终身职业禁入（《安全生产法》第九十四条：重大、特别重大事故，本行业主要负责人）",
+            None,
+            automatic_expiry=False,
+            repairable=False,
+        ),
+        ListType(
             "INDUSTRY_BAN",
             "行业禁入（《安全生产法》第九十二条：中介机构及其人员）",
             60,
             automatic_expiry=True,
+            repairable=False,
+        ),
+        ListType(
+            "INDUSTRY_BAN_LIFE",
+            "终身行业和职业禁入（《安全生产法》第九十二条：情节严重的中介机构及其人员）",
+            None,
+            automatic_expiry=False,
             repairable=False,
         ),
     )
@@ -62,9 +76,9 @@ LIST_TYPES: Final[dict[str, ListType]] = {
 #: ban outcome code -> the list type its decision is recorded under
 BAN_TYPES: Final[dict[str, str]] = {
     "ban_principal_any_unit": "OCCUPATIONAL_BAN",
-    "ban_principal_industry_life": "OCCUPATIONAL_BAN",
+    "ban_principal_industry_life": "OCCUPATIONAL_BAN_LIFE",
     "ban_intermediary_5y": "INDUSTRY_BAN",
-    "ban_intermediary_life": "INDUSTRY_BAN",
+    "ban_intermediary_life": "INDUSTRY_BAN_LIFE",
     "ban_intermediary_accident": "INDUSTRY_BAN",
 }
 
