@@ -103,8 +103,8 @@ async def _from_stored_facts(demo: _Demo, today: dt.date) -> None:
     unit1, *persons = await demo.propose(D(2025, 3, 10), "410000", s.ListingPropose(subject=s.SubjectRef(uscc=unit(1))))
     unit1 = await demo.listed("410000", unit1, D(2025, 3, 11), D(2025, 3, 20), "豫应急信决〔2025〕1号")
     unit1 = await demo.act(D(2025, 3, 25), henan.a, unit1, "publish", channels=CHANNELS)
-    for person in persons:
-        person = await demo.listed("410000", person, D(2025, 3, 11), D(2025, 3, 20), "豫应急信决〔2025〕2号")
+    for proposed in persons:
+        person = await demo.listed("410000", proposed, D(2025, 3, 11), D(2025, 3, 20), "豫应急信决〔2025〕2号")
         await demo.act(D(2025, 3, 25), henan.a, person, "publish", channels=CHANNELS)
     await demo.act(
         today - dt.timedelta(days=12),

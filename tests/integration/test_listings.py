@@ -34,11 +34,17 @@ async def major_case(client: httpx.AsyncClient, h: dict[str, str]) -> tuple[str,
     return unit["uscc"], pen["id"]
 
 
-async def act(client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any) -> httpx.Response:
-    return await client.post(f"{LISTINGS}/{listing['id']}/{action}", json={"version": listing["version"], **body}, headers=h)
+async def act(
+    client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any
+) -> httpx.Response:
+    return await client.post(
+        f"{LISTINGS}/{listing['id']}/{action}", json={"version": listing["version"], **body}, headers=h
+    )
 
 
-async def ok(client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any) -> dict[str, Any]:
+async def ok(
+    client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any
+) -> dict[str, Any]:
     r = await act(client, h, listing, action, **body)
     assert r.status_code == 200, r.text
     return r.json()  # type: ignore[no-any-return]
@@ -86,7 +92,9 @@ async def test_the_whole_life_of_a_listing(client: httpx.AsyncClient, services: 
     t.assert_field(too_early, "applied_on", "repair_too_early")
 
 
-async def test_a_county_bureau_outside_its_county_is_refused_and_audited(client: httpx.AsyncClient, services: Any) -> None:
+async def test_a_county_bureau_outside_its_county_is_refused_and_audited(
+    client: httpx.AsyncClient, services: Any
+) -> None:
     a = await t.bureau(client, services)
     uscc, _ = await major_case(client, a)
     outsider = await t.bureau(client, services, division="410105")
