@@ -101,3 +101,43 @@ async def test_a_county_bureau_outside_its_county_is_refused_and_audited(
     r = await client.post(LISTINGS, json={"subject": {"uscc": uscc}}, headers=outsider)
     t.assert_problem(r, 403, "outside_jurisdiction")
     assert [e.outcome for e in await t.audit_for(services, uscc, "listing.propose")] == ["denied"]
+
+
+async def test_a_crash_inside_a_decision_leaves_the_previous_state(
+    client: httpx.AsyncClient, services: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision, its step, its audit entry, the grade effects and the history-log entry are one
+    transaction: a failure at the last write (the log) leaves no trace of the others."""
+    from registry.domain import history
+
+    a = await t.bureau(client, services)
+    uscc, _ = await major_case(client, a)
+    listing = (await client.post(LISTINGS, json={"subject": {"uscc": uscc}, "with_persons": False}, headers=a)).json()[
+        "listing"
+    ]
+    listing = await ok(client, a, listing, "notify", notice_no="郑二应急告〔2026〕9号")
+    set_day(clock, dt.date(2026, 12, 2))
+    b = await t.bureau(client, services)
+    audit_before = len(await t.audit_for(services, str(listing["id"])))
+
+    real = history.append
+
+    async def failing(*args: Any, **kw: Any) -> Any:
+        if args[3] == "listing.listed":
+            raise RuntimeError("disk full")
+        return await real(*args, **kw)
+
+    monkeypatch.setattr(history, "append", failing)
+    r = await act(client, b, listing, "approve", decision_no="郑二应急信决〔2026〕9号")
+    assert r.status_code == 500
+    monkeypatch.undo()
+
+    after = (await client.get(f"{LISTINGS}/{listing['id']}", headers=b)).json()
+    assert after["status"] == "notified"
+    assert after["version"] == listing["version"]
+    assert after["decision"]["decision_no"] is None
+    assert [x["step"] for x in after["history"]] == ["propose", "notify"]
+    assert len(await t.audit_for(services, str(listing["id"]))) == audit_before
+    # and the same request then succeeds, once
+    done = await ok(client, b, listing, "approve", decision_no="郑二应急信决〔2026〕9号")
+    assert done["status"] == "listed"

@@ -1,8 +1,8 @@
 """Evaluation against stored facts: the path bureau -> facts -> rules -> decision, writing nothing.
 
-Step 4 (listings) will persist decisions through the listing workflow; here the decision is
-only computed and returned, for the bureau's what-if and for the tests of the rules on real
-stored facts.
+Here the decision is only computed and returned, for the bureau's what-if and for the tests of
+the rules on real stored facts; the listing workflow (registry.domain.listings) evaluates the same
+way when it proposes, and persists what the officers then decide.
 """
 
 from __future__ import annotations
