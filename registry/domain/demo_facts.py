@@ -147,11 +147,13 @@ async def _grades(services: Any, on: dt.date) -> None:
             ("announce", {"on": D(2025, 4, 15), "announcement_no": "深应急标〔2025〕5号"}),
         ],
     )
-    # pending in every step: applied (24), reviewed (1), audited (9), suspended (17)
+    # pending in every step: applied (24), reviewed (33), audited (9), suspended (17); unit 1's own
+    # application in review is suspended by its listing (demo_listings)
     await _grade(services, 24, 3, "yj-2021-83", D(2026, 10, 9), [])
+    await _grade(services, 1, 3, "yj-2021-83", D(2026, 8, 3), [])
     await _grade(
         services,
-        1,
+        33,
         3,
         "yj-2021-83",
         D(2026, 8, 3),

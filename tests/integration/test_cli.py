@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from registry.domain.demo import demo_uscc
 from registry.domain.events.kinds import KINDS
 from registry.domain.grades.workflow import STATUSES
+from registry.domain.listings.types import STATUSES as LISTING_STATUSES
 from tests.conftest import PG_ADMIN, _pg_database
 
 
@@ -57,7 +58,9 @@ async def rows(database: str, sql: str) -> list[tuple[object, ...]]:
         await engine.dispose()
 
 
-async def test_demo_has_grades_in_every_state_and_events_of_every_kind(database: str, tmp_path: Path) -> None:
+async def test_demo_has_grades_and_listings_in_every_state_and_events_of_every_kind(
+    database: str, tmp_path: Path
+) -> None:
     registry(database, tmp_path, "db", "upgrade")
     registry(database, tmp_path, "demo")
     statuses = dict(await rows(database, "SELECT status, count(*) FROM grades GROUP BY status"))
@@ -72,12 +75,26 @@ async def test_demo_has_grades_in_every_state_and_events_of_every_kind(database:
     assert steps["expiry"] == 1  # the demo's sweep recorded the 2020 grade's end
     assert steps["superseded"] == 1
 
-    before = await rows(database, "SELECT (SELECT count(*) FROM grades), (SELECT count(*) FROM credit_events)")
+    listings = dict(await rows(database, "SELECT status, count(*) FROM listings GROUP BY status"))
+    assert set(listings) == set(LISTING_STATUSES), listings
+    removals = {r for (r,) in await rows(database, "SELECT removal_type FROM listings WHERE status = 'removed'")}
+    assert removals == {"expiry", "early", "court", "objection_upheld"}
+    frozen = await rows(database, "SELECT count(*) FROM listings WHERE objection_pending")
+    assert frozen == [(1,)]
+    repairs = {r for (r,) in await rows(database, "SELECT status FROM repair_applications")}
+    assert repairs == {"pending", "granted", "revoked"}
+    kinds_listed = {k for (k,) in await rows(database, "SELECT list_type FROM listings")}
+    assert {"SERIOUS_DISHONEST_2023", "INDUSTRY_BAN", "OCCUPATIONAL_BAN_LIFE"} <= kinds_listed
+
+    count = (
+        "SELECT (SELECT count(*) FROM grades), (SELECT count(*) FROM credit_events), (SELECT count(*) FROM listings)"
+    )
+    before = await rows(database, count)
     registry(database, tmp_path, "demo")  # again: new secrets, no new facts
-    assert await rows(database, "SELECT (SELECT count(*) FROM grades), (SELECT count(*) FROM credit_events)") == before
+    assert await rows(database, count) == before
 
     swept = registry(database, tmp_path, "sweep")
-    assert "0 grades" in swept.stdout  # the demo swept already; a second sweep finds nothing
+    assert "0 listings, 0 grades" in swept.stdout  # the demo swept already; a second sweep finds nothing
     assert dict(await rows(database, "SELECT step, count(*) FROM grade_steps GROUP BY step"))["expiry"] == 1
 
 
