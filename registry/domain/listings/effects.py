@@ -64,13 +64,12 @@ async def _grade_step(
     )
 
 
-async def on_listed(session: AsyncSession, actor: Actor, now: dt.datetime, listing: Listing) -> list[int]:
-    """R12: suspend the unit's grade applications in progress and revoke the grade it holds.
-    Returns the ids of the grades changed."""
+async def on_listed(session: AsyncSession, actor: Actor, now: dt.datetime, listing: Listing, on: dt.date) -> list[int]:
+    """R12: suspend the unit's grade applications in progress and revoke the grade it holds, on
+    ``on``, the day of the decision (or of the restoration): the grade ends the day it is revoked,
+    never before it was announced. Returns the ids of the grades changed."""
     if listing.enterprise_id is None or listing.list_type not in REGIME_LIST_TYPES:
         return []
-    assert listing.effective_on is not None
-    on = listing.effective_on
     grades = list(
         await session.scalars(
             select(Grade)
@@ -143,6 +142,55 @@ async def on_ended(session: AsyncSession, actor: Actor, now: dt.datetime, listin
         await _grade_step(session, actor, now, on, grade, "resume", before, {"listing_id": listing.id})
         resumed.append(grade.id)
     return resumed
+
+
+async def on_corrected(
+    session: AsyncSession, actor: Actor, now: dt.datetime, listing: Listing, on: dt.date
+) -> list[int]:
+    """A listing removed as wrong (objection upheld, court, review): the grades it revoked are
+    reinstated while their validity lasts; the revocation and reinstatement both stay in the steps.
+    Returns the ids of the grades reinstated."""
+    if listing.enterprise_id is None:
+        return []
+    revoked = list(
+        await session.scalars(
+            select(Grade)
+            .where(
+                Grade.enterprise_id == listing.enterprise_id,
+                Grade.status == "revoked",
+                Grade.revocation_reason == "listed_seriously_dishonest",
+            )
+            .order_by(Grade.id)
+            .with_for_update()
+        )
+    )
+    reinstated = []
+    for grade in revoked:
+        last = await session.scalar(
+            select(GradeStep).where(GradeStep.grade_id == grade.id).order_by(GradeStep.id.desc()).limit(1)
+        )
+        by_this = last is not None and last.step == "revoke" and last.data.get("listing_id") == listing.id
+        current = await session.scalar(
+            select(Grade.id).where(Grade.enterprise_id == grade.enterprise_id, Grade.status == "valid")
+        )
+        if not by_this or grade.valid_until is None or grade.valid_until < on or current is not None:
+            continue
+        before = _grade_state(grade)
+        grade.status = "valid"
+        grade.revocation_reason = None
+        grade.ended_on = None
+        await _grade_step(
+            session,
+            actor,
+            now,
+            on,
+            grade,
+            "reinstate",
+            before,
+            {"listing_id": listing.id, "reason": listing.removal_type},
+        )
+        reinstated.append(grade.id)
+    return reinstated
 
 
 def log_payload(listing: Listing, subject: dict[str, Any]) -> dict[str, Any]:

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 
-from registry.db.models import Enterprise, Listing
+from registry.db.models import Enterprise, Listing, OperatingDivision
 from registry.domain.actors import Actor
 from registry.domain.identifiers.divisions import subtree_bounds
 from registry.domain.listings.types import LIST_TYPES, STATUSES
@@ -80,9 +80,18 @@ def validate(query: ListingQuery, page_size_max: int) -> None:
 
 def statement(actor: Actor, query: ListingQuery) -> Select[Any]:
     stmt = select(Listing)
-    if actor.role != "admin" and actor.jurisdiction:  # a bureau lists its own area (national: all)
+    if actor.role != "admin" and actor.jurisdiction:
+        # a bureau lists what it may read: subjects located or operating in its area, and the
+        # listings it decides itself (national: all)
         lo, hi = subtree_bounds(actor.jurisdiction)
-        stmt = stmt.where(Listing.division_code.between(lo, hi))
+        operating = select(OperatingDivision.enterprise_id).where(OperatingDivision.division_code.between(lo, hi))
+        stmt = stmt.where(
+            or_(
+                Listing.division_code.between(lo, hi),
+                Listing.enterprise_id.in_(operating),
+                Listing.deciding_authority_id == actor.authority_id,
+            )
+        )
     if query.status is not None:
         stmt = stmt.where(Listing.status == query.status)
     if query.list_type is not None:

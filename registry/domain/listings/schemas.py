@@ -251,3 +251,5 @@ class Proposed(Struct, kw_only=True):
 
     listing: Listing
     related: list[Listing]
+    #: open listings of persons the decision names, proposed or listed before (through another unit)
+    already_open: list[int] = field(default_factory=list)

@@ -27,10 +27,17 @@ from registry.domain.jurisdiction import deny, locations
 from registry.domain.listings import proposals, repair
 from registry.domain.listings import schemas as s
 from registry.domain.listings import workflow as wf
-from registry.domain.listings.effects import log_payload, on_ended, on_listed
+from registry.domain.listings.effects import log_payload, on_corrected, on_ended, on_listed
 from registry.domain.listings.query import ListingQuery
 from registry.domain.listings.query import statement as listing_statement
-from registry.domain.listings.types import BAN_TYPES, LIST_TYPES, PUBLICATION_CHANNELS, REMOVAL_TYPES, STATUSES
+from registry.domain.listings.types import (
+    BAN_TYPES,
+    CORRECTIONS,
+    LIST_TYPES,
+    PUBLICATION_CHANNELS,
+    REMOVAL_TYPES,
+    STATUSES,
+)
 from registry.domain.listings.wire import subject_of, wire
 from registry.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
@@ -171,13 +178,27 @@ class ListingService:
         specs: list[proposals.Spec],
         key: idempotency.Key | None,
     ) -> idempotency.Answer:
-        rows = [await self._create(session, actor, now, on, spec) for spec in specs]
-        for row in rows[1:]:
+        rows = [await self._create(session, actor, now, on, specs[0])]
+        already: list[int] = []
+        for spec in specs[1:]:  # a person already proposed or listed (through another unit) keeps that listing
+            open_ = await session.scalar(
+                select(Listing.id).where(
+                    Listing.subject_key == spec.subject.key,
+                    Listing.list_type == spec.list_type,
+                    Listing.status.in_(("proposed", "notified", "listed")),
+                )
+            )
+            if open_ is not None:
+                already.append(open_)
+                continue
+            row = await self._create(session, actor, now, on, spec)
             row.related_listing_id = rows[0].id
+            rows.append(row)
         await session.flush()
         body = s.Proposed(
             listing=await wire(session, rows[0], on, detail=True),
             related=[await wire(session, r, on, detail=True) for r in rows[1:]],
+            already_open=already,
         )
         answer = idempotency.Answer(201, msgspec.to_builtins(body))
         if key is not None:
@@ -250,6 +271,25 @@ class ListingService:
     ) -> idempotency.Answer:
         on = today(self.clock)
         now = self.clock.now()
+        try:
+            return await self._act(actor, listing_id, action, data, key, on, now)
+        except IntegrityError as exc:  # a uniqueness rule the checks above did not foresee: nothing written
+            raise Conflict(
+                "该操作与其他记录冲突（同一主体同类名单只能有一条在办或在列），未作任何更改 / the action conflicts "
+                "with another record (one open listing per subject and type); nothing was changed",
+                extra={"reason": "conflicting_record"},
+            ) from exc
+
+    async def _act(
+        self,
+        actor: Actor,
+        listing_id: int,
+        action: str,
+        data: Any,
+        key: idempotency.Key | None,
+        on: dt.date,
+        now: dt.datetime,
+    ) -> idempotency.Answer:
         outside = False
         refused: NotDecidingAuthority | None = None
         async with self.db.write() as session:
@@ -276,7 +316,8 @@ class ListingService:
                 if action == "apply_repair":
                     when = _day("applied_on", data.applied_on, on, listing.effective_on, "列入生效日")
                 try:
-                    wf.check(action, _state(listing, pending_repair is not None), actor.id, when)
+                    reject = bool(getattr(data, "reject", False))
+                    wf.check(action, _state(listing, pending_repair is not None), actor.id, when, reject=reject)
                 except wf.Refused as exc:
                     raise _refusal(exc, listing) from exc
                 before = {"status": listing.status, "version": listing.version}
@@ -372,8 +413,12 @@ class ListingService:
     ) -> tuple[str, dict[str, Any]]:
         listing.objection_pending = False
         if data.upheld:
-            if listing.status == "notified":
+            if listing.status in ("proposed", "notified"):
                 listing.status = "dropped"
+            elif listing.status == "removed":  # ended meanwhile (expiry): the record is corrected
+                listing.removal_type = "objection_upheld"
+                reinstated = await on_corrected(session, actor, now, listing, on)
+                await self._log(session, actor, now, listing, "listing.corrected", {"grades_reinstated": reinstated})
             else:
                 listing.pending_action = listing.pending_by = None
                 listing.pending_data = None
@@ -422,10 +467,23 @@ class ListingService:
             granted.status = "revoked"
             granted.revoked_on = on
             granted.revocation_reason = proposed.get("reason")
+            other = await session.scalar(
+                select(Listing.id).where(
+                    Listing.subject_key == listing.subject_key,
+                    Listing.list_type == listing.list_type,
+                    Listing.status.in_(("proposed", "notified", "listed")),
+                )
+            )
+            if other is not None:
+                raise Conflict(
+                    f"该主体已有同类名单记录 {other} 正在办理或在列，须先了结该记录方可恢复列入 / listing {other} of "
+                    "the same type is open for this subject; close it before restoring this one",
+                    extra={"reason": "other_listing_open", "listing_id": other, **_current(listing)},
+                )
             listing.status = "listed"
             listing.removed_on = None
             listing.removal_type = None
-            grades = await on_listed(session, actor, now, listing)
+            grades = await on_listed(session, actor, now, listing, on)
             await self._log(session, actor, now, listing, "listing.restored", {"grades_changed": grades})
         return f"approve_{pending}", proposed
 
@@ -459,7 +517,7 @@ class ListingService:
         listing.effective_on = effective
         listing.expires_on = expires
         listing.status = "listed"
-        grades = await on_listed(session, actor, now, listing)
+        grades = await on_listed(session, actor, now, listing, on)
         await self._log(session, actor, now, listing, "listing.listed", {"grades_changed": grades})
         return {
             "decision_no": listing.decision_no,
@@ -633,6 +691,8 @@ class ListingService:
         listing.removed_on = on
         listing.removal_type = removal_type
         resumed = await on_ended(session, actor, now, listing, on)
+        if removal_type in CORRECTIONS:
+            resumed += await on_corrected(session, actor, now, listing, on)
         await self._log(
             session,
             actor,

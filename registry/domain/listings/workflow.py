@@ -38,8 +38,8 @@ ALLOWED_FROM: Final[dict[str, tuple[str, ...]]] = {
     "notify": ("proposed",),
     "statement": ("notified",),
     "object": ("notified", "listed"),
-    "resolve_objection": ("notified", "listed"),
-    "approve": ("notified", "listed", "removed"),
+    "resolve_objection": ("notified", "listed", "removed"),
+    "approve": ("proposed", "notified", "listed", "removed"),
     "publish": ("listed",),
     "apply_repair": ("listed",),
     "decide_repair": ("listed",),
@@ -82,8 +82,11 @@ def repair_opens(effective_on: dt.date) -> dt.date:
     return add_months(effective_on, REPAIR_AFTER_MONTHS)
 
 
-def check(action: str, state: State, actor_id: str, on: dt.date) -> None:
-    """Raise ``Refused`` unless ``actor_id`` may take ``action`` on a listing in ``state`` on ``on``."""
+def check(action: str, state: State, actor_id: str, on: dt.date, *, reject: bool = False) -> None:
+    """Raise ``Refused`` unless ``actor_id`` may take ``action`` on a listing in ``state`` on ``on``.
+
+    ``reject`` (an ``approve`` that refuses): any officer of the authority, the proposer included
+    (withdrawing one's own proposal), at any time; there must be something to refuse."""
     sources = ALLOWED_FROM[action]
     if state.objection_pending and action != "resolve_objection":
         raise Refused(
@@ -118,24 +121,33 @@ def check(action: str, state: State, actor_id: str, on: dt.date) -> None:
         "decide_repair": _decide_repair,
         "revoke_repair": _revoke_repair,
         "remove": _nothing,
-    }[action](state, actor_id, on)
+    }[action](state, actor_id, on, reject)
 
 
-def _nothing(_state: State, _actor: str, _on: dt.date) -> None:
+def _nothing(_state: State, _actor: str, _on: dt.date, _reject: bool) -> None:
     return None
 
 
-def _object(state: State, _actor: str, _on: dt.date) -> None:
+def _object(state: State, _actor: str, _on: dt.date, _reject: bool) -> None:
     if state.pending_action is not None:
         return  # an objection may come at any time: it freezes the pending decision too
 
 
-def _resolve_objection(state: State, _actor: str, _on: dt.date) -> None:
+def _resolve_objection(state: State, _actor: str, _on: dt.date, _reject: bool) -> None:
     if not state.objection_pending:
         raise Refused(409, "no_objection", "没有待处理的异议", "there is no pending objection")
 
 
-def _approve(state: State, actor: str, on: dt.date) -> None:
+def _approve(state: State, actor: str, on: dt.date, reject: bool) -> None:
+    if state.pending_action is None and state.status in ("listed", "removed"):
+        raise Refused(
+            409,
+            "nothing_to_approve",
+            f"当前状态为{STATUSES[state.status]}，没有待批准的决定",
+            f"the listing is {state.status} and no decision awaits approval",
+        )
+    if reject:
+        return
     if state.pending_action is not None:
         if actor == state.pending_by:
             raise Refused(
@@ -146,12 +158,12 @@ def _approve(state: State, actor: str, on: dt.date) -> None:
                 "approver",
             )
         return
-    if state.status != "notified":
+    if state.status == "proposed":
         raise Refused(
             409,
-            "nothing_to_approve",
-            f"当前状态为{STATUSES[state.status]}，没有待批准的决定",
-            f"the listing is {state.status} and no decision awaits approval",
+            "notice_required",
+            "列入前须先告知当事人（notify），陈述申辩期满或答复后方可作出决定",
+            "notify the party first (notify); decide after the statement period or an answered statement",
         )
     if actor == state.proposed_by:
         raise Refused(
@@ -171,7 +183,7 @@ def _approve(state: State, actor: str, on: dt.date) -> None:
         )
 
 
-def _apply_repair(state: State, _actor: str, on: dt.date) -> None:
+def _apply_repair(state: State, _actor: str, on: dt.date, _reject: bool) -> None:
     kind = LIST_TYPES[state.list_type]
     if not kind.repairable:
         raise Refused(
@@ -194,12 +206,12 @@ def _apply_repair(state: State, _actor: str, on: dt.date) -> None:
         )
 
 
-def _decide_repair(state: State, _actor: str, _on: dt.date) -> None:
+def _decide_repair(state: State, _actor: str, _on: dt.date, _reject: bool) -> None:
     if not state.repair_pending:
         raise Refused(409, "no_repair_application", "没有待决定的信用修复申请", "no repair application is pending")
 
 
-def _revoke_repair(state: State, _actor: str, _on: dt.date) -> None:
+def _revoke_repair(state: State, _actor: str, _on: dt.date, _reject: bool) -> None:
     if state.removal_type != "early":
         raise Refused(
             409,
