@@ -75,9 +75,15 @@ def row_fields(row: AuditEntry) -> dict[str, Any]:
     }
 
 
-async def _chain_head(session: AsyncSession) -> str:
+async def lock_chain(session: AsyncSession) -> None:
+    """Take the single-writer lock until the transaction ends (re-entrant; SQLite has one writer).
+    The history log takes it too, so its ids are handed out in commit order."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+
+
+async def _chain_head(session: AsyncSession) -> str:
+    await lock_chain(session)
     last = await session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.id.desc()).limit(1))
     return last or GENESIS
 

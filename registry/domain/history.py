@@ -3,9 +3,10 @@ the transaction that made it, as RFC 8785 canonical JSON. The signing step turns
 in ``id`` order, into the leaves of the transparency log (RFC 9162), so an entry's bytes are
 fixed here, once, and never rewritten (a trigger refuses UPDATE and DELETE).
 
-Order: every writer that appends here has already written its audit entry, which holds the audit
-chain's lock (PostgreSQL advisory lock; SQLite has one writer) until commit, so ids are handed
-out in commit order and a reader never sees a later entry without the earlier ones.
+Order: an append first takes the audit chain's lock (PostgreSQL advisory lock, held until commit;
+SQLite has one writer), so ids are handed out in commit order and a reader never sees a later entry
+without the earlier ones. (Found by a test: without it, an id taken before a row-lock wait could
+commit after a later one.)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import rfc8785
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import LogEntry
+from registry.domain import audit
 from registry.domain.actors import Actor
 
 
@@ -49,6 +51,7 @@ async def append(
         "authority_id": actor.authority_id,
         **plain(payload),
     }
+    await audit.lock_chain(session)
     entry = LogEntry(
         kind=kind,
         target_type=target_type,
