@@ -25,6 +25,7 @@ from registry.app import sweep_periodically
 from registry.db.models import AuditEntry, ListingStep, LogEntry
 from tests import factories as f
 from tests.integration import support as t
+from tests.integration.test_listings import act, ok
 from tests.integration.test_rules_api import accident, penalty, record
 
 LISTINGS = "/api/v1/listings"
@@ -88,22 +89,6 @@ async def propose(client: httpx.AsyncClient, h: dict[str, str], uscc: str) -> di
     r = await client.post(LISTINGS, json={"subject": {"uscc": uscc}}, headers=h)
     assert r.status_code == 201, r.text
     return r.json()["listing"]  # type: ignore[no-any-return]
-
-
-async def act(
-    client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any
-) -> httpx.Response:
-    return await client.post(
-        f"{LISTINGS}/{listing['id']}/{action}", json={"version": listing["version"], **body}, headers=h
-    )
-
-
-async def ok(
-    client: httpx.AsyncClient, h: dict[str, str], listing: dict[str, Any], action: str, **body: Any
-) -> dict[str, Any]:
-    r = await act(client, h, listing, action, **body)
-    assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
 
 
 async def notified(client: httpx.AsyncClient, a: dict[str, str], uscc: str) -> dict[str, Any]:
