@@ -20,6 +20,7 @@ from registry.api.events import event_handlers
 from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
+from registry.api.log import log_handlers
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             *token_handlers(services),
             *health_handlers(services),
             *public_reference_handlers(services),
+            *log_handlers(services),
         ],
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],

@@ -412,6 +412,74 @@ def listings_propose_batch(officer: str, division: str | None, dry_run: bool, re
 
 
 @main.group()
+def verify() -> None:
+    """离线验证 / verify answers, inclusion and consistency proofs offline (no server needed)."""
+
+
+def _json_file(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _verified(check: Callable[[], str]) -> None:
+    from registry.signing.verify import VerificationError  # noqa: PLC0415
+
+    try:
+        click.echo(f"通过 / OK: {check()}")
+    except VerificationError as exc:
+        click.echo(f"未通过 / FAILED: {exc}", err=True)
+        sys.exit(1)
+
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@verify.command("answer")
+@click.argument("answer", type=_FILE)
+@click.option("--jwks", "jwks_path", type=_FILE, required=True, help="the JWKS (/.well-known/jwks.json)")
+def verify_answer(answer: Path, jwks_path: Path) -> None:
+    """A signed answer ({payload, jws}) against the JWKS."""
+    from registry.signing import verify as v  # noqa: PLC0415
+
+    _verified(lambda: f"signed payload with {len(v.answer(_json_file(answer), _json_file(jwks_path)))} members")
+
+
+@verify.command("inclusion")
+@click.argument("proof", type=_FILE)
+@click.option("--checkpoint", "checkpoint_path", type=_FILE, required=True, help="a signed checkpoint")
+@click.option("--jwks", "jwks_path", type=_FILE, required=True)
+@click.option("--entry", "entry_path", type=_FILE, help="the entry's bytes (the `leaf` of /log/entries) to check too")
+def verify_inclusion(proof: Path, checkpoint_path: Path, jwks_path: Path, entry_path: Path | None) -> None:
+    """An inclusion proof (/api/v1/log/proof/inclusion) against a signed checkpoint of the same size."""
+    from registry.signing import verify as v  # noqa: PLC0415
+
+    leaf = entry_path.read_bytes() if entry_path is not None else None
+    _verified(
+        lambda: (
+            f"leaf {v.inclusion(_json_file(proof), _json_file(checkpoint_path), _json_file(jwks_path), leaf)} "
+            "is in the log"
+        )
+    )
+
+
+@verify.command("consistency")
+@click.argument("proof", type=_FILE)
+@click.option("--old", "old_path", type=_FILE, required=True, help="the earlier signed checkpoint")
+@click.option("--new", "new_path", type=_FILE, required=True, help="the later signed checkpoint")
+@click.option("--jwks", "jwks_path", type=_FILE, required=True)
+def verify_consistency(proof: Path, old_path: Path, new_path: Path, jwks_path: Path) -> None:
+    """A consistency proof (/api/v1/log/proof/consistency) between two signed checkpoints."""
+    from registry.signing import verify as v  # noqa: PLC0415
+
+    def check() -> str:
+        first, second = v.consistency(
+            _json_file(proof), _json_file(old_path), _json_file(new_path), _json_file(jwks_path)
+        )
+        return f"the log of size {second} extends the log of size {first}"
+
+    _verified(check)
+
+
+@main.group()
 def rules() -> None:
     """规则集 / rulesets (registry/rules/rulesets/<family>/<version>.yaml)."""
 

@@ -83,6 +83,8 @@ class Settings:
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
     listings: ListingSettings = ListingSettings()
+    #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
+    log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
     log_json: bool = False
     #: the app refuses to start on an unmigrated database; tests of that refusal turn nothing off
@@ -125,6 +127,7 @@ class Settings:
                 statement_days=int(get("LISTING_STATEMENT_DAYS", "5") or 5),
                 sweep_interval_seconds=int(get("SWEEP_INTERVAL_SECONDS", "3600") or 0),
             ),
+            log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
         )

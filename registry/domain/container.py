@@ -20,6 +20,7 @@ from registry.domain.imports.events import EventImporter
 from registry.domain.imports.importer import EnterpriseImporter
 from registry.domain.listings.service import ListingService
 from registry.domain.persons.service import PersonService
+from registry.domain.transparency import LogService
 from registry.lib.clock import Clock, SystemClock
 from registry.lib.store import Store, make_store
 from registry.rules.loader import load as load_rulesets
@@ -46,6 +47,7 @@ class Services:
     grades: GradeService
     evaluation: EvaluationService
     listings: ListingService
+    log: LogService
 
     async def sweep(self) -> dict[str, int]:
         """Expire what is due: listings at the end of their term, grades past valid_until."""
@@ -85,4 +87,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         grades=GradeService(db, clock, load_grading_rules()),
         evaluation=EvaluationService(db, clock, rulesets),
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
+        log=LogService(db, clock, keys, settings.log_origin),
     )

@@ -47,7 +47,8 @@ async def append(
         "kind": kind,
         "target": {"type": target_type, "id": str(target_id)},
         "at": plain(at),
-        "actor": actor.id,
+        # the log is public (anyone verifies it): the acting authority, never the officer's account
+        "actor_role": actor.role,
         "authority_id": actor.authority_id,
         **plain(payload),
     }

@@ -150,3 +150,29 @@ def test_arguments_no_proof_exists_for() -> None:
         m.verify_consistency(4, 4, m.root(hashes), m.root(hashes), [hashes[0]])
     with pytest.raises(m.ProofError):
         m.verify_consistency(4, 4, m.root(hashes), hashes[0], [])
+
+
+@settings(max_examples=80, deadline=None)
+@given(n=st.integers(1, 1500), data=st.data())
+def test_the_growing_tree_answers_as_the_reference(n: int, data: st.DataObject) -> None:
+    """The memoised tree, grown in random chunks, gives the reference roots and proofs."""
+    hashes = leaves(n, seed=7)
+    tree = m.Tree()
+    at = 0
+    while at < n:
+        step = data.draw(st.integers(1, n - at))
+        tree.extend(hashes[at : at + step])
+        at += step
+        size = data.draw(st.integers(1, at))
+        assert tree.root(size) == m.root(hashes[:size])
+        i = data.draw(st.integers(0, size - 1))
+        assert tree.inclusion(i, size) == m.inclusion_proof(i, hashes[:size])
+        first = data.draw(st.integers(1, size))
+        assert tree.consistency(first, size) == m.consistency_proof(first, hashes[:size])
+    with pytest.raises(m.ProofError):
+        tree.root(n + 1)
+    with pytest.raises(m.ProofError):
+        tree.inclusion(n, n)
+    with pytest.raises(m.ProofError):
+        tree.consistency(0, n)
+    assert tree.root(0) == m.EMPTY_ROOT

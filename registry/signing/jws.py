@@ -1,0 +1,95 @@
+"""Signed answers: ``{"payload": {...}, "jws": "<compact JWS>"}`` (DESIGN section 4).
+
+The JWS payload bytes are exactly the RFC 8785 canonical JSON of ``payload`` (the ``rfc8785``
+package), the protected header ``{"alg": "EdDSA", "kid": ..., "typ": ...}``. Any JOSE library with
+the JWKS verifies it (the tests use jwcrypto, a library this module does not use).
+
+Written with ``cryptography`` directly rather than PyJWT's JWS API: the protected header is fixed
+per (key, typ), so it is encoded once and each answer costs one canonicalisation, two base64 and
+one Ed25519 signature; that is the whole of the compact serialisation (RFC 7515 section 7.1), and
+the hot path of partner answers is designed around its cost (DESIGN section 3).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from registry.signing.jwk import b64url
+
+
+class InvalidAnswer(ValueError):
+    """A signed answer that does not verify (bad form, unknown key, signature, or payload mismatch)."""
+
+
+def canonical(payload: Any) -> bytes:
+    return rfc8785.dumps(payload)
+
+
+def _b64decode(part: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+    except (ValueError, TypeError) as exc:
+        raise InvalidAnswer("not base64url") from exc
+
+
+@functools.cache
+def _header(kid: str, typ: str) -> bytes:
+    return b64url(json.dumps({"alg": "EdDSA", "kid": kid, "typ": typ}, separators=(",", ":")).encode()).encode()
+
+
+def sign(private: Ed25519PrivateKey, kid: str, typ: str, payload: Any) -> str:
+    """The compact JWS of ``payload``'s canonical JSON."""
+    signing_input = _header(kid, typ) + b"." + b64url(canonical(payload)).encode()
+    return (signing_input + b"." + b64url(private.sign(signing_input)).encode()).decode()
+
+
+def envelope(private: Ed25519PrivateKey, kid: str, typ: str, payload: dict[str, Any], **beside: Any) -> dict[str, Any]:
+    """The signed answer; ``beside`` (e.g. ``request_id``) stands next to ``payload``, unsigned."""
+    return {**beside, "payload": payload, "jws": sign(private, kid, typ, payload)}
+
+
+def public_keys(jwks: dict[str, Any]) -> dict[str, Ed25519PublicKey]:
+    keys = {}
+    for jwk in jwks.get("keys", []):
+        if jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519" and "kid" in jwk:
+            keys[jwk["kid"]] = Ed25519PublicKey.from_public_bytes(_b64decode(jwk["x"]))
+    return keys
+
+
+def verify(jws: str, keys: dict[str, Ed25519PublicKey]) -> tuple[dict[str, Any], bytes]:
+    """(protected header, payload bytes) of a compact JWS signed by one of ``keys``."""
+    parts = jws.split(".")
+    if len(parts) != 3:
+        raise InvalidAnswer("a compact JWS has three parts")
+    try:
+        header = json.loads(_b64decode(parts[0]))
+    except ValueError as exc:
+        raise InvalidAnswer("the protected header is not JSON") from exc
+    if not isinstance(header, dict) or header.get("alg") != "EdDSA":
+        raise InvalidAnswer("alg must be EdDSA")
+    key = keys.get(str(header.get("kid")))
+    if key is None:
+        raise InvalidAnswer(f"unknown kid {header.get('kid')!r}")
+    try:
+        key.verify(_b64decode(parts[2]), f"{parts[0]}.{parts[1]}".encode())
+    except InvalidSignature as exc:
+        raise InvalidAnswer("bad signature") from exc
+    return header, _b64decode(parts[1])
+
+
+def verify_envelope(answer: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -> dict[str, Any]:
+    """The payload of a signed answer, once its JWS verifies and signs exactly that payload."""
+    if not isinstance(answer, dict) or "payload" not in answer or not isinstance(answer.get("jws"), str):
+        raise InvalidAnswer("a signed answer has payload and jws")
+    _, signed = verify(answer["jws"], keys)
+    if signed != canonical(answer["payload"]):
+        raise InvalidAnswer("the payload is not the one the JWS signs")
+    payload: dict[str, Any] = answer["payload"]
+    return payload

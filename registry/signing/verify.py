@@ -1,0 +1,77 @@
+"""Offline verification of what the registry publishes: signed answers against a JWKS, inclusion
+proofs against a signed checkpoint, consistency proofs between two signed checkpoints. Pure (files
+are read by the CLI); every failure is a VerificationError saying what did not hold."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+from registry.signing import jws, merkle
+
+
+class VerificationError(ValueError):
+    pass
+
+
+def _b64(value: Any, what: str) -> bytes:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except ValueError as exc:
+        raise VerificationError(f"{what} is not base64") from exc
+
+
+def answer(signed: dict[str, Any], jwks: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return jws.verify_envelope(signed, jws.public_keys(jwks))
+    except jws.InvalidAnswer as exc:
+        raise VerificationError(f"signed answer: {exc}") from exc
+
+
+def checkpoint(signed: dict[str, Any], jwks: dict[str, Any]) -> tuple[int, bytes]:
+    payload = answer(signed, jwks)
+    try:
+        return int(payload["tree_size"]), _b64(payload["root_hash"], "root_hash")
+    except (KeyError, TypeError) as exc:
+        raise VerificationError("not a checkpoint") from exc
+
+
+def inclusion(
+    proof: dict[str, Any], signed_checkpoint: dict[str, Any], jwks: dict[str, Any], leaf: bytes | None = None
+) -> int:
+    """The proven leaf index; ``leaf`` (the entry's bytes) is checked against the proof's leaf hash."""
+    size, root = checkpoint(signed_checkpoint, jwks)
+    if int(proof.get("tree_size", -1)) != size:
+        raise VerificationError(f"the proof is for tree size {proof.get('tree_size')}, the checkpoint for {size}")
+    leaf_hash = _b64(proof.get("leaf_hash"), "leaf_hash")
+    if leaf is not None and merkle.leaf_hash(leaf) != leaf_hash:
+        raise VerificationError("the entry's bytes do not hash to the proof's leaf hash")
+    path = [_b64(h, "audit_path") for h in proof.get("audit_path", [])]
+    index = int(proof.get("leaf_index", -1))
+    try:
+        merkle.verify_inclusion(leaf_hash, index, size, path, root)
+    except merkle.ProofError as exc:
+        raise VerificationError(f"inclusion: {exc}") from exc
+    return index
+
+
+def consistency(
+    proof: dict[str, Any], old: dict[str, Any], new: dict[str, Any], jwks: dict[str, Any]
+) -> tuple[int, int]:
+    first, first_root = checkpoint(old, jwks)
+    second, second_root = checkpoint(new, jwks)
+    if (int(proof.get("first", -1)), int(proof.get("second", -1))) != (first, second):
+        raise VerificationError(
+            f"the proof is from {proof.get('first')} to {proof.get('second')}, the checkpoints {first} and {second}"
+        )
+    path = [_b64(h, "consistency_path") for h in proof.get("consistency_path", [])]
+    try:
+        merkle.verify_consistency(first, second, first_root, second_root, path)
+    except merkle.ProofError as exc:
+        raise VerificationError(f"consistency: {exc}") from exc
+    return first, second
+
+
+def leaf_hash_of(entry_bytes: bytes) -> str:
+    return base64.b64encode(hashlib.sha256(b"\x00" + entry_bytes).digest()).decode()
