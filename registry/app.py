@@ -21,6 +21,7 @@ from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
+from registry.api.partners import partner_handlers
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
@@ -34,6 +35,16 @@ from registry.lib.logging import configure_logging
 from registry.settings import Settings
 
 log = structlog.get_logger(__name__)
+
+
+async def flush_queries_periodically(services: Services, interval: float = 0.2) -> None:
+    """Group commit of the partner query records: at most ``interval`` seconds behind the answers."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await services.partners.queries.flush()
+        except Exception:  # kept in memory and retried; the next flush writes them
+            log.exception("query log flush failed")
 
 
 async def sweep_periodically(services: Services, interval: float) -> None:
@@ -62,14 +73,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         await services.tokens.start()
         interval = settings.listings.sweep_interval_seconds
         sweeper = asyncio.create_task(sweep_periodically(services, interval)) if interval > 0 else None
+        flusher = asyncio.create_task(flush_queries_periodically(services))
         log.info("registry started", database=services.db.dialect, store=services.store.name, kid=services.keys.kid)
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sweeper
+            for task in (sweeper, flusher):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await services.close()
 
     bureau = Router(
@@ -86,9 +99,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},
         security=[{"bearer": []}],
     )
+    partner = Router(
+        path="/api/v1",
+        route_handlers=partner_handlers(services),
+        dependencies={"actor": Provide(actor_for(services.tokens, "partner", "admin", "bureau"))},
+        security=[{"bearer": []}],
+    )
     app = Litestar(
         route_handlers=[
             bureau,
+            partner,
             *token_handlers(services),
             *health_handlers(services),
             *public_reference_handlers(services),

@@ -19,6 +19,7 @@ from registry.domain.grades.service import GradeService
 from registry.domain.imports.events import EventImporter
 from registry.domain.imports.importer import EnterpriseImporter
 from registry.domain.listings.service import ListingService
+from registry.domain.partners.service import PartnerService
 from registry.domain.persons.service import PersonService
 from registry.domain.transparency import LogService
 from registry.lib.clock import Clock, SystemClock
@@ -48,12 +49,14 @@ class Services:
     evaluation: EvaluationService
     listings: ListingService
     log: LogService
+    partners: PartnerService
 
     async def sweep(self) -> dict[str, int]:
         """Expire what is due: listings at the end of their term, grades past valid_until."""
         return {"listings": await self.listings.sweep(), "grades": await self.grades.sweep()}
 
     async def close(self) -> None:
+        await self.partners.queries.flush()
         await self.tokens.stop()
         await self.store.close()
         await self.db.dispose()
@@ -70,6 +73,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     persons = PersonService(db, clock, person_key)
     events = EventService(db, clock)
     rulesets = load_rulesets()
+    log = LogService(db, clock, keys, settings.log_origin)
     return Services(
         settings=settings,
         clock=clock,
@@ -87,5 +91,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         grades=GradeService(db, clock, load_grading_rules()),
         evaluation=EvaluationService(db, clock, rulesets),
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
-        log=LogService(db, clock, keys, settings.log_origin),
+        log=log,
+        partners=PartnerService(db, clock, keys, rulesets, log),
     )

@@ -8,6 +8,7 @@ from registry.db.models.enterprises import Enterprise, EnterpriseAlias, Enterpri
 from registry.db.models.events import CreditEvent
 from registry.db.models.grades import Grade, GradeStep
 from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep, LogEntry, RepairApplication
+from registry.db.models.partners import PartnerFeedback, PartnerQuery, SubjectChange
 from registry.db.models.persons import Person, PersonRole
 from registry.db.models.reference import Authority, AuthorityName, Department
 
@@ -31,7 +32,10 @@ __all__ = [
     "ListingStep",
     "LogEntry",
     "OperatingDivision",
+    "PartnerFeedback",
+    "PartnerQuery",
     "Person",
     "PersonRole",
     "RepairApplication",
+    "SubjectChange",
 ]

@@ -20,7 +20,7 @@ from registry.db.models import (
     Person,
     PersonRole,
 )
-from registry.domain import audit
+from registry.domain import audit, changes
 from registry.domain.actors import Actor
 from registry.domain.enterprises import schemas as s
 from registry.domain.enterprises.records import (
@@ -170,6 +170,7 @@ class EnterpriseService:
                     now,
                     [audit.Change("enterprise.create", "enterprise", checked.uscc, None, checked_snapshot(checked))],
                 )
+                await changes.record_usccs(session, now, [checked.uscc])
         except IntegrityError as exc:
             raise _raced(checked.uscc) from exc
         return await self.get(checked.uscc)
@@ -235,6 +236,7 @@ class EnterpriseService:
             await audit.record(
                 session, actor, now, [audit.Change("enterprise.update", "enterprise", uscc, before, after)]
             )
+            await changes.record(session, now, "enterprise", enterprise_ids=[row.id])
         return None
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Person
-from registry.domain import audit
+from registry.domain import audit, changes
 from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_division, check_text
 from registry.domain.events import kinds as k
@@ -78,6 +78,7 @@ class EventService:
                 await audit.record(
                     session, actor, now, [audit.Change("event.record", "event", str(event.id), None, _audited(event))]
                 )
+                await changes.record_event(session, now, event)
                 event_id = event.id
         if not allowed:
             await deny(self.db, self.clock, actor, "event.record", "event", data.kind, f"division {where.place}")
@@ -128,6 +129,7 @@ class EventService:
                             )
                         ],
                     )
+                    await changes.record_event(session, now, original, event)
                     new_id = event.id
         except IntegrityError as exc:
             raise Conflict(

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, GradeStep
-from registry.domain import audit, history
+from registry.domain import audit, changes, history
 from registry.domain.accounts.authorities import NATIONAL_DIVISION, ensure_authority
 from registry.domain.actors import Actor, system_actor
 from registry.domain.calendar import add_months, add_years, within
@@ -695,6 +695,7 @@ class GradeService:
             )
         )
         await session.flush()
+        await changes.record(session, self.clock.now(), "grade", enterprise_ids=[grade.enterprise_id])
         # every grade change is a decision partners rely on: it goes to the history log too
         await history.append(
             session,

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.db.engine import Database
 from registry.db.models import Enterprise, EnterpriseAlias, OperatingDivision
 from registry.domain import audit
+from registry.domain import changes as subject_changes
 from registry.domain.actors import Actor
 from registry.domain.enterprises.records import (
     Update,
@@ -285,11 +286,25 @@ class EnterpriseImporter:
                 updates.append(Update(owner, c, before, owner.status))
                 changes.append(audit.Change("enterprise.update", "enterprise", uscc, before, after))
                 report.updated += 1
-            await apply_updates(session, updates, now)
-            if new:
-                await insert_enterprises(session, new, now)
-                report.created += len(new)
-            await audit.record(session, actor, now, changes)
+            await self._store(session, actor, now, updates, new, changes)
+            report.created += len(new)
+
+    @staticmethod
+    async def _store(
+        session: AsyncSession,
+        actor: Actor,
+        now: dt.datetime,
+        updates: list[Update],
+        new: list[CheckedEnterprise],
+        changes: list[audit.Change],
+    ) -> None:
+        """The batch's rows, its audit entries and its changes (the partner feed), in its transaction."""
+        await apply_updates(session, updates, now)
+        if new:
+            await insert_enterprises(session, new, now)
+        await audit.record(session, actor, now, changes)
+        await subject_changes.record(session, now, "enterprise", enterprise_ids=[u.row.id for u in updates])
+        await subject_changes.record_usccs(session, now, [c.uscc for c in new])
 
     @staticmethod
     async def _taken_aliases(session: AsyncSession, batch: _Batch) -> dict[tuple[str, str], str]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Grade, GradeStep, Listing
-from registry.domain import audit, history
+from registry.domain import audit, changes, history
 from registry.domain.actors import Actor
 from registry.domain.grades.workflow import PENDING, REVOCATION_REASONS
 from registry.domain.listings.types import LIST_TYPES
@@ -53,6 +53,7 @@ async def _grade_step(
     await audit.record(
         session, actor, now, [audit.Change(f"grade.{step}", "grade", str(grade.id), before, _grade_state(grade))]
     )
+    await changes.record(session, now, "grade", enterprise_ids=[grade.enterprise_id])
     await history.append(
         session,
         actor,

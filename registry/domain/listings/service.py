@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Authority, Enterprise, Listing, ListingStep, RepairApplication
-from registry.domain import audit, history, idempotency
+from registry.domain import audit, changes, history, idempotency
 from registry.domain.actors import Actor, system_actor
 from registry.domain.jurisdiction import deny, locations
 from registry.domain.listings import proposals, repair
@@ -765,4 +765,7 @@ class ListingService:
         }
         await audit.record(
             session, actor, now, [audit.Change(f"listing.{step}", "listing", str(listing.id), before, after)]
+        )
+        await changes.record(
+            session, now, "listing", enterprise_ids=[listing.enterprise_id], person_ids=[listing.person_id]
         )

@@ -1,0 +1,79 @@
+"""The change sequence: one ``subject_changes`` row per change to what a partner is told about a
+subject (its register entry, events, grades, listings), appended in the writing transaction.
+
+``seq`` is the change feed's cursor and, for one subject, the data version its signed answers are
+made from: an answer cached for version v is stale exactly when a row with a larger seq names the
+subject. Rows get their seq under the audit chain's lock, so seqs follow commit order and a feed
+reader that has seen seq n has seen every change before it (no gaps appear later).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import CreditEvent, Enterprise, SubjectChange
+from registry.domain import audit
+
+
+def enterprise_key(enterprise_id: int) -> str:
+    return f"e:{enterprise_id}"
+
+
+def person_key(person_id: int) -> str:
+    return f"p:{person_id}"
+
+
+async def record(
+    session: AsyncSession,
+    now: dt.datetime,
+    kind: str,
+    *,
+    enterprise_ids: Iterable[int | None] = (),
+    person_ids: Iterable[int | None] = (),
+) -> None:
+    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing)."""
+    units = sorted({i for i in enterprise_ids if i is not None})
+    persons = sorted({i for i in person_ids if i is not None})
+    if not units and not persons:
+        return
+    await audit.lock_chain(session)
+    usccs = dict((await session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(units)))).all())
+    rows = [
+        {"subject_key": enterprise_key(i), "uscc": usccs.get(i), "person_id": None, "kind": kind, "recorded_at": now}
+        for i in units
+    ] + [
+        {"subject_key": person_key(i), "uscc": None, "person_id": i, "kind": kind, "recorded_at": now} for i in persons
+    ]
+    await session.execute(insert(SubjectChange), rows)
+
+
+async def record_event(session: AsyncSession, now: dt.datetime, *events: CreditEvent) -> None:
+    await record(
+        session,
+        now,
+        "event",
+        enterprise_ids=[e.enterprise_id for e in events],
+        person_ids=[e.person_id for e in events],
+    )
+
+
+async def record_usccs(session: AsyncSession, now: dt.datetime, usccs: Iterable[str], kind: str = "enterprise") -> None:
+    codes = list(usccs)
+    if codes:
+        ids = list(await session.scalars(select(Enterprise.id).where(Enterprise.uscc.in_(codes))))
+        await record(session, now, kind, enterprise_ids=ids)
+
+
+async def version_of(session: AsyncSession, subject_key: str) -> int:
+    """The subject's data version: the seq of its latest change (0: none recorded)."""
+    return int(
+        await session.scalar(select(func.max(SubjectChange.seq)).where(SubjectChange.subject_key == subject_key)) or 0
+    )
+
+
+async def latest(session: AsyncSession) -> int:
+    return int(await session.scalar(select(func.max(SubjectChange.seq))) or 0)

@@ -1,0 +1,1 @@
+"""What partner departments integrate with: signed status answers, feedback, the change feed."""

@@ -1,0 +1,122 @@
+"""The payload of a status answer (DESIGN section 4): who the subject is, its standardization grade,
+the listings in force, the measures the audience must apply (grouped with their legal basis,
+clause, the listing they rest on, active period and ``verified`` flag), its incentives, the data
+version it was made from and the log it was made against.
+
+Built from the stored facts through the rules, exactly as the bureau's what-if sees them, so a
+partner and a bureau never get different answers for the same data version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.models import Authority, Enterprise, Listing
+from registry.domain.evaluation.facts import enterprise_facts
+from registry.domain.listings.types import LIST_TYPES
+from registry.rules.decision import Outcome
+from registry.rules.evaluator import evaluate
+from registry.rules.model import Ruleset
+
+
+def _day(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _for(audience: str | None, outcome: Outcome) -> bool:
+    """A department sees what it implements; bureaus and admins (audience None) see everything."""
+    return audience is None or audience in outcome.departments
+
+
+def _measure(o: Outcome) -> dict[str, Any]:
+    listings = sorted({i for b in o.because for f in b.facts for i in f.listings})
+    return {
+        "code": o.code,
+        "text": o.text,
+        "text_en": o.text_en,
+        "departments": list(o.departments),
+        "applies_to": list(o.applies_to),
+        "basis": [
+            {"doc_no": b.doc_no, "title": b.title, "article": b.article, "tag": b.tag, "verified": b.verified}
+            for b in o.basis
+        ],
+        "listings": listings,
+        "since": _day(o.start),
+        "until": _day(o.until),
+        "lifetime": o.lifetime,
+        "value": o.value,
+        "unit": o.unit,
+        "tag": o.tag,
+        "verified": o.verified,
+        "rules": [f"{b.ruleset}#{b.rule}" for b in o.because],
+    }
+
+
+async def subject_payload(
+    session: AsyncSession,
+    rulesets: tuple[Ruleset, ...],
+    unit: Enterprise,
+    department: str | None,
+    on: dt.date,
+) -> dict[str, Any]:
+    """The subject's part of an answer for ``department`` (None: everything), as of ``on``."""
+    facts = await enterprise_facts(session, unit)
+    decision = evaluate(rulesets, facts, on)
+    grade = next(
+        (g for g in facts.grades if g.status == "valid" and g.valid_until is not None and on <= g.valid_until), None
+    )
+    rows = list(
+        await session.execute(
+            select(Listing, Authority.name, Authority.division_code)
+            .join(Authority, Authority.id == Listing.deciding_authority_id)
+            .where(Listing.subject_key == f"e:{unit.id}", Listing.status == "listed", Listing.effective_on <= on)
+            .order_by(Listing.id)
+        )
+    )
+    listings = [
+        {
+            "id": row.id,
+            "list_type": row.list_type,
+            "title": LIST_TYPES[row.list_type].title,
+            "criteria": [str(c) for c in row.criteria],
+            "decision_no": row.decision_no,
+            "deciding_authority": {"name": name, "division_code": division},
+            "since": _day(row.effective_on),
+            "until": _day(row.expires_on),
+        }
+        for row, name, division in rows
+        if row.expires_on is None or on <= row.expires_on
+    ]
+    return {
+        "subject": {"uscc": unit.uscc, "name": unit.name, "division_code": unit.division_code, "known": True},
+        "standardization": {
+            "grade": None
+            if grade is None
+            else {
+                "level": grade.level,
+                "announced_on": _day(grade.announced_on),
+                "valid_until": _day(grade.valid_until),
+            },
+            "outcomes": [_measure(o) for o in decision.standardization if _for(department, o)],
+        },
+        "listings": listings,
+        "measures": [_measure(o) for o in decision.measures if _for(department, o)],
+        "incentives": [_measure(o) for o in decision.incentives if _for(department, o)],
+        "rulesets": [f"{r.id}@{r.hash[:12]}" for r in decision.rulesets],
+    }
+
+
+def unknown_payload(uscc: str) -> dict[str, Any]:
+    """A valid USCC the registry has no entry for: said and signed, so it can be cited later."""
+    return {
+        "subject": {"uscc": uscc, "known": False},
+        "standardization": {"grade": None, "outcomes": []},
+        "listings": [],
+        "measures": [],
+        "incentives": [],
+        "rulesets": [],
+    }

@@ -1,0 +1,334 @@
+"""Signed status answers for partner departments, their feedback, and the change feed.
+
+An answer is pre-produced per (subject, audience, data version) and kept in a bounded in-process
+cache, re-signed when less than a tenth of its validity is left (as an OCSP responder does, RFC
+6960 section 2.4): the data version is read on every request (one indexed query on
+``subject_changes``), so a cached answer is served only while no change to its subject has
+committed, whichever worker wrote it. A partner that sends a ``nonce`` gets a payload signed for
+it, holding the nonce and the request_id. Every answer is recorded (who, which subjects, which
+data versions, the hash of the JWS) by a batched writer (``QueryLog``), not one INSERT per answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.engine import Database
+from registry.db.models import Enterprise, PartnerFeedback, PartnerQuery, SubjectChange
+from registry.domain import changes
+from registry.domain.actors import Actor
+from registry.domain.identifiers import IdentifierError, parse_uscc
+from registry.domain.partners import schemas as s
+from registry.domain.partners.answers import subject_payload, unknown_payload
+from registry.domain.transparency import LogService, b64
+from registry.errors import FieldProblem, NotFound, ValidationFailed
+from registry.lib.clock import Clock, today
+from registry.rules.catalogue import OUTCOMES
+from registry.rules.model import Ruleset
+from registry.signing import jws
+from registry.signing.keys import KeyRing
+
+STATUS_TYP = "registry-status+jws"
+BATCH_TYP = "registry-status-batch+jws"
+CHANGES_TYP = "registry-changes+jws"
+MAX_BATCH = 1000
+MAX_CHANGES = 1000
+
+
+def _fail(field: str, code: str, zh: str, en: str) -> ValidationFailed:
+    return ValidationFailed([FieldProblem(field, code, zh, en)])
+
+
+def _time(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def audience_of(actor: Actor) -> str:
+    return actor.department if actor.role == "partner" and actor.department else actor.role
+
+
+def department_of(actor: Actor) -> str | None:
+    """The department whose measures the actor sees (None: all, for bureaus and admins)."""
+    return actor.department if actor.role == "partner" else None
+
+
+@dataclass
+class _Cached:
+    version: int
+    payload: dict[str, Any]
+    jws: str
+    until: dt.datetime
+
+
+class QueryLog:
+    """Answers given, written in batches (group commit): ``add`` is in-memory, ``flush`` one INSERT."""
+
+    def __init__(self, db: Database, batch: int = 500) -> None:
+        self.db = db
+        self.batch = batch
+        self._rows: list[dict[str, Any]] = []
+        self._lock = asyncio.Lock()
+
+    async def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= self.batch:
+            await self.flush()
+
+    async def flush(self) -> int:
+        async with self._lock:
+            rows, self._rows = self._rows, []
+            if rows:
+                async with self.db.write() as session:
+                    await session.execute(insert(PartnerQuery), rows)
+            return len(rows)
+
+
+class PartnerService:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        keys: KeyRing,
+        rulesets: tuple[Ruleset, ...],
+        log: LogService,
+        validity_seconds: int = 3600,
+        cache_size: int = 100_000,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.keys = keys
+        self.rulesets = rulesets
+        self.log = log
+        self.validity = dt.timedelta(seconds=validity_seconds)
+        self.cache_size = cache_size
+        self.queries = QueryLog(db)
+        self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
+
+    # ---- status ------------------------------------------------------------------------------
+
+    async def status(self, actor: Actor, uscc: str, nonce: str | None) -> dict[str, Any]:
+        code = self._uscc("uscc", uscc)
+        async with self.db.read() as session:
+            cached = await self._payload(session, actor, code)
+        request_id = str(uuid.uuid4())
+        answer: dict[str, Any]
+        if nonce is None:
+            answer = {"request_id": request_id, "payload": cached.payload, "jws": cached.jws}
+        else:
+            payload = {**cached.payload, "nonce": nonce, "request_id": request_id}
+            answer = jws.envelope(self.keys.private, self.keys.kid, STATUS_TYP, payload, request_id=request_id)
+        await self._record(actor, request_id, [[code, cached.version]], str(answer["jws"]))
+        return answer
+
+    async def batch(self, actor: Actor, data: s.StatusBatch) -> dict[str, Any]:
+        if not data.subjects or len(data.subjects) > MAX_BATCH:
+            raise _fail("subjects", "size", f"每批 1 至 {MAX_BATCH} 个主体", f"1 to {MAX_BATCH} subjects per batch")
+        results: list[dict[str, Any]] = []
+        asked: list[list[Any]] = []
+        async with self.db.read() as session:
+            for raw in data.subjects:
+                try:
+                    code = parse_uscc(raw).value
+                except IdentifierError as err:
+                    results.append(
+                        {
+                            "uscc": raw,
+                            "status": "invalid",
+                            "error": {"code": err.code, "zh": err.message_zh, "en": err.message_en},
+                        }
+                    )
+                    asked.append([raw, None])
+                    continue
+                cached = await self._payload(session, actor, code)
+                known = cached.payload["subject"].get("known", True)
+                results.append({"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload})
+                asked.append([code, cached.version])
+        now = self.clock.now()
+        request_id = str(uuid.uuid4())
+        payload: dict[str, Any] = {
+            "issued_at": _time(now),
+            "valid_until": _time(now + self.validity),
+            "audience": audience_of(actor),
+            "request_id": request_id,
+            "results": results,
+            "log": await self._log_head(),
+        }
+        if data.nonce is not None:
+            payload["nonce"] = data.nonce
+        answer = jws.envelope(self.keys.private, self.keys.kid, BATCH_TYP, payload, request_id=request_id)
+        await self._record(actor, request_id, asked, answer["jws"])
+        return answer
+
+    async def _payload(self, session: AsyncSession, actor: Actor, uscc: str) -> _Cached:
+        unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
+        key = f"e:{unit.id}" if unit is not None else f"u:{uscc}"
+        audience = audience_of(actor)
+        version = await changes.version_of(session, key) if unit is not None else 0
+        now = self.clock.now()
+        found = self._cache.get((key, audience))
+        if found is not None and found.version == version and found.until - now > self.validity / 10:
+            self._cache.move_to_end((key, audience))
+            return found
+        if unit is None:
+            body = unknown_payload(uscc)
+        else:
+            body = await subject_payload(session, self.rulesets, unit, department_of(actor), today(self.clock))
+        payload = {
+            "issued_at": _time(now),
+            "valid_until": _time(now + self.validity),
+            "audience": audience,
+            **body,
+            "data_version": version,
+            "log": await self._log_head(),
+        }
+        made = _Cached(
+            version, payload, jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload), now + self.validity
+        )
+        self._cache[(key, audience)] = made
+        self._cache.move_to_end((key, audience))
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return made
+
+    async def _log_head(self) -> dict[str, Any]:
+        size = await self.log.sync()
+        return {"tree_size": size, "root_hash": b64(self.log.tree.root(size))}
+
+    async def _record(self, actor: Actor, request_id: str, subjects: list[list[Any]], signed: str) -> None:
+        await self.queries.add(
+            {
+                "request_id": request_id,
+                "client": actor.id,
+                "department": actor.department,
+                "subjects": subjects,
+                "jws_sha256": hashlib.sha256(signed.encode()).hexdigest(),
+                "recorded_at": self.clock.now(),
+            }
+        )
+
+    @staticmethod
+    def _uscc(field: str, value: str) -> str:
+        try:
+            return parse_uscc(value).value
+        except IdentifierError as err:
+            raise _fail(field, err.code, err.message_zh, err.message_en) from err
+
+    # ---- feedback ----------------------------------------------------------------------------
+
+    async def feedback(self, actor: Actor, data: s.FeedbackCreate) -> s.Feedback:
+        await self.queries.flush()  # the answer cited may still be in the batch
+        code = self._uscc("uscc", data.uscc)
+        problems = []
+        entry = OUTCOMES.get(data.measure)
+        if entry is None or entry.kind not in ("measure", "incentive", "disclosure", "standardization"):
+            problems.append(FieldProblem("measure", "unknown_measure", "未知的措施代码", "unknown measure code"))
+        elif actor.role == "partner" and actor.department not in entry.departments:
+            problems.append(
+                FieldProblem(
+                    "measure",
+                    "not_your_department",
+                    f"该措施不由本部门（{actor.department}）实施",
+                    f"this measure is not implemented by your department ({actor.department})",
+                )
+            )
+        if data.executed_at > self.clock.now():
+            problems.append(
+                FieldProblem("executed_at", "future_time", "执行时间晚于现在", "executed_at is in the future")
+            )
+        async with self.db.write() as session:
+            query = await session.scalar(select(PartnerQuery).where(PartnerQuery.request_id == data.request_id))
+            if query is None or query.client != actor.id:
+                problems.insert(
+                    0,
+                    FieldProblem(
+                        "request_id",
+                        "unknown_request",
+                        "没有本账户收到的、编号为该 request_id 的答复",
+                        "no answer with this request_id was given to your account",
+                    ),
+                )
+            elif code not in [str(u) for u, _ in query.subjects]:
+                problems.append(
+                    FieldProblem(
+                        "uscc", "not_in_answer", "该答复不涉及此主体", "the answer cited is not about this subject"
+                    )
+                )
+            if problems:
+                raise ValidationFailed(problems)
+            row = PartnerFeedback(
+                request_id=data.request_id,
+                client=actor.id,
+                department=actor.department,
+                uscc=code,
+                measure=data.measure,
+                handle_type=data.handle_type,
+                executed_at=data.executed_at,
+                officer=data.officer,
+                reference=data.reference,
+                remark=data.remark,
+                recorded_at=self.clock.now(),
+            )
+            session.add(row)
+            await session.flush()
+            return s.Feedback(
+                id=row.id,
+                request_id=row.request_id,
+                uscc=row.uscc,
+                measure=row.measure,
+                handle_type=row.handle_type,
+                executed_at=row.executed_at,
+                officer=row.officer,
+                reference=row.reference,
+                remark=row.remark,
+                recorded_at=row.recorded_at,
+            )
+
+    # ---- change feed -------------------------------------------------------------------------
+
+    async def changes(self, actor: Actor, after: int, limit: int) -> dict[str, Any]:
+        if after < 0:
+            raise _fail("after", "range", "after 不能为负", "after must be 0 or more")
+        if not 1 <= limit <= MAX_CHANGES:
+            raise _fail("limit", "range", f"每页 1 至 {MAX_CHANGES} 条", f"limit must be 1..{MAX_CHANGES}")
+        async with self.db.read() as session:
+            rows = list(
+                await session.scalars(
+                    select(SubjectChange).where(SubjectChange.seq > after).order_by(SubjectChange.seq).limit(limit)
+                )
+            )
+            latest = await changes.latest(session)
+        now = self.clock.now()
+        payload = {
+            "issued_at": _time(now),
+            "audience": audience_of(actor),
+            "after": after,
+            "next": rows[-1].seq if rows else after,
+            "latest": latest,
+            "changes": [
+                {
+                    "seq": r.seq,
+                    "subject": {"uscc": r.uscc} if r.uscc is not None else {"person_id": r.person_id},
+                    "kind": r.kind,
+                    "at": _time(r.recorded_at),
+                }
+                for r in rows
+            ],
+        }
+        return jws.envelope(self.keys.private, self.keys.kid, CHANGES_TYP, payload)
+
+    async def query(self, request_id: str) -> PartnerQuery:
+        await self.queries.flush()
+        async with self.db.read() as session:
+            found = await session.scalar(select(PartnerQuery).where(PartnerQuery.request_id == request_id))
+        if found is None:
+            raise NotFound(f"没有编号为 {request_id} 的答复记录 / no answer {request_id}")
+        return found
