@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         if settings.require_migrated:
             await ensure_migrated(services.db.writer)
         await services.tokens.start()
+        await services.partners.freshness.start()
         interval = settings.listings.sweep_interval_seconds
         sweeper = asyncio.create_task(sweep_periodically(services, interval)) if interval > 0 else None
         flusher = asyncio.create_task(flush_queries_periodically(services))

@@ -10,13 +10,44 @@ reader that has seen seq n has seen every change before it (no gaps appear later
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from registry.db.models import CreditEvent, Enterprise, SubjectChange
 from registry.domain import audit
+
+#: the PostgreSQL NOTIFY channel of changes (registry.domain.partners.freshness listens)
+CHANNEL = "registry_changes"
+
+
+_PENDING = "registry_changes"
+#: in-process subscribers told of each change when its transaction commits (the partner answers'
+#: cache); other processes hear of it through NOTIFY (PostgreSQL) or the table itself
+_subscribers: list[weakref.WeakMethod[Callable[[str, str | None], None]]] = []
+
+
+def subscribe(callback: Callable[[str, str | None], None]) -> None:
+    _subscribers.append(weakref.WeakMethod(callback))
+
+
+@event.listens_for(Session, "after_commit")
+def _committed(session: Session) -> None:
+    for key, uscc in session.info.pop(_PENDING, ()):
+        for ref in list(_subscribers):
+            callback = ref()
+            if callback is None:
+                _subscribers.remove(ref)
+            else:
+                callback(key, uscc)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_PENDING, None)
 
 
 def enterprise_key(enterprise_id: int) -> str:
@@ -48,7 +79,19 @@ async def record(
     ] + [
         {"subject_key": person_key(i), "uscc": None, "person_id": i, "kind": kind, "recorded_at": now} for i in persons
     ]
-    await session.execute(insert(SubjectChange), rows)
+    made = (
+        await session.execute(
+            insert(SubjectChange).returning(SubjectChange.seq, SubjectChange.subject_key, SubjectChange.uscc), rows
+        )
+    ).all()
+    session.info.setdefault(_PENDING, []).extend((key, uscc) for _, key, uscc in made)
+    if session.get_bind().dialect.name == "postgresql":
+        # delivered at commit, never for a rolled-back change: every worker drops its cached answers
+        payloads = [f"{seq}|{key}|{uscc or ''}" for seq, key, uscc in made]
+        await session.execute(
+            text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
+            {"channel": CHANNEL, "payloads": payloads},
+        )
 
 
 async def record_event(session: AsyncSession, now: dt.datetime, *events: CreditEvent) -> None:

@@ -56,6 +56,7 @@ class Services:
         return {"listings": await self.listings.sweep(), "grades": await self.grades.sweep()}
 
     async def close(self) -> None:
+        await self.partners.freshness.stop()
         await self.partners.queries.flush()
         await self.tokens.stop()
         await self.store.close()
@@ -92,5 +93,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         evaluation=EvaluationService(db, clock, rulesets),
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
         log=log,
-        partners=PartnerService(db, clock, keys, rulesets, log),
+        partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),
     )

@@ -29,6 +29,7 @@ from registry.domain.actors import Actor
 from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.partners import schemas as s
 from registry.domain.partners.answers import subject_payload, unknown_payload
+from registry.domain.partners.freshness import Freshness
 from registry.domain.transparency import LogService, b64
 from registry.errors import FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
@@ -100,6 +101,7 @@ class PartnerService:
         keys: KeyRing,
         rulesets: tuple[Ruleset, ...],
         log: LogService,
+        url: str,
         validity_seconds: int = 3600,
         cache_size: int = 100_000,
     ) -> None:
@@ -112,13 +114,32 @@ class PartnerService:
         self.cache_size = cache_size
         self.queries = QueryLog(db)
         self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
+        #: USCC -> subject key of the answers made ("u:<uscc>" for a USCC not registered then)
+        self._keys: dict[str, str] = {}
+        self._audiences: set[str] = set()
+        #: bumped when a subject changes: an answer built across a change is not kept
+        self._generation: dict[str, int] = {}
+        self.freshness = Freshness(db, url, self._changed)
+        changes.subscribe(self._changed)  # this process's own writes, at their commit
+
+    def _changed(self, key: str, uscc: str | None) -> None:
+        for subject in (key, f"u:{uscc}" if uscc else None):
+            if subject is None:
+                continue
+            self._generation[subject] = self._generation.get(subject, 0) + 1
+            for audience in self._audiences:
+                self._cache.pop((subject, audience), None)
 
     # ---- status ------------------------------------------------------------------------------
 
     async def status(self, actor: Actor, uscc: str, nonce: str | None) -> dict[str, Any]:
-        code = self._uscc("uscc", uscc)
-        async with self.db.read() as session:
-            cached = await self._payload(session, actor, code)
+        # a USCC answered before was checked then (GB 32100 costs more than the rest of the answer)
+        code = uscc if uscc in self._keys else self._uscc("uscc", uscc)
+        await self.freshness.ensure()
+        cached = self._fresh(code, audience_of(actor))
+        if cached is None:
+            async with self.db.read() as session:
+                cached = await self._payload(session, actor, code)
         request_id = str(uuid.uuid4())
         answer: dict[str, Any]
         if nonce is None:
@@ -134,6 +155,7 @@ class PartnerService:
             raise _fail("subjects", "size", f"每批 1 至 {MAX_BATCH} 个主体", f"1 to {MAX_BATCH} subjects per batch")
         results: list[dict[str, Any]] = []
         asked: list[list[Any]] = []
+        await self.freshness.ensure()
         async with self.db.read() as session:
             for raw in data.subjects:
                 try:
@@ -168,16 +190,25 @@ class PartnerService:
         await self._record(actor, request_id, asked, answer["jws"])
         return answer
 
+    def _fresh(self, uscc: str, audience: str) -> _Cached | None:
+        """The pre-produced answer, if it is current and not near the end of its validity."""
+        key = self._keys.get(uscc)
+        found = None if key is None else self._cache.get((key, audience))
+        if found is None or found.until - self.clock.now() <= self.validity / 10:
+            return None
+        self._cache.move_to_end((key, audience))  # type: ignore[arg-type]
+        return found
+
     async def _payload(self, session: AsyncSession, actor: Actor, uscc: str) -> _Cached:
+        audience = audience_of(actor)
+        cached = self._fresh(uscc, audience)
+        if cached is not None:
+            return cached
         unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
         key = f"e:{unit.id}" if unit is not None else f"u:{uscc}"
-        audience = audience_of(actor)
+        generation = self._generation.get(key, 0)
         version = await changes.version_of(session, key) if unit is not None else 0
         now = self.clock.now()
-        found = self._cache.get((key, audience))
-        if found is not None and found.version == version and found.until - now > self.validity / 10:
-            self._cache.move_to_end((key, audience))
-            return found
         if unit is None:
             body = unknown_payload(uscc)
         else:
@@ -193,10 +224,13 @@ class PartnerService:
         made = _Cached(
             version, payload, jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload), now + self.validity
         )
-        self._cache[(key, audience)] = made
-        self._cache.move_to_end((key, audience))
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        if self._generation.get(key, 0) == generation:  # no change committed while it was built
+            self._keys[uscc] = key
+            self._audiences.add(audience)
+            self._cache[(key, audience)] = made
+            self._cache.move_to_end((key, audience))
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
         return made
 
     async def _log_head(self) -> dict[str, Any]:

@@ -1,0 +1,145 @@
+"""Partner status answers/s beside a bare endpoint in the same server (issue 6's speed targets).
+
+    python -m bench.partner_bench --enterprises 10000 [--hot 1000] [--seconds 10] [--workers 1]
+
+Builds a PostgreSQL database with ENTERPRISES registered units, serves the app (and a bare
+endpoint returning a constant ~600-byte JSON) with Granian, warms the pre-produced answers of HOT
+units, then runs wrk against both, alternating, each request for a random hot unit. Needs `wrk`
+(Debian package). Prints answers/s, the ratio to the bare endpoint and wrk's latency percentiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.common import bench_services
+from bench.make_csv import write
+from registry.db.migrate import upgrade
+from registry.domain.actors import system_actor
+from registry.domain.imports.readers import read_csv
+
+PG = "postgresql://postgres@127.0.0.1:5432"
+PORT = 8790
+
+LUA = """
+local usccs = {}
+for line in io.lines("%s") do usccs[#usccs + 1] = line end
+request = function()
+  local u = usccs[math.random(#usccs)]
+  return wrk.format("GET", "/api/v1/partner/status/" .. u, {["Authorization"] = "Bearer %s"})
+end
+"""
+
+
+async def prepare(enterprises: int, workdir: Path) -> tuple[str, list[str], str, str]:
+    name = f"registry_partner_bench_{enterprises}"
+    conn = await asyncpg.connect(f"{PG}/postgres")
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+        if not exists:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    engine = create_async_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    services = bench_services(url, workdir / "keys")
+    try:
+        path = workdir / f"enterprises-{enterprises}.csv"
+        if not path.exists():
+            write(path, enterprises, bad=0, seed=11)
+        _, reader = read_csv(path.read_bytes())
+        await services.importer.run(system_actor("bench"), reader)
+        usccs = [line.split(",")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:]]
+        new = await services.accounts.create(system_actor("bench"), role="partner", name="bench", department="mof")
+    finally:
+        await services.close()
+    return url, usccs, new.client_id, new.client_secret
+
+
+def wrk(url: str, seconds: int, script: str | None) -> tuple[float, str]:
+    cmd = ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency"]
+    if script:
+        cmd += ["-s", script]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    latency = " ".join(f"p{p}={v}" for p, v in re.findall(r"\s(50|90|99)%\s+(\S+)", out))
+    return rate, latency
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=10_000)
+    parser.add_argument("--hot", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    workdir = Path("var/bench")
+    workdir.mkdir(parents=True, exist_ok=True)
+    url, usccs, cid, secret = asyncio.run(prepare(args.enterprises, workdir))
+    env = {
+        **os.environ,
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_KEYS_DIR": str(workdir / "keys"),
+        "REGISTRY_KEY_PASSPHRASE": "bench",
+        "REGISTRY_PERSON_ID_KEY": "22" * 32,
+        "REGISTRY_LOG_LEVEL": "ERROR",
+        "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+         "--port", str(PORT), "--workers", str(args.workers), "--loop", "uvloop", "--log-level", "error",
+         "bench.partner_app:create"],
+        env=env,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{PORT}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/health/live", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        token = httpx.post(
+            f"{base}/api/v1/auth/token",
+            data={"grant_type": "client_credentials", "client_id": cid, "client_secret": secret},
+        ).json()["access_token"]
+        hot = random.Random(1).sample(usccs, min(args.hot, len(usccs)))
+        start = time.perf_counter()
+        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
+            for u in hot:  # every worker must see each (random routing): a few passes
+                for _ in range(args.workers):
+                    assert c.get(f"/api/v1/partner/status/{u}").status_code == 200
+        warm = time.perf_counter() - start
+        with tempfile.TemporaryDirectory() as tmp:
+            listing = Path(tmp) / "usccs.txt"
+            listing.write_text("\n".join(hot) + "\n")
+            script = Path(tmp) / "status.lua"
+            script.write_text(LUA % (listing, token))
+            print(f"{args.enterprises} enterprises, {len(hot)} hot, warmed in {warm:.1f}s, {args.workers} worker(s)")
+            for _ in range(2):
+                bare, bare_lat = wrk(f"{base}/bare", args.seconds, None)
+                status, status_lat = wrk(base, args.seconds, str(script))
+                print(f"  bare   {bare:8.0f}/s  {bare_lat}")
+                print(f"  status {status:8.0f}/s  {status_lat}   ratio {status / bare:.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+"""Knowing, without a query per answer, which pre-produced answers are still current (DESIGN 3).
+
+Every change to a subject is a ``subject_changes`` row; on PostgreSQL the writing transaction also
+sends ``NOTIFY registry_changes`` with the row's seq, subject key and USCC, delivered only at
+commit. Each worker LISTENs on a connection of its own and drops the cached answers of the
+subjects named. While that channel is up the cache is trusted; when it drops, the worker stops
+trusting it: every answer then checks the latest seq (one indexed query) and reads the changes it
+missed, until the listener is back and has caught up. The embedded SQLite default has one process
+and no channel, so it always checks the latest seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import structlog
+from sqlalchemy import func, select
+
+from registry.db.engine import Database
+from registry.db.models import SubjectChange
+from registry.domain.changes import CHANNEL
+
+log = structlog.get_logger(__name__)
+
+
+class Freshness:
+    def __init__(self, db: Database, url: str, on_change: Callable[[str, str | None], None]) -> None:
+        self.db = db
+        self.url = url
+        self.on_change = on_change
+        self.last_seq = 0
+        self.listening = False
+        self._conn: Any = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # ---- the per-answer check ------------------------------------------------------------------
+
+    async def ensure(self) -> None:
+        """Make the cache current: nothing to do while listening, else catch up from the table."""
+        if self.listening:
+            return
+        async with self.db.read() as session:
+            latest = int(await session.scalar(select(func.max(SubjectChange.seq))) or 0)
+            if latest != self.last_seq:
+                await self._catch_up(session, latest)
+
+    async def _catch_up(self, session: Any, latest: int | None = None, since: int | None = None) -> None:
+        start = self.last_seq if since is None else since
+        rows = (
+            await session.execute(
+                select(SubjectChange.seq, SubjectChange.subject_key, SubjectChange.uscc)
+                .where(SubjectChange.seq > start)
+                .order_by(SubjectChange.seq)
+            )
+        ).all()
+        for seq, key, uscc in rows:
+            self.on_change(key, uscc)
+            self.last_seq = max(self.last_seq, seq)
+        if latest is not None:
+            self.last_seq = max(self.last_seq, latest)
+
+    # ---- the PostgreSQL channel ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self.db.dialect != "postgresql":
+            return
+        self._task = asyncio.create_task(self._keep_listening())
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self.listening = False
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                await self._conn.close()
+
+    async def _keep_listening(self) -> None:
+        dsn = self.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        while not self._stopping:
+            lost = asyncio.Event()
+            try:
+                since = self.last_seq  # notifications may move last_seq while catching up
+                self._conn = await asyncpg.connect(dsn)
+                self._conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await self._conn.add_listener(CHANNEL, self._notified)
+                async with self.db.read() as session:  # what committed before the channel was up
+                    await self._catch_up(session, since=since)
+                self.listening = True
+                log.info("listening for changes", last_seq=self.last_seq)
+                await lost.wait()
+            except (OSError, asyncpg.PostgresError) as exc:
+                log.warning("change listener unavailable; answers check the database", error=str(exc))
+            finally:
+                self.listening = False
+            await asyncio.sleep(1)
+
+    def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        seq, key, uscc = payload.split("|", 2)
+        self.on_change(key, uscc or None)
+        self.last_seq = max(self.last_seq, int(seq))
