@@ -428,6 +428,9 @@ def _verified(check: Callable[[], str]) -> None:
     except VerificationError as exc:
         click.echo(f"未通过 / FAILED: {exc}", err=True)
         sys.exit(1)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # a file that is not what it claims
+        click.echo(f"未通过 / FAILED: malformed input ({type(exc).__name__}: {exc})", err=True)
+        sys.exit(1)
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

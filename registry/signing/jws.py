@@ -33,10 +33,15 @@ def canonical(payload: Any) -> bytes:
 
 
 def _b64decode(part: str) -> bytes:
+    """Strict base64url: one spelling per value (no padding, no ``+/``, no stray bits), so an answer
+    has exactly one JWS string."""
     try:
-        return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
+        data = base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
     except (ValueError, TypeError) as exc:
         raise InvalidAnswer("not base64url") from exc
+    if b64url(data) != part:
+        raise InvalidAnswer("not canonical base64url")
+    return data
 
 
 @functools.cache
@@ -78,8 +83,8 @@ def verify(jws: str, keys: dict[str, Ed25519PublicKey]) -> tuple[dict[str, Any],
     if key is None:
         raise InvalidAnswer(f"unknown kid {header.get('kid')!r}")
     try:
-        key.verify(_b64decode(parts[2]), f"{parts[0]}.{parts[1]}".encode())
-    except InvalidSignature as exc:
+        key.verify(_b64decode(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
+    except (InvalidSignature, UnicodeEncodeError) as exc:
         raise InvalidAnswer("bad signature") from exc
     return header, _b64decode(parts[1])
 
@@ -89,7 +94,11 @@ def verify_envelope(answer: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -
     if not isinstance(answer, dict) or "payload" not in answer or not isinstance(answer.get("jws"), str):
         raise InvalidAnswer("a signed answer has payload and jws")
     _, signed = verify(answer["jws"], keys)
-    if signed != canonical(answer["payload"]):
+    try:
+        mine = canonical(answer["payload"])
+    except (ValueError, TypeError, rfc8785.CanonicalizationError) as exc:  # e.g. integers beyond 2**53
+        raise InvalidAnswer(f"the payload cannot be canonicalised: {exc}") from exc
+    if signed != mine:
         raise InvalidAnswer("the payload is not the one the JWS signs")
     payload: dict[str, Any] = answer["payload"]
     return payload

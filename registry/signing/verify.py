@@ -32,9 +32,22 @@ def answer(signed: dict[str, Any], jwks: dict[str, Any]) -> dict[str, Any]:
 def checkpoint(signed: dict[str, Any], jwks: dict[str, Any]) -> tuple[int, bytes]:
     payload = answer(signed, jwks)
     try:
-        return int(payload["tree_size"]), _b64(payload["root_hash"], "root_hash")
+        return _int(payload["tree_size"], "tree_size"), _b64(payload["root_hash"], "root_hash")
     except (KeyError, TypeError) as exc:
         raise VerificationError("not a checkpoint") from exc
+
+
+def _list(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise VerificationError("the proof's path is not a list")
+    return value
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise VerificationError(f"{what} is not an integer") from exc
 
 
 def inclusion(
@@ -42,13 +55,13 @@ def inclusion(
 ) -> int:
     """The proven leaf index; ``leaf`` (the entry's bytes) is checked against the proof's leaf hash."""
     size, root = checkpoint(signed_checkpoint, jwks)
-    if int(proof.get("tree_size", -1)) != size:
+    if _int(proof.get("tree_size", -1), "tree_size") != size:
         raise VerificationError(f"the proof is for tree size {proof.get('tree_size')}, the checkpoint for {size}")
     leaf_hash = _b64(proof.get("leaf_hash"), "leaf_hash")
     if leaf is not None and merkle.leaf_hash(leaf) != leaf_hash:
         raise VerificationError("the entry's bytes do not hash to the proof's leaf hash")
-    path = [_b64(h, "audit_path") for h in proof.get("audit_path", [])]
-    index = int(proof.get("leaf_index", -1))
+    path = [_b64(h, "audit_path") for h in _list(proof.get("audit_path", []))]
+    index = _int(proof.get("leaf_index", -1), "leaf_index")
     try:
         merkle.verify_inclusion(leaf_hash, index, size, path, root)
     except merkle.ProofError as exc:
@@ -61,11 +74,11 @@ def consistency(
 ) -> tuple[int, int]:
     first, first_root = checkpoint(old, jwks)
     second, second_root = checkpoint(new, jwks)
-    if (int(proof.get("first", -1)), int(proof.get("second", -1))) != (first, second):
+    if (_int(proof.get("first", -1), "first"), _int(proof.get("second", -1), "second")) != (first, second):
         raise VerificationError(
             f"the proof is from {proof.get('first')} to {proof.get('second')}, the checkpoints {first} and {second}"
         )
-    path = [_b64(h, "consistency_path") for h in proof.get("consistency_path", [])]
+    path = [_b64(h, "consistency_path") for h in _list(proof.get("consistency_path", []))]
     try:
         merkle.verify_consistency(first, second, first_root, second_root, path)
     except merkle.ProofError as exc:
