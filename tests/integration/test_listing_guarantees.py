@@ -434,7 +434,8 @@ async def test_decisions_are_logged_as_canonical_json_in_their_order(client, ser
         assert body["subject"]["uscc"] == listing["subject"]["uscc"]
         assert body["evidence"] == listing["evidence"]
         # the log is public: it names the acting authority's role, never the officer's account
-        assert "actor" not in body and body["actor_role"] == "bureau"
+        assert "actor" not in body
+        assert body["actor_role"] == "bureau"
         assert listing["decision"]["approved_by"] not in entry.body
     gone = canonical(first_removed)
     assert (gone["kind"], gone["status"], gone["removal_type"], gone["removed_on"]) == (
