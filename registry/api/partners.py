@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
@@ -26,8 +26,8 @@ def partner_handlers(services: Services) -> list[Any]:
     )
     async def status(
         actor: NamedDependency[Actor],
-        uscc: str,
-        nonce: Annotated[str | None, QueryParameter(min_length=8, max_length=128)] = None,
+        uscc: Annotated[str, PathParameter(max_length=64)],
+        nonce: Annotated[str | None, QueryParameter(min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")] = None,
     ) -> dict[str, Any]:
         return await partners.status(actor, uscc, nonce)
 

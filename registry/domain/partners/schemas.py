@@ -22,7 +22,8 @@ class FeedbackCreate(Struct, kw_only=True, forbid_unknown_fields=True):
     #: the measure's code as the answer gave it
     measure: Annotated[str, Meta(min_length=1, max_length=64)]
     handle_type: Literal["restricted", "refused", "reduced", "noted", "other"]
-    executed_at: dt.datetime
+    #: with its offset (RFC 3339): a time without one is ambiguous across the country's systems
+    executed_at: Annotated[dt.datetime, Meta(tz=True)]
     #: the officer who applied it (name or staff number)
     officer: Annotated[str, Meta(min_length=1, max_length=100)]
     #: the department's own document or case number

@@ -68,6 +68,8 @@ class _Cached:
     payload: dict[str, Any]
     jws: str
     until: dt.datetime
+    #: the day it was evaluated as of: terms end on calendar days, so it is not served the next day
+    on: dt.date
 
 
 class QueryLog:
@@ -88,8 +90,12 @@ class QueryLog:
         async with self._lock:
             rows, self._rows = self._rows, []
             if rows:
-                async with self.db.write() as session:
-                    await session.execute(insert(PartnerQuery), rows)
+                try:
+                    async with self.db.write() as session:
+                        await session.execute(insert(PartnerQuery), rows)
+                except Exception:
+                    self._rows[:0] = rows  # kept, in order, for the next flush: answers given stay on record
+                    raise
             return len(rows)
 
 
@@ -145,7 +151,14 @@ class PartnerService:
         if nonce is None:
             answer = {"request_id": request_id, "payload": cached.payload, "jws": cached.jws}
         else:
-            payload = {**cached.payload, "nonce": nonce, "request_id": request_id}
+            now = self.clock.now()
+            payload = {
+                **cached.payload,
+                "issued_at": _time(now),
+                "valid_until": _time(now + self.validity),
+                "nonce": nonce,
+                "request_id": request_id,
+            }
             answer = jws.envelope(self.keys.private, self.keys.kid, STATUS_TYP, payload, request_id=request_id)
         await self._record(actor, request_id, [[code, cached.version]], str(answer["jws"]))
         return answer
@@ -194,7 +207,7 @@ class PartnerService:
         """The pre-produced answer, if it is current and not near the end of its validity."""
         key = self._keys.get(uscc)
         found = None if key is None else self._cache.get((key, audience))
-        if found is None or found.until - self.clock.now() <= self.validity / 10:
+        if found is None or found.until - self.clock.now() <= self.validity / 10 or found.on != today(self.clock):
             return None
         self._cache.move_to_end((key, audience))  # type: ignore[arg-type]
         return found
@@ -222,7 +235,11 @@ class PartnerService:
             "log": await self._log_head(),
         }
         made = _Cached(
-            version, payload, jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload), now + self.validity
+            version,
+            payload,
+            jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload),
+            now + self.validity,
+            today(self.clock),
         )
         if self._generation.get(key, 0) == generation:  # no change committed while it was built
             self._keys[uscc] = key
