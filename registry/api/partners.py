@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, PathParameter, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.partners import schemas as s
 from registry.domain.wire import MAX_ID
+from registry.errors import FieldProblem, ValidationFailed
 
 
 def partner_handlers(services: Services) -> list[Any]:
@@ -52,4 +56,39 @@ def partner_handlers(services: Services) -> list[Any]:
     ) -> dict[str, Any]:
         return await partners.changes(actor, after, limit)
 
-    return [status, batch, feedback, changes]
+    @get(
+        "/partner/changes/stream",
+        tags=["partner"],
+        summary="变更推送 / live change stream (SSE): every change after `after` or Last-Event-ID, then as they commit",
+        description="Each event: `id` = seq, `event: change`, `data` = a signed change `{payload, jws}`. Reconnect "
+        "with `Last-Event-ID` to resume without gaps. `max_events` closes the stream after that many.",
+    )
+    async def stream(
+        actor: NamedDependency[Actor],
+        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)] = None,
+        last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID", max_length=20)] = None,
+        max_events: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
+    ) -> ServerSentEvent:
+        start = after if after is not None else 0
+        if after is None and last_event_id is not None:
+            if not last_event_id.isdigit():
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "Last-Event-ID", "not_a_seq", "Last-Event-ID 应为变更序号", "Last-Event-ID must be a seq"
+                        )
+                    ]
+                )
+            start = int(last_event_id)
+        events = partners.stream(actor, start, max_events)
+
+        async def messages() -> AsyncIterator[ServerSentEventMessage]:
+            async for seq, change in events:
+                if seq is None:
+                    yield ServerSentEventMessage(comment="keep-alive")
+                else:
+                    yield ServerSentEventMessage(data=json.dumps(change, ensure_ascii=False), event="change", id=seq)
+
+        return ServerSentEvent(messages())
+
+    return [status, batch, feedback, changes, stream]

@@ -727,3 +727,39 @@ async def test_an_answer_is_not_served_on_the_next_day(client, services, clock):
     morning = await status(client, h, uscc)
     assert morning["jws"] != evening["jws"]
     assert morning["payload"]["data_version"] == evening["payload"]["data_version"]
+
+
+def sse_events(text: str) -> list[dict[str, str]]:
+    """The events of a text/event-stream body (comments skipped)."""
+    events = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.split("\n") if line and not line.startswith(":"))
+        if fields:
+            events.append(fields)
+    return events
+
+
+async def test_the_change_stream_resumes_from_last_event_id_without_gaps(client, services):
+    """The SSE stream gives the same changes as the signed pages, each signed, resumable by id."""
+    bureau = await t.bureau(client, services)
+    _, h = await partner(client, services, "mof")
+    start = await latest(client, h)
+    made = [(await t.create(client, bureau))["uscc"] for _ in range(3)]
+    keys = await jwks(client)
+    r = await client.get(f"{CHANGES}/stream", params={"after": start, "max_events": 2}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/event-stream")
+    first = sse_events(r.text)
+    assert [e["event"] for e in first] == ["change", "change"]
+    resumed = await client.get(
+        f"{CHANGES}/stream", params={"max_events": 1}, headers={**h, "Last-Event-ID": first[-1]["id"]}
+    )
+    events = [*first, *sse_events(resumed.text)]
+    seqs = [int(e["id"]) for e in events]
+    assert seqs == sorted(set(seqs))
+    assert seqs[0] > start
+    payloads = [verified(json.loads(e["data"]), keys, "registry-change+jws") for e in events]
+    assert [p["seq"] for p in payloads] == seqs
+    assert [p["subject"]["uscc"] for p in payloads] == made
+    bad = await client.get(f"{CHANGES}/stream", params={"max_events": 1}, headers={**h, "Last-Event-ID": "x1"})
+    t.assert_field(bad, "Last-Event-ID", "not_a_seq")

@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections import OrderedDict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,7 @@ from registry.signing.keys import KeyRing
 STATUS_TYP = "registry-status+jws"
 BATCH_TYP = "registry-status-batch+jws"
 CHANGES_TYP = "registry-changes+jws"
+CHANGE_TYP = "registry-change+jws"
 MAX_BATCH = 1000
 MAX_CHANGES = 1000
 
@@ -125,10 +127,14 @@ class PartnerService:
         self._audiences: set[str] = set()
         #: bumped when a subject changes: an answer built across a change is not kept
         self._generation: dict[str, int] = {}
+        #: one event per open change stream, set on every change this process hears of
+        self._listeners: set[asyncio.Event] = set()
         self.freshness = Freshness(db, url, self._changed)
         changes.subscribe(self._changed)  # this process's own writes, at their commit
 
     def _changed(self, key: str, uscc: str | None) -> None:
+        for listener in self._listeners:
+            listener.set()
         for subject in (key, f"u:{uscc}" if uscc else None):
             if subject is None:
                 continue
@@ -375,6 +381,58 @@ class PartnerService:
             ],
         }
         return jws.envelope(self.keys.private, self.keys.kid, CHANGES_TYP, payload)
+
+    def _change(self, actor: Actor, r: SubjectChange) -> dict[str, Any]:
+        payload = {
+            "audience": audience_of(actor),
+            "seq": r.seq,
+            "subject": {"uscc": r.uscc} if r.uscc is not None else {"person_id": r.person_id},
+            "kind": r.kind,
+            "at": _time(r.recorded_at),
+        }
+        return jws.envelope(self.keys.private, self.keys.kid, CHANGE_TYP, payload)
+
+    async def stream(
+        self, actor: Actor, after: int, max_events: int | None, poll: float = 2.0, heartbeat: float = 15.0
+    ) -> AsyncIterator[tuple[int | None, dict[str, Any] | None]]:
+        """(seq, signed change) for every change after ``after``, in order, then live as they commit;
+        (None, None) as a heartbeat when nothing happened for ``heartbeat`` seconds. Woken by this
+        process's commits and the NOTIFY channel; reads the table at least every ``poll`` seconds
+        (other processes without a channel), so nothing is missed and nothing comes twice."""
+        if after < 0:
+            raise _fail("after", "range", "after 不能为负", "after must be 0 or more")
+        woken = asyncio.Event()
+        self._listeners.add(woken)
+        sent = 0
+        quiet = 0.0
+        try:
+            while max_events is None or sent < max_events:
+                woken.clear()
+                async with self.db.read() as session:
+                    rows = list(
+                        await session.scalars(
+                            select(SubjectChange)
+                            .where(SubjectChange.seq > after)
+                            .order_by(SubjectChange.seq)
+                            .limit(500)
+                        )
+                    )
+                for r in rows[: None if max_events is None else max_events - sent]:
+                    yield r.seq, self._change(actor, r)
+                    after = r.seq
+                    sent += 1
+                if rows:
+                    quiet = 0.0
+                    continue
+                try:
+                    await asyncio.wait_for(woken.wait(), timeout=poll)
+                except TimeoutError:
+                    quiet += poll
+                    if quiet >= heartbeat:
+                        quiet = 0.0
+                        yield None, None
+        finally:
+            self._listeners.discard(woken)
 
     async def query(self, request_id: str) -> PartnerQuery:
         await self.queries.flush()
