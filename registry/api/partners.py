@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from litestar import Response, get, post
+from litestar import MediaType, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
@@ -32,8 +32,8 @@ def partner_handlers(services: Services) -> list[Any]:
         actor: NamedDependency[Actor],
         uscc: Annotated[str, PathParameter(max_length=64)],
         nonce: Annotated[str | None, QueryParameter(min_length=8, max_length=128, pattern=r"^[\x21-\x7e]+$")] = None,
-    ) -> dict[str, Any]:
-        return await partners.status(actor, uscc, nonce)
+    ) -> Response[bytes]:
+        return Response(await partners.status(actor, uscc, nonce), media_type=MediaType.JSON)
 
     @post(
         "/partner/status/batch",

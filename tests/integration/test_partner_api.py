@@ -560,7 +560,13 @@ async def test_query_records_survive_a_failed_flush(client, services, monkeypatc
     await queries.flush()
 
     class Unreachable:
+        dialect = services.db.dialect
+
         def write(self) -> Any:
+            raise ConnectionError("database unreachable")
+
+        @property
+        def writer(self) -> Any:  # the COPY path on PostgreSQL
             raise ConnectionError("database unreachable")
 
     monkeypatch.setattr(queries, "db", Unreachable())

@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import json
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -72,6 +74,8 @@ class _Cached:
     until: dt.datetime
     #: the day it was evaluated as of: terms end on calendar days, so it is not served the next day
     on: dt.date
+    #: ``"payload":...,"jws":"..."}``: the encoded answer after its request_id
+    tail: bytes = b""
 
 
 class QueryLog:
@@ -93,12 +97,29 @@ class QueryLog:
             rows, self._rows = self._rows, []
             if rows:
                 try:
-                    async with self.db.write() as session:
-                        await session.execute(insert(PartnerQuery), rows)
+                    if self.db.dialect == "postgresql":
+                        await self._copy(rows)
+                    else:
+                        async with self.db.write() as session:
+                            await session.execute(insert(PartnerQuery), rows)
                 except Exception:
                     self._rows[:0] = rows  # kept, in order, for the next flush: answers given stay on record
                     raise
             return len(rows)
+
+    _COLUMNS = ("request_id", "client", "department", "subjects", "jws_sha256", "recorded_at")
+
+    async def _copy(self, rows: list[dict[str, Any]]) -> None:
+        """PostgreSQL COPY: a batch of answers costs the loop a few ms, not one INSERT's worth of
+        parameter handling per row (measured: the batched INSERT showed in the answers' p99)."""
+        async with self.db.writer.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+                "partner_queries",
+                records=[tuple(json.dumps(r[c]) if c == "subjects" else r[c] for c in self._COLUMNS) for r in rows],
+                columns=self._COLUMNS,
+            )
+            await conn.commit()
 
 
 class PartnerService:
@@ -144,7 +165,10 @@ class PartnerService:
 
     # ---- status ------------------------------------------------------------------------------
 
-    async def status(self, actor: Actor, uscc: str, nonce: str | None) -> dict[str, Any]:
+    async def status(self, actor: Actor, uscc: str, nonce: str | None) -> bytes:
+        """The answer as JSON bytes: ``{"request_id", "payload", "jws"}``. The pre-produced part is
+        encoded once, with its signature; each answer adds only its request_id (no re-encoding of
+        the payload per answer, which cost more than the rest of the answer)."""
         # a USCC answered before was checked then (GB 32100 costs more than the rest of the answer)
         code = uscc if uscc in self._keys else self._uscc("uscc", uscc)
         await self.freshness.ensure()
@@ -153,9 +177,8 @@ class PartnerService:
             async with self.db.read() as session:
                 cached = await self._payload(session, actor, code)
         request_id = str(uuid.uuid4())
-        answer: dict[str, Any]
         if nonce is None:
-            answer = {"request_id": request_id, "payload": cached.payload, "jws": cached.jws}
+            signed, body = cached.jws, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
         else:
             now = self.clock.now()
             payload = {
@@ -166,8 +189,9 @@ class PartnerService:
                 "request_id": request_id,
             }
             answer = jws.envelope(self.keys.private, self.keys.kid, STATUS_TYP, payload, request_id=request_id)
-        await self._record(actor, request_id, [[code, cached.version]], str(answer["jws"]))
-        return answer
+            signed, body = str(answer["jws"]), msgspec.json.encode(answer)
+        await self._record(actor, request_id, [[code, cached.version]], signed)
+        return body
 
     async def batch(self, actor: Actor, data: s.StatusBatch) -> dict[str, Any]:
         if not data.subjects or len(data.subjects) > MAX_BATCH:
@@ -240,13 +264,9 @@ class PartnerService:
             "data_version": version,
             "log": await self._log_head(),
         }
-        made = _Cached(
-            version,
-            payload,
-            jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload),
-            now + self.validity,
-            today(self.clock),
-        )
+        signed = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload)
+        tail = msgspec.json.encode({"payload": payload, "jws": signed})[1:]
+        made = _Cached(version, payload, signed, now + self.validity, today(self.clock), tail)
         if self._generation.get(key, 0) == generation:  # no change committed while it was built
             self._keys[uscc] = key
             self._audiences.add(audience)
