@@ -65,14 +65,18 @@ async def record(
     *,
     enterprise_ids: Iterable[int | None] = (),
     person_ids: Iterable[int | None] = (),
+    usccs: dict[int, str] | None = None,
 ) -> None:
-    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing)."""
+    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing);
+    ``usccs`` (id -> USCC) spares a lookup when the caller has them."""
     units = sorted({i for i in enterprise_ids if i is not None})
     persons = sorted({i for i in person_ids if i is not None})
     if not units and not persons:
         return
     await audit.lock_chain(session)
-    usccs = dict((await session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(units)))).all())
+    if usccs is None or not set(units) <= set(usccs):
+        found = await session.execute(select(Enterprise.id, Enterprise.uscc).where(Enterprise.id.in_(units)))
+        usccs = dict(found.all())
     rows = [
         {"subject_key": enterprise_key(i), "uscc": usccs.get(i), "person_id": None, "kind": kind, "recorded_at": now}
         for i in units

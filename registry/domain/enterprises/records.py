@@ -59,8 +59,11 @@ async def load_aliases(session: AsyncSession, enterprise_id: int) -> dict[str, s
     return {a.kind: a.value for a in rows}
 
 
-async def insert_enterprises(session: AsyncSession, items: Sequence[CheckedEnterprise], now: dt.datetime) -> None:
-    """Insert new enterprises with their first name, aliases and operating divisions, in batches."""
+async def insert_enterprises(
+    session: AsyncSession, items: Sequence[CheckedEnterprise], now: dt.datetime
+) -> dict[str, int]:
+    """Insert new enterprises with their first name, aliases and operating divisions, in batches;
+    their ids by USCC."""
     result = await session.execute(
         insert(Enterprise).returning(Enterprise.id, Enterprise.uscc),
         [
@@ -104,6 +107,7 @@ async def insert_enterprises(session: AsyncSession, items: Sequence[CheckedEnter
     operating = [{"enterprise_id": ids[c.uscc], "division_code": d} for c in items for d in c.operating_divisions]
     if operating:
         await session.execute(insert(OperatingDivision), operating)
+    return ids
 
 
 @dataclass(frozen=True, slots=True)

@@ -300,11 +300,10 @@ class EnterpriseImporter:
     ) -> None:
         """The batch's rows, its audit entries and its changes (the partner feed), in its transaction."""
         await apply_updates(session, updates, now)
-        if new:
-            await insert_enterprises(session, new, now)
+        created = await insert_enterprises(session, new, now) if new else {}
         await audit.record(session, actor, now, changes)
-        await subject_changes.record(session, now, "enterprise", enterprise_ids=[u.row.id for u in updates])
-        await subject_changes.record_usccs(session, now, [c.uscc for c in new])
+        known = {u.row.id: u.row.uscc for u in updates} | {i: uscc for uscc, i in created.items()}
+        await subject_changes.record(session, now, "enterprise", enterprise_ids=list(known), usccs=known)
 
     @staticmethod
     async def _taken_aliases(session: AsyncSession, batch: _Batch) -> dict[tuple[str, str], str]:
