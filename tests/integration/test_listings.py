@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests import factories as f
 from tests.integration import support as t
 from tests.integration.test_rules_api import accident, penalty, record
 
@@ -141,3 +142,27 @@ async def test_a_crash_inside_a_decision_leaves_the_previous_state(
     # and the same request then succeeds, once
     done = await ok(client, b, listing, "approve", decision_no="郑二应急信决〔2026〕9号")
     assert done["status"] == "listed"
+
+
+async def test_a_rules_run_proposes_what_the_rules_order_for_the_officers_authority(
+    client: httpx.AsyncClient, services: Any
+) -> None:
+    """`registry listings propose-batch`: each listing the rules order for this authority is proposed
+    once, through the same service; a second run finds it open and reports it skipped."""
+    from registry.domain.listings.batch import propose_batch
+
+    cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+    officer = (await services.accounts.authenticate(cid, secret)).actor()
+    h = {"Authorization": f"Bearer {await f.token(client, cid, secret)}"}
+    uscc, _ = await major_case(client, h)
+    first = await propose_batch(services.listings, officer, "410103")
+    mine = [row for row in first.proposed if row["uscc"] == uscc]
+    assert len(mine) == 1
+    assert mine[0]["list_type"] == "SERIOUS_DISHONEST_2023"
+    listing = (await client.get(f"{LISTINGS}/{mine[0]['listing_id']}", headers=h)).json()
+    assert (listing["status"], listing["proposed_by"], listing["criteria"]) == ("proposed", cid, ["11-1"])
+    again = await propose_batch(services.listings, officer, "410103")
+    assert uscc not in [row["uscc"] for row in again.proposed]
+    assert any(row["uscc"] == uscc for row in again.skipped)
+    dry = await propose_batch(services.listings, officer, "410103", dry_run=True)
+    assert all(row.get("dry_run") for row in dry.proposed)
