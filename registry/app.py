@@ -21,7 +21,7 @@ from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
-from registry.api.partners import partner_handlers
+from registry.api.partners import partner_handlers, partner_status_route
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
@@ -110,6 +110,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         route_handlers=[
             bureau,
             partner,
+            partner_status_route(services),
             *token_handlers(services),
             *health_handlers(services),
             *public_reference_handlers(services),

@@ -769,3 +769,28 @@ async def test_the_change_stream_resumes_from_last_event_id_without_gaps(client,
     assert [p["subject"]["uscc"] for p in payloads] == made
     bad = await client.get(f"{CHANGES}/stream", params={"max_events": 1}, headers={**h, "Last-Event-ID": "x1"})
     t.assert_field(bad, "Last-Event-ID", "not_a_seq")
+
+
+async def test_the_raw_status_route_answers_like_the_framework_would(client, services):
+    """The status GET is a raw ASGI route (the hot path): its refusals are the app's problems, with
+    the full path as instance and the request id header, and HEAD and other methods are handled."""
+    bureau = await t.bureau(client, services)
+    uscc = (await t.create(client, bureau))["uscc"]
+    _, h = await partner(client, services, "mof")
+    r = await client.get(f"{STATUS}/{uscc}", headers=h)
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    assert "x-request-id" in r.headers
+    assert int(r.headers["content-length"]) == len(r.content)
+    head = await client.head(f"{STATUS}/{uscc}", headers=h)
+    assert head.status_code == 200
+    assert head.content == b""
+    bad = await client.get(f"{STATUS}/{uscc}", params={"nonce": "short"}, headers=h)
+    assert t.assert_field(bad, "nonce", "nonce")["instance"] == f"{STATUS}/{uscc}"
+    assert (await client.post(f"{STATUS}/{uscc}", headers=h)).status_code == 405
+    assert (await client.get(f"{STATUS}/{uscc}/more", headers=h)).status_code == 404
+    invalid = await client.get(f"{STATUS}/not-a-uscc", headers=h)
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"].startswith("application/problem+json")
+    anonymous = await client.get(f"{STATUS}/{uscc}")
+    assert t.assert_problem(anonymous, 401)["instance"] == f"{STATUS}/{uscc}"
