@@ -23,3 +23,14 @@ def create() -> Litestar:
     app = create_app(Settings.from_env())
     app.register(bare)
     return app
+
+
+def create_norecord() -> Litestar:
+    """The service without recording answers: what recording costs, in bench/RESULTS.md."""
+    app = create()
+
+    async def nothing(_row: object) -> None:
+        return None
+
+    app.state.services.partners.queries.add = nothing
+    return app

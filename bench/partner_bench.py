@@ -108,7 +108,7 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "granian", "--interface", "asgi", "--factory", "--host", "127.0.0.1",
          "--port", str(PORT), "--workers", str(args.workers), "--loop", "uvloop", "--log-level", "error",
-         "bench.partner_app:create"],
+         os.environ.get("BENCH_APP", "bench.partner_app:create")],
         env=env,
     )  # fmt: skip
     base = f"http://127.0.0.1:{PORT}"
