@@ -57,7 +57,7 @@ class Services:
 
     async def close(self) -> None:
         await self.partners.freshness.stop()
-        await self.partners.queries.flush()
+        await self.partners.queries.close()
         await self.tokens.stop()
         await self.store.close()
         await self.db.dispose()
