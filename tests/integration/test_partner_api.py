@@ -9,7 +9,9 @@ the start of a test are that test's doing."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -789,3 +791,23 @@ async def test_the_raw_status_route_answers_like_the_framework_would(client, ser
     assert invalid.headers["content-type"].startswith("application/problem+json")
     anonymous = await client.get(f"{STATUS}/{uscc}")
     assert t.assert_problem(anonymous, 401)["instance"] == f"{STATUS}/{uscc}"
+
+
+async def test_a_cancelled_flush_does_not_stop_the_writer(client, services):
+    """The app's periodic flusher is cancelled at shut-down while it waits: the writer (a thread on
+    PostgreSQL) must go on answering later flushes instead of dying (seen: CI hung at shut-down)."""
+    bureau = await t.bureau(client, services)
+    uscc = (await t.create(client, bureau))["uscc"]
+    _, h = await partner(client, services, "mof")
+    queries = services.partners.queries
+    for _ in range(3):
+        await status(client, h, uscc)
+        waiting = asyncio.create_task(queries.flush())
+        await asyncio.sleep(0)
+        waiting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await waiting
+    await asyncio.sleep(0.5)  # the writer has met the cancelled requests by now
+    answer = await status(client, h, uscc)
+    await asyncio.wait_for(queries.flush(), timeout=10)
+    assert await query_row(services, answer["request_id"]) is not None

@@ -92,6 +92,8 @@ class ThreadedQueryLog:
 
     async def flush(self) -> int:
         self._start()
+        if self._thread is not None and not self._thread.is_alive():
+            raise RuntimeError("the query log writer thread has stopped")
         request = _Flush()
         self._queue.put(request)
         return await asyncio.wrap_future(request.done)
@@ -99,8 +101,9 @@ class ThreadedQueryLog:
     async def close(self) -> None:
         if self._thread is None:
             return
-        with contextlib.suppress(Exception):
-            await self.flush()
+        if self._thread.is_alive():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.flush(), timeout=10)
         self._queue.put(_STOP)
         await asyncio.get_running_loop().run_in_executor(None, self._thread.join, 10)
         self._thread = None
@@ -108,7 +111,10 @@ class ThreadedQueryLog:
     # ---- the writer thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
-        asyncio.run(self._main())
+        try:
+            asyncio.run(self._main())
+        except Exception:  # never silently: flush() then says the writer has stopped
+            log.exception("query log writer thread stopped")
 
     async def write_batch(self, rows: list[dict[str, Any]]) -> None:
         if self._conn is None or self._conn.is_closed():
@@ -149,6 +155,10 @@ class ThreadedQueryLog:
                     log.warning("query log write failed; kept for the next attempt", rows=len(pending), error=str(exc))
                     await self._drop_connection()
             for request in waiting:
+                # a flush whose caller was cancelled (the app's periodic flusher at shut-down) has
+                # a cancelled future: telling it would raise here and end the writer thread
+                if not request.done.set_running_or_notify_cancel():
+                    continue
                 if error is None:
                     request.done.set_result(written)
                 else:
