@@ -53,7 +53,9 @@ async def sweep_periodically(services: Services, interval: float) -> None:
     two workers sweeping at once remove each listing once. A failed sweep is logged and retried."""
     while True:
         try:
-            done = await services.sweep()
+            # shielded: cancelling the loop (shut-down) lets a started sweep commit or roll back,
+            # never abandons its transaction (a cancelled SQLite BEGIN IMMEDIATE kept the lock)
+            done = await asyncio.shield(services.sweep())
             if any(done.values()):
                 log.info("sweep", **done)
         except Exception:  # the next round retries; a dead loop would stop every expiry

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
+from registry.lib.clock import today
 from tests import factories as f
 from tests.integration import support as t
 from tests.integration.test_events import EVENTS, doc_no, event_counts
@@ -306,7 +307,7 @@ async def test_csv_records_good_rows_and_reports_bad_ones(client, services, cloc
     r = await client.post("/api/v1/persons", json={"id_number": id_number, "name": "赵国强"}, headers=h)
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
-    rows = mixed_rows(e["uscc"], f.uscc(), id_number, t.person_id(), doc_no(), clock.now().date())
+    rows = mixed_rows(e["uscc"], f.uscc(), id_number, t.person_id(), doc_no(), today(clock))
     before = await event_counts(services)
     report = await imported(client, h, "事件.csv", csv_bytes(HEADER, rows, encoding))
     after = await event_counts(services)
@@ -322,7 +323,7 @@ async def test_xlsx_with_typed_cells(client, services, clock):
     r = await client.post("/api/v1/persons", json={"id_number": id_number, "name": "孙丽"}, headers=h)
     assert r.status_code == 201, r.text
     pid = r.json()["id"]
-    rows = mixed_rows(e["uscc"], f.uscc(), id_number, t.person_id(), doc_no(), clock.now().date())
+    rows = mixed_rows(e["uscc"], f.uscc(), id_number, t.person_id(), doc_no(), today(clock))
     # Excel hands back dates, numbers and booleans, not text
     rows[0][HEADER.index("发生日期")] = dt.date(2026, 2, 14)
     rows[0][HEADER.index("死亡人数")] = 3

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from registry.db.models import AuditEntry, CreditEvent, GradeStep
+from registry.lib.clock import today
 from tests.integration import support as t
 from tests.integration.test_jurisdiction import client_id
 
@@ -519,7 +520,7 @@ async def test_bad_input_is_a_problem_naming_field_and_rule_and_stores_nothing(
     p = await person(client, h)
     ctx = {"person": p["id"], "stranger": f.uscc(), "existing": existing["id"]}
     body = event("accident", unit(e["uscc"]), accident())
-    mutate(body, ctx, clock.now().date())
+    mutate(body, ctx, today(clock))
     before = await event_counts(services)
     r = await client.post(EVENTS, json=body, headers=h)
     problem = t.assert_field(r, field, code)

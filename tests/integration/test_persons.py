@@ -8,6 +8,7 @@ import json
 from sqlalchemy import select
 
 from registry.db.models import AuditEntry, Person
+from registry.lib.clock import today as beijing_today
 from tests.integration import support as t
 
 PERSONS = "/api/v1/persons"
@@ -114,7 +115,7 @@ async def test_roles_with_validity_and_the_principal_on_the_enterprise(client, s
     e = await t.create(client, h)
     pid = t.person_id()
     person = (await register(client, h, pid, "王强")).json()
-    today = clock.now().date()
+    today = beijing_today(clock)
     start = (today - dt.timedelta(days=400)).isoformat()
     r = await client.post(
         f"{PERSONS}/{person['id']}/roles", json={"uscc": e["uscc"], "role": "principal", "valid_from": start}, headers=h
@@ -162,7 +163,7 @@ async def test_future_role_is_not_yet_the_principal(client, services, clock):
     h = await t.bureau(client, services)
     e = await t.create(client, h)
     person = (await register(client, h, t.person_id())).json()
-    later = (clock.now().date() + dt.timedelta(days=30)).isoformat()
+    later = (beijing_today(clock) + dt.timedelta(days=30)).isoformat()
     r = await client.post(
         f"{PERSONS}/{person['id']}/roles", json={"uscc": e["uscc"], "role": "principal", "valid_from": later}, headers=h
     )
