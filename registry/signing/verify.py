@@ -5,7 +5,6 @@ are read by the CLI); every failure is a VerificationError saying what did not h
 from __future__ import annotations
 
 import base64
-import hashlib
 from typing import Any
 
 from registry.signing import jws, merkle
@@ -84,7 +83,3 @@ def consistency(
     except merkle.ProofError as exc:
         raise VerificationError(f"consistency: {exc}") from exc
     return first, second
-
-
-def leaf_hash_of(entry_bytes: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(b"\x00" + entry_bytes).digest()).decode()

@@ -18,10 +18,11 @@ from typing import Any
 
 import asyncpg
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from registry.db.engine import Database
 from registry.db.models import SubjectChange
+from registry.domain import changes
 from registry.domain.changes import CHANNEL
 
 log = structlog.get_logger(__name__)
@@ -44,7 +45,7 @@ class Freshness:
         before it is never replayed (3.2 million register entries each left a change row)."""
         if not self._primed:
             async with self.db.read() as session:
-                self.last_seq = max(self.last_seq, int(await session.scalar(select(func.max(SubjectChange.seq))) or 0))
+                self.last_seq = max(self.last_seq, await changes.latest(session))
             self._primed = True
 
     # ---- the per-answer check ------------------------------------------------------------------
@@ -55,7 +56,7 @@ class Freshness:
             return
         await self._prime()
         async with self.db.read() as session:
-            latest = int(await session.scalar(select(func.max(SubjectChange.seq))) or 0)
+            latest = await changes.latest(session)
             if latest != self.last_seq:
                 await self._catch_up(session, latest)
 

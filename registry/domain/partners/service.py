@@ -34,7 +34,7 @@ from registry.domain.partners.answers import subject_payload, unknown_payload
 from registry.domain.partners.freshness import Freshness
 from registry.domain.partners.recorder import QueryLog, ThreadedQueryLog
 from registry.domain.transparency import LogService, b64
-from registry.errors import FieldProblem, NotFound, ValidationFailed
+from registry.errors import FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today
 from registry.rules.catalogue import OUTCOMES
 from registry.rules.model import Ruleset
@@ -411,11 +411,3 @@ class PartnerService:
                         yield None, None
         finally:
             self._listeners.discard(woken)
-
-    async def query(self, request_id: str) -> PartnerQuery:
-        await self.queries.flush()
-        async with self.db.read() as session:
-            found = await session.scalar(select(PartnerQuery).where(PartnerQuery.request_id == request_id))
-        if found is None:
-            raise NotFound(f"没有编号为 {request_id} 的答复记录 / no answer {request_id}")
-        return found
