@@ -20,6 +20,7 @@ run: install
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo
 	@echo ""
+	@echo "公示查询 / public:      http://$(HOST):$(PORT)/"
 	@echo "API 文档 / API docs:   http://$(HOST):$(PORT)/schema  (Swagger: /schema/swagger)"
 	@echo "OpenAPI JSON:          http://$(HOST):$(PORT)/schema/openapi.json"
 	@echo "公钥 / JWKS:           http://$(HOST):$(PORT)/.well-known/jwks.json"

@@ -4,8 +4,10 @@
 
 Builds a PostgreSQL database with ENTERPRISES registered units, serves the app (and a bare
 endpoint returning a constant ~600-byte JSON) with Granian, warms the pre-produced answers of HOT
-units, then runs wrk against both, alternating, each request for a random hot unit. Needs `wrk`
-(Debian package). Prints answers/s, the ratio to the bare endpoint and wrk's latency percentiles.
+units, then runs wrk against both, alternating, each request for a random hot unit; then offers
+a fixed rate of FIXED_RATE (default 0.5) times the status peak with h2load and reads the latency
+of every answer from its log. Needs `wrk` and `h2load` (Debian packages wrk, nghttp2-client).
+Prints answers/s, the ratio to the bare endpoint and the latency percentiles.
 """
 
 from __future__ import annotations
@@ -86,12 +88,40 @@ def wrk(url: str, seconds: int, script: str | None) -> tuple[float, str]:
     return rate, latency
 
 
+def fixed_rate(url_file: Path, token: str, rate: float, seconds: int, clients: int = 16) -> str:
+    """p50/p90/p99/max of answers at a fixed offered rate (h2load ``--rps``, open loop per client;
+    Debian package nghttp2-client): wrk has no fixed-rate mode and wrk2 is not packaged."""
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "requests.tsv"
+        subprocess.run(
+            ["h2load", "--h1", "-c", str(clients), f"--rps={rate / clients:.1f}", "-D", str(seconds),
+             "--warm-up-time=1", "-H", f"Authorization: Bearer {token}", "-i", str(url_file),
+             f"--log-file={log}"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        rows = [line.split("\t") for line in log.read_text().splitlines() if line.strip()]
+    durations = sorted(int(r[2]) / 1000 for r in rows)
+    failed = sum(1 for r in rows if r[1] != "200")
+    n = len(durations)
+
+    def pct(p: float) -> float:
+        return durations[min(n - 1, int(p * n))]
+
+    return (
+        f"{n / seconds:7.0f}/s offered {rate:.0f}/s  p50={pct(0.5):.2f}ms p90={pct(0.9):.2f}ms "
+        f"p99={pct(0.99):.2f}ms max={durations[-1]:.1f}ms  non-200: {failed}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--enterprises", type=int, default=10_000)
     parser.add_argument("--hot", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--fixed-rate", type=float, default=0.5, help="then offer this fraction of the status peak (0: skip)"
+    )
     args = parser.parse_args()
     workdir = Path("var/bench")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -136,11 +166,21 @@ def main() -> None:
             script = Path(tmp) / "status.lua"
             script.write_text(LUA % (listing, token))
             print(f"{args.enterprises} enterprises, {len(hot)} hot, warmed in {warm:.1f}s, {args.workers} worker(s)")
+            peaks = []
             for _ in range(2):
                 bare, bare_lat = wrk(f"{base}/bare", args.seconds, None)
                 status, status_lat = wrk(base, args.seconds, str(script))
+                peaks.append(status)
                 print(f"  bare   {bare:8.0f}/s  {bare_lat}")
                 print(f"  status {status:8.0f}/s  {status_lat}   ratio {status / bare:.2f}")
+            if args.fixed_rate > 0:
+                urls = Path(tmp) / "urls.txt"
+                urls.write_text("".join(f"{base}/api/v1/partner/status/{u}\n" for u in hot))
+                rate = args.fixed_rate * max(peaks)
+                for _ in range(2):
+                    print(
+                        f"  status at {args.fixed_rate:.0%} of the peak: {fixed_rate(urls, token, rate, args.seconds)}"
+                    )
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -75,6 +75,15 @@ class ListingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class PublicSettings:
+    #: requests per client address per minute on the public pages and API, across all workers
+    #: (Redis) or in this process (embedded default); beyond it 429 with Retry-After
+    rate_limit_per_minute: int = 120
+    #: search results per page (the public search is capped and paginated)
+    page_size: int = 20
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
     database: DatabaseSettings = DatabaseSettings()
@@ -83,6 +92,7 @@ class Settings:
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
     listings: ListingSettings = ListingSettings()
+    public: PublicSettings = PublicSettings()
     #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
     log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
@@ -127,6 +137,7 @@ class Settings:
                 statement_days=int(get("LISTING_STATEMENT_DAYS", "5") or 5),
                 sweep_interval_seconds=int(get("SWEEP_INTERVAL_SECONDS", "3600") or 0),
             ),
+            public=PublicSettings(rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120)),
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),

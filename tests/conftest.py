@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from registry.app import create_app
 from registry.db.migrate import upgrade
 from registry.lib.clock import FixedClock
-from registry.settings import DatabaseSettings, KeySettings, ListingSettings, RedisSettings, Settings
+from registry.settings import DatabaseSettings, KeySettings, ListingSettings, PublicSettings, RedisSettings, Settings
 
 PG_ADMIN = os.environ.get("REGISTRY_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("REGISTRY_TEST_REDIS", "redis://127.0.0.1:6379/0")
@@ -102,6 +102,8 @@ async def settings_for(backend: str, worker: str, tmp: Path) -> Settings:
         keys=keys,
         # tests move the clock and sweep when they mean to; the background sweep has a test of its own
         listings=ListingSettings(sweep_interval_seconds=0),
+        # every test shares one client address; the limit itself is tested on an app of its own
+        public=PublicSettings(rate_limit_per_minute=1_000_000),
         log_level="WARNING",
     )
 

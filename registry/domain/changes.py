@@ -17,6 +17,7 @@ from sqlalchemy import event, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from registry.db.among import among
 from registry.db.models import CreditEvent, Enterprise, SubjectChange
 from registry.domain import audit
 
@@ -120,6 +121,18 @@ async def version_of(session: AsyncSession, subject_key: str) -> int:
     return int(
         await session.scalar(select(func.max(SubjectChange.seq)).where(SubjectChange.subject_key == subject_key)) or 0
     )
+
+
+async def versions_of(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, int]:
+    """The data version of each subject (0: never changed), in one grouped query."""
+    keys = list(subject_keys)
+    found = await session.execute(
+        select(SubjectChange.subject_key, func.max(SubjectChange.seq))
+        .where(among(session, SubjectChange.subject_key, keys))
+        .group_by(SubjectChange.subject_key)
+    )
+    versions = {key: int(seq) for key, seq in found}
+    return {key: versions.get(key, 0) for key in keys}
 
 
 async def latest(session: AsyncSession) -> int:

@@ -11,6 +11,7 @@ from registry.db.engine import Database
 from registry.domain.accounts.service import AccountService
 from registry.domain.accounts.tokens import TokenService
 from registry.domain.agencies.service import AgencyService
+from registry.domain.disclosure.service import DisclosureService
 from registry.domain.enterprises.service import EnterpriseService
 from registry.domain.evaluation.service import EvaluationService
 from registry.domain.events.service import EventService
@@ -50,6 +51,7 @@ class Services:
     listings: ListingService
     log: LogService
     partners: PartnerService
+    disclosure: DisclosureService
 
     async def sweep(self) -> dict[str, int]:
         """Expire what is due: listings at the end of their term, grades past valid_until."""
@@ -94,4 +96,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
         log=log,
         partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),
+        disclosure=DisclosureService(db, clock, keys, rulesets, log, settings.public.page_size),
     )

@@ -15,8 +15,10 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import math
 from typing import Any
 
+import msgspec
 import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -28,8 +30,53 @@ class InvalidAnswer(ValueError):
     """A signed answer that does not verify (bad form, unknown key, signature, or payload mismatch)."""
 
 
+#: integers RFC 8785 writes as they are (IEEE 754 doubles represent them exactly)
+_SAFE_INT = 2**53 - 1
+_SORTED = msgspec.json.Encoder(order="sorted")
+
+
 def canonical(payload: Any) -> bytes:
+    """The RFC 8785 canonical JSON of ``payload``.
+
+    ``rfc8785`` (pure Python) costs about 0.12 ms per kilobyte: 120 ms for a batch answer of a
+    thousand subjects, half the time that answer may take. msgspec, sorting keys, writes the same
+    bytes for the documents answers are made of: strings (every code point escaped the same way,
+    checked in the tests), ASCII keys (so code-point order is UTF-16 order), integers a double holds
+    exactly, and floats neither integral nor smaller than 1e-4 (where ES6 number formatting and
+    msgspec's differ: ``1`` against ``1.0``, ``0.000001`` against ``1e-6``). Anything else is
+    written by ``rfc8785``; the tests compare the two on random documents.
+    """
+    if _plain(payload):
+        return _SORTED.encode(payload)
     return rfc8785.dumps(payload)
+
+
+def _plain(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        kind = type(v)
+        if kind is str or kind is bool or v is None:
+            continue
+        if kind is int:
+            if -_SAFE_INT <= v <= _SAFE_INT:
+                continue
+            return False
+        if kind is float:
+            if math.isfinite(v) and not v.is_integer() and abs(v) >= 1e-4:
+                continue
+            return False
+        if kind is dict:
+            for k, x in v.items():
+                if type(k) is not str or not k.isascii():
+                    return False
+                stack.append(x)
+            continue
+        if kind is list:
+            stack.extend(v)
+            continue
+        return False
+    return True
 
 
 def _b64decode(part: str) -> bytes:
@@ -96,7 +143,7 @@ def verify_envelope(answer: dict[str, Any], keys: dict[str, Ed25519PublicKey]) -
     _, signed = verify(answer["jws"], keys)
     try:
         mine = canonical(answer["payload"])
-    except (ValueError, TypeError, rfc8785.CanonicalizationError) as exc:  # e.g. integers beyond 2**53
+    except (ValueError, TypeError, RecursionError, rfc8785.CanonicalizationError) as exc:  # e.g. ints beyond 2**53
         raise InvalidAnswer(f"the payload cannot be canonicalised: {exc}") from exc
     if signed != mine:
         raise InvalidAnswer("the payload is not the one the JWS signs")

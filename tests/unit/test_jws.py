@@ -515,3 +515,38 @@ def test_one_answer_has_one_jws_spelling() -> None:
         if forged != SIGNED["jws"]:
             refused(forged)
     jws.verify(SIGNED["jws"], KEYS)
+
+
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.sampled_from([1.0, -0.0, 0.0, 1e21, 1e-6, 1.5e-5, 0.0001, 1e16, 100.0, 0.1 + 0.2])
+    | st.text()
+)
+DOCUMENTS = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=30,
+)
+
+
+@given(document=DOCUMENTS)
+@settings(max_examples=2000)
+def test_canonical_writes_what_rfc8785_writes(document: Any) -> None:
+    """The fast path (msgspec) and rfc8785 agree byte for byte on any JSON document: keys of any
+    alphabet, every float, integers a double holds."""
+    assert jws.canonical(document) == rfc8785.dumps(document)
+
+
+def test_canonical_escapes_every_code_point_as_rfc8785_does() -> None:
+    text = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert jws.canonical({"k": text, "sorted": [text]}) == rfc8785.dumps({"k": text, "sorted": [text]})
+
+
+def test_canonical_orders_keys_by_utf16_code_units() -> None:
+    """U+E000 sorts after U+1F600 in UTF-16 (a surrogate pair, 0xD83D) but before it by code point."""
+    document = {"\ue000": 1, "\U0001f600": 2, "a": 3}
+    assert jws.canonical(document) == rfc8785.dumps(document)
+    assert jws.canonical(document).index(b"\xf0\x9f\x98\x80") < jws.canonical(document).index(b"\xee\x80\x80")

@@ -10,12 +10,14 @@ counts); the work-injury insurance class is not recorded yet (what-if requests m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.among import among
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Listing, Person, PersonRole
 from registry.domain.events.query import effective as effective_view
 from registry.domain.listings.types import CORRECTIONS
@@ -96,22 +98,25 @@ async def heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent |
     return found
 
 
-async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[f.Event, ...]:
-    """The subject's effective events: the same effective view as the events API (an event
-    corrected onto another subject no longer counts here), links followed to their heads."""
+async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]) -> dict[int, tuple[f.Event, ...]]:
+    """Each subject's effective events: the same effective view as the events API (an event
+    corrected onto another subject no longer counts here), links followed to their heads. One
+    query per step for any number of subjects (a batch answer builds a thousand at once)."""
+    ids = list(subject_ids)
     effective = list(
         await session.scalars(
-            select(CreditEvent).where(column == subject_id, effective_view()).order_by(CreditEvent.id)
+            select(CreditEvent).where(among(session, column, ids), effective_view()).order_by(CreditEvent.id)
         )
     )
+    out: dict[int, list[f.Event]] = {i: [] for i in ids}
     if not effective:
-        return ()
+        return dict.fromkeys(ids, ())
     head_of = await heads(session, {i for r in effective for i in r.links})
     authority_ids = {r.recording_authority_id for r in effective if r.kind == "penalty"}
     authorities = {
         a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
     }
-    out = []
+    key = column.key
     for r in effective:
         linked = [h for i in r.links if (h := head_of.get(i)) is not None]
         event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
@@ -120,55 +125,48 @@ async def _events(session: AsyncSession, column: Any, subject_id: int) -> tuple[
             worst = worst_linked_grade(linked)
             if worst is not None:
                 event = msgspec.structs.replace(event, accident_grade=worst)
-        out.append(event)
-    return tuple(out)
+        out[getattr(r, key)].append(event)
+    return {i: tuple(events) for i, events in out.items()}
 
 
-async def listings(session: AsyncSession, subject_key: str) -> tuple[f.Listing, ...]:
+async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, tuple[f.Listing, ...]]:
+    keys = list(subject_keys)
     rows = await session.scalars(
         select(Listing)
         .where(
-            Listing.subject_key == subject_key,
+            among(session, Listing.subject_key, keys),
             Listing.status.in_(("listed", "removed")),
             Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
         )
         .order_by(Listing.id)
     )
-    return tuple(
-        f.Listing(
-            list_type=r.list_type,
-            listed_on=r.effective_on,
-            until=r.expires_on,
-            removed_on=r.removed_on if r.status == "removed" else None,
-            id=r.id,
-            criterion=r.criteria[0] if r.criteria else None,
-        )
-        for r in rows
-        if r.effective_on is not None and r.removal_type not in CORRECTIONS
-    )
+    out: dict[str, list[f.Listing]] = {k: [] for k in keys}
+    for r in rows:
+        if r.effective_on is not None and r.removal_type not in CORRECTIONS:
+            out[r.subject_key].append(
+                f.Listing(
+                    list_type=r.list_type,
+                    listed_on=r.effective_on,
+                    until=r.expires_on,
+                    removed_on=r.removed_on if r.status == "removed" else None,
+                    id=r.id,
+                    criterion=r.criteria[0] if r.criteria else None,
+                )
+            )
+    return {k: tuple(v) for k, v in out.items()}
 
 
 async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.Facts:
-    is_agency = await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is not None
-    grades = await session.scalars(select(Grade).where(Grade.enterprise_id == enterprise.id).order_by(Grade.id))
-    roles = await session.execute(
-        select(PersonRole, Person.name)
-        .join(Person, Person.id == PersonRole.person_id)
-        .where(PersonRole.enterprise_id == enterprise.id)
-        .order_by(PersonRole.id)
-    )
-    return f.Facts(
-        subject=f.Subject(
-            type="agency" if is_agency else "enterprise",
-            id=enterprise.uscc,
-            name=enterprise.name,
-            industry=enterprise.industry,
-            scale=enterprise.scale,
-            division_code=enterprise.division_code,
-            parent_uscc=enterprise.parent_uscc,
-        ),
-        events=await _events(session, CreditEvent.enterprise_id, enterprise.id),
-        grades=tuple(
+    return (await enterprises_facts(session, [enterprise]))[enterprise.id]
+
+
+async def enterprises_facts(session: AsyncSession, units: Sequence[Enterprise]) -> dict[int, f.Facts]:
+    """The facts of many units in six queries, whatever their number (ids of at most a batch)."""
+    ids = [u.id for u in units]
+    agencies = set(await session.scalars(select(Agency.enterprise_id).where(among(session, Agency.enterprise_id, ids))))
+    grades: dict[int, list[f.Grade]] = {i: [] for i in ids}
+    for g in await session.scalars(select(Grade).where(among(session, Grade.enterprise_id, ids)).order_by(Grade.id)):
+        grades[g.enterprise_id].append(
             f.Grade(
                 id=g.id,
                 level=g.level,  # type: ignore[arg-type]
@@ -178,19 +176,42 @@ async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.F
                 valid_until=g.valid_until,
                 ended_on=g.ended_on,
             )
-            for g in grades
-        ),
-        roles=tuple(
+        )
+    roles: dict[int, list[f.Role]] = {i: [] for i in ids}
+    for r, name in await session.execute(
+        select(PersonRole, Person.name)
+        .join(Person, Person.id == PersonRole.person_id)
+        .where(among(session, PersonRole.enterprise_id, ids))
+        .order_by(PersonRole.id)
+    ):
+        roles[r.enterprise_id].append(
             f.Role(person_id=r.person_id, role=r.role, name=name, since=r.valid_from, until=r.valid_to)
-            for r, name in roles
-        ),
-        listings=await listings(session, f"e:{enterprise.id}"),
-    )
+        )
+    events = await _events(session, CreditEvent.enterprise_id, ids)
+    listed = await listings(session, [f"e:{i}" for i in ids])
+    return {
+        u.id: f.Facts(
+            subject=f.Subject(
+                type="agency" if u.id in agencies else "enterprise",
+                id=u.uscc,
+                name=u.name,
+                industry=u.industry,
+                scale=u.scale,
+                division_code=u.division_code,
+                parent_uscc=u.parent_uscc,
+            ),
+            events=events[u.id],
+            grades=tuple(grades[u.id]),
+            roles=tuple(roles[u.id]),
+            listings=listed[f"e:{u.id}"],
+        )
+        for u in units
+    }
 
 
 async def person_facts(session: AsyncSession, person: Person) -> f.Facts:
     return f.Facts(
         subject=f.Subject(type="person", id=str(person.id), name=person.name),
-        events=await _events(session, CreditEvent.person_id, person.id),
-        listings=await listings(session, f"p:{person.id}"),
+        events=(await _events(session, CreditEvent.person_id, [person.id]))[person.id],
+        listings=(await listings(session, [f"p:{person.id}"]))[f"p:{person.id}"],
     )

@@ -10,17 +10,19 @@ partner and a bureau never get different answers for the same data version.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.among import among
 from registry.db.models import Authority, Enterprise, Listing
-from registry.domain.evaluation.facts import enterprise_facts
+from registry.domain.evaluation.facts import enterprises_facts
 from registry.domain.listings.types import LIST_TYPES
-from registry.rules.decision import Outcome
-from registry.rules.evaluator import evaluate
-from registry.rules.model import Ruleset
+from registry.rules.decision import Decision, Outcome
+from registry.rules.evaluator import Memo
+from registry.rules.facts import Facts
 
 
 def _day(value: dt.date | None) -> str | None:
@@ -56,41 +58,53 @@ def _measure(o: Outcome) -> dict[str, Any]:
     }
 
 
-async def subject_payload(
+async def subject_payloads(
     session: AsyncSession,
-    rulesets: tuple[Ruleset, ...],
+    decide: Memo,
+    units: Sequence[Enterprise],
+    department: str | None,
+    on: dt.date,
+) -> dict[int, dict[str, Any]]:
+    """Each unit's part of an answer for ``department`` (None: everything), as of ``on``: the facts
+    of all of them in a few queries, then the rules on each (``decide`` remembers the decisions of
+    units whose facts differ only in who they are)."""
+    facts = await enterprises_facts(session, units)
+    keys = {f"e:{u.id}": u.id for u in units}
+    rows = await session.execute(
+        select(Listing, Authority.name, Authority.division_code)
+        .join(Authority, Authority.id == Listing.deciding_authority_id)
+        .where(among(session, Listing.subject_key, keys), Listing.status == "listed", Listing.effective_on <= on)
+        .order_by(Listing.id)
+    )
+    listed: dict[int, list[dict[str, Any]]] = {u.id: [] for u in units}
+    for row, name, division in rows:
+        if row.expires_on is None or on <= row.expires_on:
+            listed[keys[row.subject_key]].append(
+                {
+                    "id": row.id,
+                    "list_type": row.list_type,
+                    "title": LIST_TYPES[row.list_type].title,
+                    "criteria": [str(c) for c in row.criteria],
+                    "decision_no": row.decision_no,
+                    "deciding_authority": {"name": name, "division_code": division},
+                    "since": _day(row.effective_on),
+                    "until": _day(row.expires_on),
+                }
+            )
+    return {u.id: _body(u, facts[u.id], decide(facts[u.id], on), listed[u.id], department, on) for u in units}
+
+
+def _body(
     unit: Enterprise,
+    facts: Facts,
+    decision: Decision,
+    listings: list[dict[str, Any]],
     department: str | None,
     on: dt.date,
 ) -> dict[str, Any]:
-    """The subject's part of an answer for ``department`` (None: everything), as of ``on``."""
-    facts = await enterprise_facts(session, unit)
-    decision = evaluate(rulesets, facts, on)
     grade = next(
         (g for g in facts.grades if g.status == "valid" and g.valid_until is not None and on <= g.valid_until), None
     )
-    rows = list(
-        await session.execute(
-            select(Listing, Authority.name, Authority.division_code)
-            .join(Authority, Authority.id == Listing.deciding_authority_id)
-            .where(Listing.subject_key == f"e:{unit.id}", Listing.status == "listed", Listing.effective_on <= on)
-            .order_by(Listing.id)
-        )
-    )
-    listings = [
-        {
-            "id": row.id,
-            "list_type": row.list_type,
-            "title": LIST_TYPES[row.list_type].title,
-            "criteria": [str(c) for c in row.criteria],
-            "decision_no": row.decision_no,
-            "deciding_authority": {"name": name, "division_code": division},
-            "since": _day(row.effective_on),
-            "until": _day(row.expires_on),
-        }
-        for row, name, division in rows
-        if row.expires_on is None or on <= row.expires_on
-    ]
     return {
         "subject": {"uscc": unit.uscc, "name": unit.name, "division_code": unit.division_code, "known": True},
         "standardization": {

@@ -24,19 +24,21 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.among import among
 from registry.db.engine import Database
 from registry.db.models import Enterprise, PartnerFeedback, PartnerQuery, SubjectChange
 from registry.domain import changes
 from registry.domain.actors import Actor
 from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.partners import schemas as s
-from registry.domain.partners.answers import subject_payload, unknown_payload
+from registry.domain.partners.answers import subject_payloads, unknown_payload
 from registry.domain.partners.freshness import Freshness
 from registry.domain.partners.recorder import QueryLog, ThreadedQueryLog
 from registry.domain.transparency import LogService, b64
 from registry.errors import FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today
 from registry.rules.catalogue import OUTCOMES
+from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
 from registry.signing import jws
 from registry.signing.keys import KeyRing
@@ -94,6 +96,7 @@ class PartnerService:
         self.clock = clock
         self.keys = keys
         self.rulesets = rulesets
+        self.memo = Memo(rulesets)
         self.log = log
         self.validity = dt.timedelta(seconds=validity_seconds)
         self.cache_size = cache_size
@@ -133,9 +136,10 @@ class PartnerService:
         cached = self._fresh(code, audience_of(actor))
         if cached is None:
             async with self.db.read() as session:
-                cached = await self._payload(session, actor, code)
+                cached = (await self._payloads(session, actor, [code]))[code]
         request_id = str(uuid.uuid4())
         if nonce is None:
+            self._sign(cached)
             signed, body = cached.jws, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
         else:
             now = self.clock.now()
@@ -156,25 +160,25 @@ class PartnerService:
             raise _fail("subjects", "size", f"每批 1 至 {MAX_BATCH} 个主体", f"1 to {MAX_BATCH} subjects per batch")
         results: list[dict[str, Any]] = []
         asked: list[list[Any]] = []
+        codes: list[str | IdentifierError] = []
+        for raw in data.subjects:
+            try:
+                codes.append(parse_uscc(raw).value)
+            except IdentifierError as err:
+                codes.append(err)
         await self.freshness.ensure()
         async with self.db.read() as session:
-            for raw in data.subjects:
-                try:
-                    code = parse_uscc(raw).value
-                except IdentifierError as err:
-                    results.append(
-                        {
-                            "uscc": raw,
-                            "status": "invalid",
-                            "error": {"code": err.code, "zh": err.message_zh, "en": err.message_en},
-                        }
-                    )
-                    asked.append([raw, None])
-                    continue
-                cached = await self._payload(session, actor, code)
-                known = cached.payload["subject"].get("known", True)
-                results.append({"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload})
-                asked.append([code, cached.version])
+            made = await self._payloads(session, actor, [c for c in codes if isinstance(c, str)])
+        for raw, code in zip(data.subjects, codes, strict=True):
+            if isinstance(code, IdentifierError):
+                error = {"code": code.code, "zh": code.message_zh, "en": code.message_en}
+                results.append({"uscc": raw, "status": "invalid", "error": error})
+                asked.append([raw, None])
+                continue
+            cached = made[code]
+            known = cached.payload["subject"].get("known", True)
+            results.append({"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload})
+            asked.append([code, cached.version])
         now = self.clock.now()
         request_id = str(uuid.uuid4())
         payload: dict[str, Any] = {
@@ -200,39 +204,57 @@ class PartnerService:
         self._cache.move_to_end((key, audience))  # type: ignore[arg-type]
         return found
 
-    async def _payload(self, session: AsyncSession, actor: Actor, uscc: str) -> _Cached:
+    async def _payloads(self, session: AsyncSession, actor: Actor, codes: list[str]) -> dict[str, _Cached]:
+        """The answer for each (valid) USCC: pre-produced where current, else built, all of them
+        from one read of the facts (a batch builds up to a thousand at once). Built answers are
+        signed when first sent alone (``_sign``): a batch is signed once, as a whole."""
         audience = audience_of(actor)
-        cached = self._fresh(uscc, audience)
-        if cached is not None:
-            return cached
-        unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
-        key = f"e:{unit.id}" if unit is not None else f"u:{uscc}"
-        generation = self._generation.get(key, 0)
-        version = await changes.version_of(session, key) if unit is not None else 0
-        now = self.clock.now()
-        if unit is None:
-            body = unknown_payload(uscc)
-        else:
-            body = await subject_payload(session, self.rulesets, unit, department_of(actor), today(self.clock))
-        payload = {
-            "issued_at": _time(now),
-            "valid_until": _time(now + self.validity),
-            "audience": audience,
-            **body,
-            "data_version": version,
-            "log": await self._log_head(),
+        out: dict[str, _Cached] = {}
+        missing: list[str] = []
+        for code in dict.fromkeys(codes):
+            found = self._fresh(code, audience)
+            if found is None:
+                missing.append(code)
+            else:
+                out[code] = found
+        if not missing:
+            return out
+        units = {
+            u.uscc: u for u in await session.scalars(select(Enterprise).where(among(session, Enterprise.uscc, missing)))
         }
-        signed = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload)
-        tail = msgspec.json.encode({"payload": payload, "jws": signed})[1:]
-        made = _Cached(version, payload, signed, now + self.validity, today(self.clock), tail)
-        if self._generation.get(key, 0) == generation:  # no change committed while it was built
-            self._keys[uscc] = key
-            self._audiences.add(audience)
-            self._cache[(key, audience)] = made
-            self._cache.move_to_end((key, audience))
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
-        return made
+        keys = {code: f"e:{units[code].id}" if code in units else f"u:{code}" for code in missing}
+        generations = {key: self._generation.get(key, 0) for key in keys.values()}
+        versions = await changes.versions_of(session, [keys[code] for code in units])
+        on = today(self.clock)
+        bodies = await subject_payloads(session, self.memo, list(units.values()), department_of(actor), on)
+        head = await self._log_head()
+        now = self.clock.now()
+        for code in missing:
+            key = keys[code]
+            unit = units.get(code)
+            payload = {
+                "issued_at": _time(now),
+                "valid_until": _time(now + self.validity),
+                "audience": audience,
+                **(unknown_payload(code) if unit is None else bodies[unit.id]),
+                "data_version": versions.get(key, 0),
+                "log": head,
+            }
+            made = out[code] = _Cached(versions.get(key, 0), payload, "", now + self.validity, on)
+            if self._generation.get(key, 0) == generations[key]:  # no change committed while it was built
+                self._keys[code] = key
+                self._audiences.add(audience)
+                self._cache[(key, audience)] = made
+                self._cache.move_to_end((key, audience))
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return out
+
+    def _sign(self, cached: _Cached) -> None:
+        """Signs a pre-produced answer the first time it is sent alone, and keeps it encoded."""
+        if not cached.jws:
+            cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload)
+            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": cached.jws})[1:]
 
     async def _log_head(self) -> dict[str, Any]:
         size = await self.log.sync()

@@ -8,10 +8,11 @@ from typing import Any
 
 import pytest
 import yaml
+from msgspec import to_builtins
 
 from registry.rules.catalogue import BASES, OUTCOMES
 from registry.rules.decision import GROUPS, Decision, Outcome, PersonRef
-from registry.rules.evaluator import applicable, evaluate, evaluate_ruleset
+from registry.rules.evaluator import Memo, applicable, evaluate, evaluate_ruleset
 from registry.rules.facts import Event, Facts, Grade, Listing, Role, Subject
 from registry.rules.loader import parse
 from registry.rules.model import Ruleset
@@ -784,3 +785,28 @@ def test_evaluate_ruleset_on_its_own() -> None:
     fired, made = evaluate_ruleset(rs, FACTS_1, AS_OF)
     assert fired == ["fam/1#R1"]
     assert [o.code for o in made] == ["more_inspections"]
+
+
+def test_memo_chooses_the_local_packs_by_division_and_keeps_a_bounded_memory() -> None:
+    """A Beijing unit and a Henan unit with the same grade get different incentives (the Beijing
+    pack applies only inside 11); the memo keeps them apart and forgets the oldest beyond its size."""
+    from registry.rules.loader import load
+
+    rulesets = load()
+    grade = Grade(
+        id=1, level=2, status="valid", applied_on=D(2024, 1, 1), announced_on=D(2024, 3, 1), valid_until=D(2027, 2, 28)
+    )
+    on = D(2026, 11, 26)
+
+    def unit(division: str, n: int) -> Facts:
+        subject = Subject(id=f"9111{n:014d}", name=f"单位{n}", division_code=division, industry="machinery")
+        return Facts(subject=subject, grades=(grade,))
+
+    memo = Memo(rulesets, size=2)
+    beijing, henan = unit("110105", 1), unit("410103", 2)
+    for facts in (beijing, henan, unit("110108", 3), henan, beijing):
+        got = memo(facts, on)
+        assert got.subject == facts.subject
+        assert to_builtins(got) == to_builtins(evaluate(rulesets, facts, on))
+    assert {o.code for o in memo(beijing, on).incentives} != {o.code for o in memo(henan, on).incentives}
+    assert len(memo._memo) == 2

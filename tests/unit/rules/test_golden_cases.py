@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from registry.rules.decision import Decision, Outcome
-from registry.rules.evaluator import evaluate
+from registry.rules.evaluator import Memo, evaluate
 from registry.rules.facts import Facts
 from registry.rules.loader import load
 
@@ -86,3 +86,22 @@ def test_every_rule_fires_in_some_case() -> None:
         fired.update(decide(_case(path)).fired)
     every = {f"{r.id}#{rule.id}" for r in RULESETS for rule in r.rules}
     assert every - fired == set(), "rules no golden case fires"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_memo_decides_every_case_as_evaluate_does(path: Path) -> None:
+    """The remembered decision of a subject that differs only in who it is (id, name) is the
+    decision evaluate makes for it: the memo never hands one subject's decision to another."""
+    case = _case(path)
+    families = case.get("families")
+    chosen = [r for r in RULESETS if families is None or r.family in families]
+    facts = msgspec.convert(case.get("facts") or {}, Facts, strict=False)
+    as_of = case["as_of"]
+    day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)
+    memo = Memo(chosen, size=2)
+    other = msgspec.structs.replace(facts.subject, id="91110000000000000X", name="另一家")
+    first = memo(msgspec.structs.replace(facts, subject=other), day)
+    second = memo(facts, day)
+    assert msgspec.to_builtins(second) == msgspec.to_builtins(evaluate(chosen, facts, day))
+    assert first.subject == other
+    assert second.subject == facts.subject

@@ -1,0 +1,114 @@
+"""A batch of 1000 subjects not answered before (issue 6: at most 250 ms), on PostgreSQL.
+
+    python -m bench.batch_bench --enterprises 10000 [--with-events 500] [--batches 5] [--profile]
+
+The bench data: ENTERPRISES registered units (the same generator and database as
+``bench.partner_bench``, which step 9 reuses), of which WITH_EVENTS have credit events recorded
+through the event importer (an accident and its penalty each, so that rules fire and measures are
+ordered). Each batch asks for 1000 random units no batch asked for before, one in twenty of them
+with events, through ``PartnerService.batch`` in process (no HTTP; the signed answer is built
+whole), and prints the time of each batch and the median. ``--profile`` prints where the time of
+one more batch goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import csv
+import gc
+import io
+import pstats
+import random
+import statistics
+import time
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bench.common import bench_services
+from bench.event_import_bench import HEADER
+from bench.partner_bench import prepare
+from registry.db.models import CreditEvent
+from registry.domain.actors import Actor, system_actor
+from registry.domain.imports.events import EVENT_COLUMNS
+from registry.domain.imports.readers import read_csv
+from registry.domain.partners.schemas import StatusBatch
+from registry.errors import Conflict
+
+BATCH = 1000
+
+
+def events_csv(usccs: list[str]) -> bytes:
+    """A 较大 accident and its penalty for each unit (rules R-series fire on them)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for n, uscc in enumerate(usccs):
+        day = f"2026-{1 + n % 10:02d}-{1 + n % 28:02d}"
+        writer.writerow(["accident", uscc, day, f"报告{n}", "000000", "3", "2", "1000000", "是", "事故", "", "", ""])
+        no = f"罚〔2026〕{n}号"
+        writer.writerow(["penalty", uscc, day, no, "000000", "", "", "", "", "", no, "安全生产法", "300000"])
+    return out.getvalue().encode()
+
+
+async def run(enterprises: int, with_events: int, batches: int, profile: bool) -> None:
+    workdir = Path("var/bench")
+    url, usccs, _, _ = await prepare(enterprises, workdir)
+    services = bench_services(url, workdir / "keys")
+    actor = system_actor("bench")
+    try:
+        eventful = random.Random(5).sample(usccs, min(with_events, len(usccs)))
+        async with services.db.read() as session:
+            have = int(await session.scalar(select(func.count(CreditEvent.id))) or 0)
+        if have < 2 * len(eventful):
+            with contextlib.suppress(Conflict):  # the recording authority of the events
+                await services.accounts.create(actor, role="bureau", name="bench-national", level="national")
+            start = time.perf_counter()
+            _, reader = read_csv(events_csv(eventful), EVENT_COLUMNS)
+            report = await services.event_importer.run(actor, reader)
+            print(f"events recorded: {report.recorded} in {time.perf_counter() - start:.0f}s", report.errors[:2])
+        gc.collect()  # as the service does at start-up (registry.app)
+        gc.freeze()
+        partner = Actor(id="bench-partner", role="partner", department="mem")
+        rng = random.Random(7)
+        plain = list(set(usccs) - set(eventful))
+        rng.shuffle(plain)
+        times = []
+        for b in range(batches + int(profile)):
+            subjects = plain[b * 950 : (b + 1) * 950] + rng.sample(eventful, min(50, len(eventful)))
+            subjects = subjects[:BATCH]
+            profiler = cProfile.Profile() if b == batches else None
+            start = time.perf_counter()
+            if profiler:
+                profiler.enable()
+            answer = await services.partners.batch(partner, StatusBatch(subjects=subjects))
+            if profiler:
+                profiler.disable()
+            elapsed = (time.perf_counter() - start) * 1000
+            measured = sum(1 for r in answer["payload"]["results"] if r["answer"]["measures"])
+            if profiler is None:
+                times.append(elapsed)
+                print(f"  batch {b}: {len(subjects)} subjects, {measured} with measures for mem, {elapsed:6.0f} ms")
+            else:
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
+        print(f"{enterprises} enterprises: median {statistics.median(times):.0f} ms per batch of {BATCH}")
+    finally:
+        await services.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enterprises", type=int, default=10_000)
+    parser.add_argument("--with-events", type=int, default=500)
+    parser.add_argument("--batches", type=int, default=5)
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    Path("var/bench").mkdir(parents=True, exist_ok=True)
+    asyncio.run(run(args.enterprises, args.with_events, args.batches, args.profile))
+
+
+if __name__ == "__main__":
+    main()

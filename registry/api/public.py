@@ -1,0 +1,57 @@
+"""/api/v1/public: disclosure search and the signed detail, for anyone, rate-limited per address."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Router, get
+from litestar.params import PathParameter, QueryParameter
+
+from registry.domain.container import Services
+from registry.errors import RateLimited
+
+Query = Annotated[str, QueryParameter(description="企业名称片段或统一社会信用代码 / name fragment or USCC")]
+Cursor = Annotated[str | None, QueryParameter(description="上一页的 next_cursor / next_cursor of the page before")]
+
+
+def address_of(request: Request[Any, Any, Any]) -> str:
+    """The client address the limit counts against (the peer; a proxy in front must be trusted
+    and set it, e.g. Granian behind nginx with the real address passed on)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def public_hits(services: Services, request: Request[Any, Any, Any]) -> tuple[bool, int]:
+    """(allowed, seconds until the window resets) for this address, counted across workers."""
+    limit = services.settings.public.rate_limit_per_minute
+    hit = await services.store.hit(f"public:{address_of(request)}", limit, 60)
+    return hit.allowed, max(1, hit.reset_in)
+
+
+def public_api_router(services: Services) -> Router:
+    disclosure = services.disclosure
+
+    async def limited(request: Request[Any, Any, Any]) -> None:
+        allowed, retry = await public_hits(services, request)
+        if not allowed:
+            raise RateLimited(f"请求过于频繁，请 {retry} 秒后再试 / too many requests; retry in {retry} s", retry)
+
+    @get(
+        "/enterprises",
+        tags=["public"],
+        summary="公示查询 / disclosure search by name fragment or USCC (2-100 characters, 20 per page)",
+    )
+    async def search(q: Query, cursor: Cursor = None) -> dict[str, Any]:
+        page = await disclosure.search(q, cursor)
+        return {"q": page.q, "items": page.items, "next_cursor": page.next_cursor}
+
+    @get(
+        "/enterprises/{uscc:str}",
+        tags=["public"],
+        summary="公示详情（签名）/ signed public disclosure of one enterprise (audience public)",
+        description="`{request_id, payload, jws}`: the JWS signs the RFC 8785 canonical JSON of `payload` "
+        "(verify with /.well-known/jwks.json, or paste it into /verify).",
+    )
+    async def detail(uscc: Annotated[str, PathParameter(title="统一社会信用代码 / USCC")]) -> dict[str, Any]:
+        return await disclosure.detail(uscc)
+
+    return Router(path="/api/v1/public", route_handlers=[search, detail], before_request=limited)
