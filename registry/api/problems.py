@@ -152,8 +152,20 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     )
 
 
+def undecodable(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """A form or multipart field that is not UTF-8 (Litestar decodes it before any handler runs)."""
+    return problem(
+        400,
+        "not_utf8",
+        "请求不是 UTF-8 编码 / Request is not UTF-8",
+        f"请求中的文本不是有效的 UTF-8 / a text field of the request is not valid UTF-8: {exc}",
+        request,
+    )
+
+
 HANDLERS = {
     RegistryError: registry_error,
+    UnicodeDecodeError: undecodable,
     ValidationException: validation_error,
     HTTPException: http_error,
     Exception: internal_error,
