@@ -28,9 +28,11 @@ run: install
 	@echo ""
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 
-## test: the whole suite (SQLite always; PostgreSQL + Redis when reachable, required when CI is set)
+## test: the whole suite (SQLite always; PostgreSQL + Redis when reachable, required when CI is set),
+## then the browser tests of the public pages in a run of their own (Playwright's sync API), then rules coverage
 test: install
 	$(BIN)/pytest -n auto -q
+	$(BIN)/pytest -n 2 -q tests/browser
 	$(BIN)/pytest -q tests/unit/rules --cov=registry.rules --cov-branch --cov-report=term-missing:skip-covered --cov-fail-under=100
 
 ## lint: ruff, mypy --strict, and models-vs-migrations on a scratch SQLite database

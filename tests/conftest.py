@@ -65,6 +65,19 @@ async def _redis_ok() -> None:
         await client.aclose()
 
 
+BROWSER = Path(__file__).parent / "browser"
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """The browser tests drive Chromium through Playwright's sync API, whose event loop stays in
+    the worker process and breaks every async test run after it there: they run in a pytest of
+    their own (``make test`` runs both), collected only when asked for by path."""
+    if collection_path != BROWSER:
+        return None
+    asked = [Path(str(a).split("::")[0]).resolve() for a in config.args]
+    return not any(a == BROWSER or BROWSER in a.parents for a in asked)
+
+
 @pytest.fixture(scope="session")
 def worker() -> str:
     """The xdist worker's name (also without xdist, e.g. ``-p no:xdist``)."""
