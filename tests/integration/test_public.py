@@ -759,7 +759,9 @@ async def test_search_takes_sql_html_and_unicode_literally(client, services):
         for item in got["items"]:
             text = q.strip()
             by_code = re.fullmatch(r"[0-9A-HJ-NPQRTUWXY]{2,18}", text.upper()) is not None
-            assert item["uscc"].startswith(text.upper()) if by_code else text in item["name"], (q, item)
+            # by name always (SQLite's LIKE ignores ASCII case), and by code when it could be one
+            by_name = text.lower() in item["name"].lower()
+            assert by_name or (by_code and item["uscc"].startswith(text.upper())), (q, item)
         page = await client.get("/", params={"q": q})
         assert page.status_code == 200, (q, page.status_code)
         assert "<script>alert(1)</script>" not in page.text
@@ -1073,3 +1075,13 @@ async def test_the_limit_holds_across_workers_sharing_redis(settings, clock, cli
         apart = create_app(limited_settings(settings, f"registry-test-public-{secrets.token_hex(4)}:"), clock=clock)
         async with running(apart), t.client_at(apart, host) as c:
             assert (await c.get(f"{PUBLIC}/{uscc}")).status_code == 200
+
+
+async def test_a_fragment_that_could_be_a_code_also_finds_names(client, services):
+    """ "TCL" or "12" are letters and digits a USCC may start with, and parts of names too."""
+    h = await t.bureau(client, services)
+    latin = t.rand("BCDEFGH", 6)
+    unit = await t.create(client, h, name=f"{t.cjk(3)}{latin}科技有限公司")
+    assert unit["uscc"] in [i["uscc"] for i in (await search(client, latin))["items"]]
+    by_code = (await search(client, unit["uscc"][:12]))["items"]
+    assert unit["uscc"] in [i["uscc"] for i in by_code]
