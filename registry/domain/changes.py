@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import weakref
 from collections.abc import Callable, Iterable
+from typing import cast
 
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import Table, bindparam, event, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -90,6 +91,14 @@ async def record(
         )
     ).all()
     session.info.setdefault(_PENDING, []).extend((key, uscc) for _, key, uscc in made)
+    # the units' data versions, on their rows; record() holds the audit chain's lock until commit,
+    # so seqs are given and committed in order and a later version never meets an earlier one
+    versions = [{"unit": int(key[2:]), "seq": seq} for seq, key, _ in made if key.startswith("e:")]
+    if versions:
+        table = cast(Table, Enterprise.__table__)  # Core: an executemany, not ORM bulk update by PK
+        await session.execute(
+            update(table).where(table.c.id == bindparam("unit")).values(data_version=bindparam("seq")), versions
+        )
     if session.get_bind().dialect.name == "postgresql":
         # delivered at commit, never for a rolled-back change: every worker drops its cached answers
         payloads = [f"{seq}|{key}|{uscc or ''}" for seq, key, uscc in made]
@@ -114,13 +123,6 @@ async def record_usccs(session: AsyncSession, now: dt.datetime, usccs: Iterable[
     if codes:
         ids = list(await session.scalars(select(Enterprise.id).where(Enterprise.uscc.in_(codes))))
         await record(session, now, kind, enterprise_ids=ids)
-
-
-async def version_of(session: AsyncSession, subject_key: str) -> int:
-    """The subject's data version: the seq of its latest change (0: none recorded)."""
-    return int(
-        await session.scalar(select(func.max(SubjectChange.seq)).where(SubjectChange.subject_key == subject_key)) or 0
-    )
 
 
 async def versions_of(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, int]:

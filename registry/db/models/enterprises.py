@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db.models.base import Base, BigId
@@ -43,6 +43,9 @@ class Enterprise(Base):
     #: identifier and division flags kept from validation (warnings, not rejections)
     flags: Mapped[list[Any]]
     version: Mapped[int] = mapped_column(default=1)
+    #: seq of the unit's latest row in subject_changes (0: none), kept by ``changes.record`` in the
+    #: writing transaction: answers read it with the unit instead of querying the change log
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]
 

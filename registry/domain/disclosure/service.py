@@ -180,8 +180,10 @@ class DisclosureService:
             if unit is None:
                 raise NotFound(f"没有统一社会信用代码为 {code} 的登记企业 / no registered enterprise {code}")
             # the unit's own changes and those of the persons and parent its page shows
-            keys = [changes.enterprise_key(unit.id), *await related_keys(session, unit)]
-            versions = await changes.versions_of(session, keys)
+            versions = {
+                changes.enterprise_key(unit.id): unit.data_version,
+                **await changes.versions_of(session, await related_keys(session, unit)),
+            }
             stamp = tuple(sorted(versions.items()))
             version = max(versions.values())
             found = self._answers.get(code)

@@ -224,7 +224,7 @@ class PartnerService:
         }
         keys = {code: f"e:{units[code].id}" if code in units else f"u:{code}" for code in missing}
         generations = {key: self._generation.get(key, 0) for key in keys.values()}
-        versions = await changes.versions_of(session, [keys[code] for code in units])
+        versions = {keys[code]: unit.data_version for code, unit in units.items()}
         on = today(self.clock)
         bodies = await subject_payloads(session, self.memo, list(units.values()), department_of(actor), on)
         head = await self._log_head()
