@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -22,7 +21,7 @@ from sqlalchemy import select
 from registry.db.engine import Database
 from registry.db.models import LogEntry
 from registry.errors import FieldProblem, ValidationFailed
-from registry.lib.clock import Clock
+from registry.lib.clock import Clock, utc_text
 from registry.signing import jws
 from registry.signing.checkpoint import Checkpoint, sign_note, vkey
 from registry.signing.keys import KeyRing
@@ -71,7 +70,7 @@ class LogService:
             "origin": self.origin,
             "tree_size": size,
             "root_hash": b64(root),
-            "timestamp": self.clock.now().astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "timestamp": utc_text(self.clock.now()),
         }
         note = sign_note(Checkpoint(self.origin, size, root), self.origin, self.keys.private)
         return {

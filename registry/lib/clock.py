@@ -34,3 +34,8 @@ class FixedClock:
 def today(clock: Clock) -> dt.date:
     """The calendar date in Beijing, which is what a 3-year term or a birth date is counted in."""
     return clock.now().astimezone(CST).date()
+
+
+def utc_text(at: dt.datetime) -> str:
+    """RFC 3339 in UTC to the second, as every signed payload writes times (``2026-11-26T04:00:00Z``)."""
+    return at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

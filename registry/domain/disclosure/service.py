@@ -35,7 +35,7 @@ from registry.domain.transparency import LogService, b64
 from registry.domain.vocabulary import INDUSTRIES
 from registry.domain.wire import bad_cursor, pack_cursor, unpack_cursor
 from registry.errors import FieldProblem, NotFound, ValidationFailed
-from registry.lib.clock import Clock, today
+from registry.lib.clock import Clock, today, utc_text
 from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
 from registry.signing import jws
@@ -60,10 +60,6 @@ class _Answer:
     on: dt.date
     until: dt.datetime
     envelope: dict[str, Any]
-
-
-def _time(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 class DisclosureService:
@@ -207,12 +203,12 @@ class DisclosureService:
     ) -> _Answer:
         now = self.clock.now()
         payload = {
-            "issued_at": _time(now),
-            "valid_until": _time(now + self.validity),
+            "issued_at": utc_text(now),
+            "valid_until": utc_text(now + self.validity),
             "audience": "public",
             **body,
             "data_version": max(v for _, v in stamp),
-            "last_changed_at": _time(changed_at),
+            "last_changed_at": utc_text(changed_at),
             "log": {"tree_size": size, "root_hash": b64(self.log.tree.root(size))},
         }
         envelope = jws.envelope(self.keys.private, self.keys.kid, PUBLIC_TYP, payload)

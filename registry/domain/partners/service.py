@@ -36,7 +36,7 @@ from registry.domain.partners.freshness import Freshness
 from registry.domain.partners.recorder import QueryLog, ThreadedQueryLog
 from registry.domain.transparency import LogService, b64
 from registry.errors import FieldProblem, ValidationFailed
-from registry.lib.clock import Clock, today
+from registry.lib.clock import Clock, today, utc_text
 from registry.rules.catalogue import OUTCOMES
 from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
@@ -53,10 +53,6 @@ MAX_CHANGES = 1000
 
 def _fail(field: str, code: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed([FieldProblem(field, code, zh, en)])
-
-
-def _time(at: dt.datetime) -> str:
-    return at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def audience_of(actor: Actor) -> str:
@@ -145,8 +141,8 @@ class PartnerService:
             now = self.clock.now()
             payload = {
                 **cached.payload,
-                "issued_at": _time(now),
-                "valid_until": _time(now + self.validity),
+                "issued_at": utc_text(now),
+                "valid_until": utc_text(now + self.validity),
                 "nonce": nonce,
                 "request_id": request_id,
             }
@@ -182,8 +178,8 @@ class PartnerService:
         now = self.clock.now()
         request_id = str(uuid.uuid4())
         payload: dict[str, Any] = {
-            "issued_at": _time(now),
-            "valid_until": _time(now + self.validity),
+            "issued_at": utc_text(now),
+            "valid_until": utc_text(now + self.validity),
             "audience": audience_of(actor),
             "request_id": request_id,
             "results": results,
@@ -233,8 +229,8 @@ class PartnerService:
             key = keys[code]
             unit = units.get(code)
             payload = {
-                "issued_at": _time(now),
-                "valid_until": _time(now + self.validity),
+                "issued_at": utc_text(now),
+                "valid_until": utc_text(now + self.validity),
                 "audience": audience,
                 **(unknown_payload(code) if unit is None else bodies[unit.id]),
                 "data_version": versions.get(key, 0),
@@ -365,7 +361,7 @@ class PartnerService:
             latest = await changes.latest(session)
         now = self.clock.now()
         payload = {
-            "issued_at": _time(now),
+            "issued_at": utc_text(now),
             "audience": audience_of(actor),
             "after": after,
             "next": rows[-1].seq if rows else after,
@@ -375,7 +371,7 @@ class PartnerService:
                     "seq": r.seq,
                     "subject": {"uscc": r.uscc} if r.uscc is not None else {"person_id": r.person_id},
                     "kind": r.kind,
-                    "at": _time(r.recorded_at),
+                    "at": utc_text(r.recorded_at),
                 }
                 for r in rows
             ],
@@ -388,7 +384,7 @@ class PartnerService:
             "seq": r.seq,
             "subject": {"uscc": r.uscc} if r.uscc is not None else {"person_id": r.person_id},
             "kind": r.kind,
-            "at": _time(r.recorded_at),
+            "at": utc_text(r.recorded_at),
         }
         return jws.envelope(self.keys.private, self.keys.kid, CHANGE_TYP, payload)
 
