@@ -46,10 +46,10 @@ async def flush_queries_periodically(services: Services, interval: float = 0.2) 
     """Group commit of the partner query records: at most ``interval`` seconds behind the answers."""
     while True:
         await asyncio.sleep(interval)
-        try:
+        # a failed write keeps the rows for the next one and is logged by the query log, once per
+        # run of failures (an outage would otherwise log five lines a second)
+        with contextlib.suppress(Exception):
             await services.partners.queries.flush()
-        except Exception:  # kept in memory and retried; the next flush writes them
-            log.exception("query log flush failed")
 
 
 async def sweep_periodically(services: Services, interval: float) -> None:

@@ -105,6 +105,33 @@ class RateLimited(RegistryError):
         self.retry_after = retry_after
 
 
+class Unavailable(RegistryError):
+    """503: something the answer needs is down for now; ``Retry-After`` says when to come back."""
+
+    status = 503
+    code = "unavailable"
+    title = "服务暂不可用 / Service unavailable"
+
+    def __init__(self, detail: str, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class DatabaseUnavailable(Unavailable):
+    """The database cannot be reached (refused, dropped, timed out, locked beyond the busy timeout)."""
+
+    code = "database_unavailable"
+    title = "数据库暂不可用 / Database unavailable"
+
+
+class QueryLogFull(Unavailable):
+    """Partner answers are recorded before they are given; with the database down the records wait in
+    memory up to a bound, and beyond it an answer is refused rather than given unrecorded."""
+
+    code = "query_log_full"
+    title = "查询记录暂存已满 / Query records cannot be kept"
+
+
 class NotReady(RegistryError):
     status = 503
     code = "not_ready"

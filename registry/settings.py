@@ -19,6 +19,19 @@ class DatabaseSettings:
     url: str = DEFAULT_DATABASE_URL
     pool_size: int = 10
     echo: bool = False
+    #: seconds a new PostgreSQL connection may take before the attempt fails: an unreachable server
+    #: then answers 503 in seconds, not after asyncpg's default of 60
+    connect_timeout_seconds: float = 5.0
+    #: seconds a request waits for a free pooled connection before 503 (SQLAlchemy's default is 30)
+    pool_timeout_seconds: float = 10.0
+    #: seconds a SQLite writer waits on another writer's lock (an import beside the server) before
+    #: "database is locked", answered 503
+    busy_timeout_seconds: float = 30.0
+    #: the ``Retry-After`` of a 503 while the database is unreachable
+    retry_after_seconds: int = 5
+    #: partner query records kept in memory while they cannot be written (the database is down);
+    #: beyond it partner answers are refused (503 query_log_full) rather than given unrecorded
+    query_log_max_pending: int = 100_000
 
     @property
     def is_sqlite(self) -> bool:
@@ -119,6 +132,11 @@ class Settings:
                 url=get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
                 pool_size=int(get("DATABASE_POOL_SIZE", "10") or 10),
                 echo=(get("DATABASE_ECHO", "0") == "1"),
+                connect_timeout_seconds=float(get("DATABASE_CONNECT_TIMEOUT", "5") or 5),
+                pool_timeout_seconds=float(get("DATABASE_POOL_TIMEOUT", "10") or 10),
+                busy_timeout_seconds=float(get("DATABASE_BUSY_TIMEOUT", "30") or 30),
+                retry_after_seconds=int(get("DATABASE_RETRY_AFTER", "5") or 5),
+                query_log_max_pending=int(get("QUERY_LOG_MAX_PENDING", "100000") or 100_000),
             ),
             redis=RedisSettings(url=get("REDIS_URL"), prefix=get("REDIS_PREFIX", "registry:") or "registry:"),
             keys=KeySettings(

@@ -23,10 +23,15 @@ def health_handlers(services: Services) -> list[Any]:
                 await session.execute(text("SELECT 1"))
             checks["database"] = "ok"
         except Exception as exc:
-            checks["database"] = f"error: {type(exc).__name__}"
+            checks["database"] = f"error: {type(exc.__cause__ or exc).__name__}"
         if services.settings.redis.url:
             checks["redis"] = "ok" if await services.store.ping() else "error: unreachable"
         ok = all(v == "ok" for v in checks.values())
-        return Response({"status": "ok" if ok else "unavailable", "checks": checks}, status_code=200 if ok else 503)
+        queries = services.partners.queries.state()  # records waiting to be written, answers refused
+        body = {"status": "ok" if ok else "unavailable", "checks": checks, "query_log": queries}
+        if ok:
+            return Response(body)
+        retry = str(services.settings.database.retry_after_seconds)
+        return Response(body, status_code=503, headers={"Retry-After": retry})
 
     return [live, ready]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import structlog
@@ -9,12 +10,26 @@ from litestar import MediaType, Request, Response
 from litestar.enums import ParamType
 from litestar.exceptions import HTTPException, NotFoundException, SerializationException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.response import Template
 
+from registry.db.outage import is_outage
 from registry.domain.wire import translate
-from registry.errors import InvalidClient, RateLimited, RegistryError, ValidationFailed
+from registry.errors import (
+    DatabaseUnavailable,
+    InvalidClient,
+    RateLimited,
+    RegistryError,
+    Unavailable,
+    ValidationFailed,
+)
 
 log = structlog.get_logger(__name__)
 PROBLEM = "application/problem+json"
+#: paths answered as JSON; every other path is a page, and a page that cannot be served is a page too
+_NOT_PAGES = ("/api/", "/.well-known/", "/health/", "/schema", "/metrics")
+#: at most one log line per this many seconds for 503s of an outage (each request would log one)
+_OUTAGE_LOG_EVERY = 10.0
+_outage_logged = 0.0
 
 
 def _type(code: str) -> str:
@@ -48,15 +63,42 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 
-def registry_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def _unavailable_page(exc: Unavailable) -> Template:
+    what = "数据库" if isinstance(exc, DatabaseUnavailable) else "服务"
+    page = Template(
+        template_name="error.html",
+        context={
+            "title": "服务暂不可用",
+            "message": f"{what}暂时无法访问，已公示的信息没有变化。请 {exc.retry_after} 秒后刷新本页。",
+        },
+        status_code=exc.status,
+    )
+    page.headers["Retry-After"] = str(exc.retry_after)
+    return page
+
+
+def _log_outage(request: Request[Any, Any, Any], exc: BaseException) -> None:
+    global _outage_logged  # noqa: PLW0603 - one throttle for the process, as the outage is one
+    now = time.monotonic()
+    if now - _outage_logged >= _OUTAGE_LOG_EVERY:
+        _outage_logged = now
+        cause = exc.__cause__ or exc
+        log.warning("answering 503: database unreachable", path=request.url.path, error=repr(cause))
+
+
+def registry_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, RegistryError)
+    if isinstance(exc, Unavailable):
+        _log_outage(request, exc)
+        if not request.url.path.startswith(_NOT_PAGES):
+            return _unavailable_page(exc)
     extra: dict[str, Any] = dict(exc.extra)
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [p.to_dict() for p in exc.problems]
     if isinstance(exc, InvalidClient):
         extra["error"] = "invalid_client"  # RFC 6749 section 5.2, for OAuth client libraries
     response = problem(exc.status, exc.code, exc.title, exc.detail, request, extra)
-    if isinstance(exc, RateLimited):
+    if isinstance(exc, RateLimited | Unavailable):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
@@ -140,7 +182,17 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
     return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
 
 
-def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_outage(exc, sockets=False):
+        # a driver error that reached here without passing Database.read/write (which turn it into
+        # DatabaseUnavailable): still an outage, still a 503
+        services = getattr(request.app.state, "services", None)
+        retry = services.settings.database.retry_after_seconds if services is not None else 5
+        unavailable = DatabaseUnavailable(
+            f"数据库暂时无法连接，请 {retry} 秒后重试 / the database cannot be reached; retry in {retry} s", retry
+        )
+        unavailable.__cause__ = exc
+        return registry_error(request, unavailable)
     log.exception("unhandled error", path=request.url.path, error=repr(exc))
     return problem(
         500,

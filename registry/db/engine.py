@@ -16,11 +16,13 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from registry.db.outage import is_outage
+from registry.errors import DatabaseUnavailable
 from registry.settings import DatabaseSettings
 
 
-def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
-    engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+def _sqlite_engine(url: str, *, immediate: bool, echo: bool, busy_timeout: float) -> AsyncEngine:
+    engine = create_async_engine(url, echo=echo, connect_args={"timeout": busy_timeout})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -30,7 +32,7 @@ def _sqlite_engine(url: str, *, immediate: bool, echo: bool) -> AsyncEngine:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -46,15 +48,22 @@ class Database:
     def __init__(self, settings: DatabaseSettings, *, pooled: bool = True) -> None:
         self.settings = settings
         if settings.is_sqlite:
-            self.writer = _sqlite_engine(settings.url, immediate=True, echo=settings.echo)
-            self.reader = _sqlite_engine(settings.url, immediate=False, echo=settings.echo)
+            busy = settings.busy_timeout_seconds
+            self.writer = _sqlite_engine(settings.url, immediate=True, echo=settings.echo, busy_timeout=busy)
+            self.reader = _sqlite_engine(settings.url, immediate=False, echo=settings.echo, busy_timeout=busy)
         else:
             kwargs: dict[str, Any] = (
-                {"pool_size": settings.pool_size, "max_overflow": settings.pool_size, "pool_pre_ping": True}
+                {
+                    "pool_size": settings.pool_size,
+                    "max_overflow": settings.pool_size,
+                    "pool_pre_ping": True,
+                    "pool_timeout": settings.pool_timeout_seconds,
+                }
                 if pooled
                 else {"poolclass": NullPool}
             )
-            self.writer = create_async_engine(settings.url, echo=settings.echo, **kwargs)
+            connect = {"timeout": settings.connect_timeout_seconds}
+            self.writer = create_async_engine(settings.url, echo=settings.echo, connect_args=connect, **kwargs)
             self.reader = self.writer
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
@@ -63,16 +72,37 @@ class Database:
     def dialect(self) -> str:
         return self.writer.dialect.name
 
+    def unavailable(self, error: BaseException) -> DatabaseUnavailable:
+        return DatabaseUnavailable(
+            f"数据库暂时无法连接，请 {self.settings.retry_after_seconds} 秒后重试 / the database cannot be "
+            f"reached; retry in {self.settings.retry_after_seconds} s ({type(error).__name__})",
+            self.settings.retry_after_seconds,
+        )
+
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed if the block returns, rolled back if it raises."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+        try:
+            async with self._write_sessions() as session, session.begin():
+                yield session
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:
+            if is_outage(exc):
+                raise self.unavailable(exc) from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self._read_sessions() as session:
-            yield session
+        try:
+            async with self._read_sessions() as session:
+                yield session
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:
+            if is_outage(exc):
+                raise self.unavailable(exc) from exc
+            raise
 
     async def dispose(self) -> None:
         await self.writer.dispose()

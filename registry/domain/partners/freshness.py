@@ -7,6 +7,10 @@ subjects named. While that channel is up the cache is trusted; when it drops, th
 trusting it: every answer then checks the latest seq (one indexed query) and reads the changes it
 missed, until the listener is back and has caught up. The embedded SQLite default has one process
 and no channel, so it always checks the latest seq.
+
+When the database itself is down the listener drops and the check fails with
+``DatabaseUnavailable``; the partner service then decides what may still be served
+(``PartnerService._kept``). The listener keeps trying, once a second, and logs the outage once.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ class Freshness:
     def __init__(self, db: Database, url: str, on_change: Callable[[str, str | None], None]) -> None:
         self.db = db
         self.url = url
+        self.connect_timeout = db.settings.connect_timeout_seconds
         self.on_change = on_change
         self.last_seq = 0
         self.listening = False
@@ -95,24 +100,38 @@ class Freshness:
 
     async def _keep_listening(self) -> None:
         dsn = self.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+        failing = False  # log an outage once, not once a second
         while not self._stopping:
             lost = asyncio.Event()
             try:
                 await self._prime()
                 since = self.last_seq  # notifications may move last_seq while catching up
-                self._conn = await asyncpg.connect(dsn)
+                await self._drop()
+                self._conn = await asyncpg.connect(dsn, timeout=self.connect_timeout)
                 self._conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await self._conn.add_listener(CHANNEL, self._notified)
                 async with self.db.read() as session:  # what committed before the channel was up
                     await self._catch_up(session, since=since)
                 self.listening = True
+                failing = False
                 log.info("listening for changes", last_seq=self.last_seq)
                 await lost.wait()
-            except (OSError, asyncpg.PostgresError) as exc:
-                log.warning("change listener unavailable; answers check the database", error=str(exc))
+                log.warning("change listener lost; answers check the database until it is back")
+            except Exception as exc:  # any failure: retried below, never the end of the listener
+                if not failing:
+                    log.warning("change listener unavailable; answers check the database", error=repr(exc))
+                failing = True
             finally:
                 self.listening = False
             await asyncio.sleep(1)
+
+    async def _drop(self) -> None:
+        """Forget a lost connection without waiting on it (terminate, not close: no goodbye to a
+        server that is gone)."""
+        if self._conn is not None:
+            with contextlib.suppress(Exception):
+                self._conn.terminate()
+            self._conn = None
 
     def _notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
         seq, key, uscc = payload.split("|", 2)

@@ -7,6 +7,13 @@ Measured: recording on the answering loop cost 30% of the answers/s and made the
 
 Either way ``flush()`` returns once every row added before it is written (feedback cites answers
 just given), and a failed write keeps the rows, in order, for the next attempt.
+
+While the database is down (DESIGN 3: pre-produced answers are still served) the rows wait in
+memory and are written, in order, once it is back. The wait is bounded by ``max_pending`` rows
+(about 300 bytes each: 100,000 rows are some 30 MB): beyond it ``add`` refuses (``QueryLogFull``,
+503) and the answer is not given, since every answer given must be on record (DESIGN 5). Nothing
+is dropped: the refusals are logged (the first of an outage) and counted (``state()``, shown by
+/health/ready).
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import contextlib
 import json
 import queue
 import threading
+import time
 from typing import Any
 
 import asyncpg
@@ -25,22 +33,79 @@ from sqlalchemy import insert
 
 from registry.db.engine import Database
 from registry.db.models import PartnerQuery
+from registry.errors import QueryLogFull
 
 log = structlog.get_logger(__name__)
 COLUMNS = ("request_id", "client", "department", "subjects", "jws_sha256", "recorded_at")
+#: rows kept in memory while they cannot be written (DatabaseSettings.query_log_max_pending)
+MAX_PENDING = 100_000
+#: seconds between two write attempts while the database is unreachable (a flush asked for tries now)
+RETRY_SECONDS = 1.0
+
+
+def spill(rows: list[dict[str, Any]]) -> None:
+    """Shut down while the database is still unreachable: the rows not written go to the log, one
+    line each with every column, so they can be replayed from it; never dropped without a trace."""
+    if rows:
+        log.error("query records not written before shut-down; logged instead", rows=len(rows))
+    for row in rows:
+        log.error("query record not written", **{c: str(row[c]) if c == "recorded_at" else row[c] for c in COLUMNS})
+
+
+class _Bound:
+    """The bound on unwritten rows and the count of answers refused for it, shared by both logs."""
+
+    def __init__(self, max_pending: int, retry_after: int) -> None:
+        self.max_pending = max_pending
+        self.retry_after = retry_after
+        self.refused = 0
+        #: written and refused since the writes started failing (logged when they succeed again)
+        self.failing = False
+
+    def refuse(self, unwritten: int) -> QueryLogFull:
+        self.refused += 1
+        if self.refused == 1 or self.refused % 10_000 == 0:
+            log.error("partner answers refused: query log full", unwritten=unwritten, refused=self.refused)
+        return QueryLogFull(
+            f"查询记录暂时无法写入且暂存已满（{unwritten} 条），为保证每次答复都有记录，暂停答复 / the query "
+            f"records cannot be written and {unwritten} are waiting in memory: no answer is given unrecorded",
+            self.retry_after,
+        )
+
+    def failed(self, rows: int, error: BaseException) -> None:
+        if not self.failing:
+            self.failing = True
+            log.warning("query records cannot be written; kept in memory", rows=rows, error=repr(error))
+
+    def written(self, rows: int) -> None:
+        if self.failing:
+            self.failing = False
+            log.info("query records written again after a failure", rows=rows, refused=self.refused)
 
 
 class QueryLog:
-    def __init__(self, db: Database, batch: int = 500) -> None:
+    def __init__(self, db: Database, batch: int = 500, max_pending: int = MAX_PENDING, retry_after: int = 5) -> None:
         self.db = db
         self.batch = batch
+        self.bound = _Bound(max_pending, retry_after)
         self._rows: list[dict[str, Any]] = []
+        #: rows taken out of ``_rows`` by a write under way (they count against the bound until written)
+        self._writing = 0
         self._lock = asyncio.Lock()
 
+    def state(self) -> dict[str, int]:
+        unwritten = len(self._rows) + self._writing
+        return {"unwritten": unwritten, "max_pending": self.bound.max_pending, "refused": self.bound.refused}
+
     async def add(self, row: dict[str, Any]) -> None:
+        unwritten = len(self._rows) + self._writing
+        if unwritten >= self.bound.max_pending:
+            raise self.bound.refuse(unwritten)
         self._rows.append(row)
-        if len(self._rows) >= self.batch:
-            await self.flush()
+        # while writes fail, the periodic flusher retries: an answer does not wait on the outage
+        if len(self._rows) >= self.batch and not self.bound.failing:
+            with contextlib.suppress(Exception):  # kept; flush() logged it
+                await self.flush()
 
     async def write_batch(self, rows: list[dict[str, Any]]) -> None:
         async with self.db.write() as session:
@@ -50,15 +115,24 @@ class QueryLog:
         async with self._lock:
             rows, self._rows = self._rows, []
             if rows:
+                self._writing = len(rows)
                 try:
                     await self.write_batch(rows)
-                except Exception:
+                except Exception as exc:
                     self._rows[:0] = rows  # kept, in order, for the next flush: answers given stay on record
+                    self.bound.failed(len(self._rows), exc)
                     raise
+                finally:
+                    self._writing = 0
+                self.bound.written(len(rows))
             return len(rows)
 
     async def close(self) -> None:
-        await self.flush()
+        try:
+            await self.flush()
+        except Exception:
+            spill(self._rows)
+            self._rows = []
 
 
 class _Flush:
@@ -70,14 +144,30 @@ _STOP = object()
 
 
 class ThreadedQueryLog:
-    def __init__(self, dsn: str, interval: float = 0.2) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        interval: float = 0.2,
+        max_pending: int = MAX_PENDING,
+        retry_after: int = 5,
+        connect_timeout: float = 5.0,
+    ) -> None:
         self.dsn = dsn.replace("postgresql+asyncpg://", "postgresql://", 1)
         self.interval = interval
+        self.connect_timeout = connect_timeout
+        self.bound = _Bound(max_pending, retry_after)
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         #: the writer thread's own connection (made and used only in that thread)
         self._conn: Any = None
+        #: rows added and not yet written: counted up by ``add`` (the answering loop), down by the
+        #: writer thread after each write, under ``_count_lock``
+        self._unwritten = 0
+        self._count_lock = threading.Lock()
+
+    def state(self) -> dict[str, int]:
+        return {"unwritten": self._unwritten, "max_pending": self.bound.max_pending, "refused": self.bound.refused}
 
     def _start(self) -> None:
         if self._thread is None:
@@ -88,6 +178,14 @@ class ThreadedQueryLog:
 
     async def add(self, row: dict[str, Any]) -> None:
         self._start()
+        with self._count_lock:
+            if self._unwritten >= self.bound.max_pending:
+                unwritten = self._unwritten
+            else:
+                self._unwritten += 1
+                unwritten = -1
+        if unwritten >= 0:
+            raise self.bound.refuse(unwritten)
         self._queue.put(row)
 
     async def flush(self) -> int:
@@ -118,9 +216,18 @@ class ThreadedQueryLog:
 
     async def write_batch(self, rows: list[dict[str, Any]]) -> None:
         if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self.dsn)
+            self._conn = await asyncpg.connect(self.dsn, timeout=self.connect_timeout)
         records = [tuple(json.dumps(r[c]) if c == "subjects" else r[c] for c in COLUMNS) for r in rows]
-        await self._conn.copy_records_to_table("partner_queries", records=records, columns=COLUMNS)
+        try:
+            await self._conn.copy_records_to_table("partner_queries", records=records, columns=COLUMNS)
+        except asyncpg.UniqueViolationError:
+            # a COPY that committed but whose answer was lost with the connection (the server went
+            # down at that moment) is retried: write what is not there yet, row by row
+            await self._conn.executemany(
+                "INSERT INTO partner_queries (request_id, client, department, subjects, jws_sha256, recorded_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (request_id) DO NOTHING",
+                records,
+            )
 
     def _take(self, pending: list[dict[str, Any]]) -> tuple[list[_Flush], bool]:
         """Move what has queued (waiting up to ``interval`` for the first) into ``pending``; the
@@ -143,16 +250,23 @@ class ThreadedQueryLog:
 
     async def _main(self) -> None:
         pending: list[dict[str, Any]] = []
+        error: Exception | None = None
+        retry_at = 0.0
         while True:
             waiting, stop = self._take(pending)
-            written, error = 0, None
-            if pending:
+            written = 0
+            # while the database is down, one attempt a second; a flush asked for (or stopping) tries now
+            if pending and (waiting or stop or error is None or time.monotonic() >= retry_at):
                 try:
                     await self.write_batch(pending)
-                    written, pending = len(pending), []
+                    written, pending, error = len(pending), [], None
+                    with self._count_lock:
+                        self._unwritten -= written
+                    self.bound.written(written)
                 except Exception as exc:  # kept for the next round; flushes waiting are told
                     error = exc
-                    log.warning("query log write failed; kept for the next attempt", rows=len(pending), error=str(exc))
+                    retry_at = time.monotonic() + RETRY_SECONDS
+                    self.bound.failed(len(pending), exc)
                     await self._drop_connection()
             for request in waiting:
                 # a flush whose caller was cancelled (the app's periodic flusher at shut-down) has
@@ -164,6 +278,7 @@ class ThreadedQueryLog:
                 else:
                     request.done.set_exception(error)
             if stop:
+                spill(pending)
                 await self._drop_connection()
                 return
 

@@ -35,7 +35,7 @@ from registry.domain.partners.answers import subject_payloads, unknown_payload
 from registry.domain.partners.freshness import Freshness
 from registry.domain.partners.recorder import QueryLog, ThreadedQueryLog
 from registry.domain.transparency import LogService, b64
-from registry.errors import FieldProblem, ValidationFailed
+from registry.errors import DatabaseUnavailable, FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today, utc_text
 from registry.rules.catalogue import OUTCOMES
 from registry.rules.evaluator import Memo
@@ -96,8 +96,15 @@ class PartnerService:
         self.log = log
         self.validity = dt.timedelta(seconds=validity_seconds)
         self.cache_size = cache_size
+        kept, retry, timeout = (
+            db.settings.query_log_max_pending,
+            db.settings.retry_after_seconds,
+            db.settings.connect_timeout_seconds,
+        )
         self.queries: QueryLog | ThreadedQueryLog = (
-            ThreadedQueryLog(url) if db.dialect == "postgresql" else QueryLog(db)
+            ThreadedQueryLog(url, max_pending=kept, retry_after=retry, connect_timeout=timeout)
+            if db.dialect == "postgresql"
+            else QueryLog(db, max_pending=kept, retry_after=retry)
         )
         self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
         #: USCC -> subject key of the answers made ("u:<uscc>" for a USCC not registered then)
@@ -128,11 +135,18 @@ class PartnerService:
         the payload per answer, which cost more than the rest of the answer)."""
         # a USCC answered before was checked then (GB 32100 costs more than the rest of the answer)
         code = uscc if uscc in self._keys else self._uscc("uscc", uscc)
-        await self.freshness.ensure()
-        cached = self._fresh(code, audience_of(actor))
-        if cached is None:
-            async with self.db.read() as session:
-                cached = (await self._payloads(session, actor, [code]))[code]
+        audience = audience_of(actor)
+        try:
+            await self.freshness.ensure()
+            cached = self._fresh(code, audience)
+            if cached is None:
+                async with self.db.read() as session:
+                    cached = (await self._payloads(session, actor, [code]))[code]
+        except DatabaseUnavailable:
+            # a nonce asks for an answer signed now, vouching for data the database cannot confirm
+            cached = None if nonce is not None else self._kept(code, audience)
+            if cached is None:
+                raise
         request_id = str(uuid.uuid4())
         if nonce is None:
             self._sign(cached)
@@ -198,6 +212,26 @@ class PartnerService:
         if found is None or found.until - self.clock.now() <= self.validity / 10 or found.on != today(self.clock):
             return None
         self._cache.move_to_end((key, audience))  # type: ignore[arg-type]
+        return found
+
+    def _kept(self, uscc: str, audience: str) -> _Cached | None:
+        """The pre-produced answer while the database is unreachable, until its ``valid_until``.
+
+        A worker serves from its cache only while it is sure to hear of every change (DESIGN 3).
+        With the database down that holds from the other side: no change can commit without it, so
+        none is being missed. Changes that committed before it went down were heard (NOTIFY is
+        delivered at commit), or are read from ``subject_changes`` when it is back, before the cache
+        is trusted again (``Freshness.ensure`` catches up first). And the answer says nothing new: it
+        is the same signed bytes, the same ``issued_at`` and ``valid_until``, that a partner who asked
+        a minute before holds and may rely on until ``valid_until``; if only this worker lost the
+        database (a partition) while others still write, a change is missed for at most that window,
+        as it is by every partner holding the answer. So it is served up to ``valid_until`` (not to
+        the re-signing point ``_fresh`` keeps to) and never on another day (terms end on calendar
+        days); after that, and for a subject never answered, 503."""
+        key = self._keys.get(uscc)
+        found = None if key is None else self._cache.get((key, audience))
+        if found is None or found.until <= self.clock.now() or found.on != today(self.clock):
+            return None
         return found
 
     async def _payloads(self, session: AsyncSession, actor: Actor, codes: list[str]) -> dict[str, _Cached]:
