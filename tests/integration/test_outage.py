@@ -40,7 +40,7 @@ from registry.settings import DatabaseSettings, KeySettings, ListingSettings, Pu
 from tests import factories as f
 from tests.conftest import REDIS, _redis_ok, running, settings_for, unavailable
 from tests.integration import support as t
-from tests.integration.test_partner_api import verified
+from tests.integration.test_partner_api import measure_feedback, verified
 
 STATUS = "/api/v1/partner/status"
 RETRY_AFTER = 5
@@ -238,6 +238,8 @@ async def test_postgres_down_answers_503_serves_pre_produced_answers_and_records
     # a nonce asks for an answer vouched for now: the database cannot be asked
     assert_unavailable(await client.get(f"{STATUS}/{cached}", params={"nonce": "outage-nonce-1"}, headers=partner))
     assert_unavailable(await client.post(f"{STATUS}/batch", json={"subjects": [cached]}, headers=partner))
+    cited = measure_feedback(given[0], cached)
+    assert_unavailable(await client.post("/api/v1/partner/feedback", json=cited, headers=partner))
 
     # served up to its valid_until (past the point where it would be re-signed), not after it
     principal = await services.tokens.verify(partner["Authorization"].removeprefix("Bearer "))

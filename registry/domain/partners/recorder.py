@@ -33,7 +33,8 @@ from sqlalchemy import insert
 
 from registry.db.engine import Database
 from registry.db.models import PartnerQuery
-from registry.errors import QueryLogFull
+from registry.db.outage import is_outage
+from registry.errors import DatabaseUnavailable, QueryLogFull
 
 log = structlog.get_logger(__name__)
 COLUMNS = ("request_id", "client", "department", "subjects", "jws_sha256", "recorded_at")
@@ -194,7 +195,15 @@ class ThreadedQueryLog:
             raise RuntimeError("the query log writer thread has stopped")
         request = _Flush()
         self._queue.put(request)
-        return await asyncio.wrap_future(request.done)
+        try:
+            return await asyncio.wrap_future(request.done)
+        except Exception as exc:
+            if is_outage(exc):  # the writer's own connection: an outage, as through Database (503)
+                raise DatabaseUnavailable(
+                    f"查询记录暂时无法写入 / the query records cannot be written now ({type(exc).__name__})",
+                    self.bound.retry_after,
+                ) from exc
+            raise
 
     async def close(self) -> None:
         if self._thread is None:
