@@ -19,6 +19,7 @@ import socket
 import sqlite3
 import subprocess
 import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -34,6 +35,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from registry.app import create_app
 from registry.db.migrate import upgrade
 from registry.db.models import PartnerQuery
+from registry.domain.partners.recorder import ThreadedQueryLog
 from registry.errors import DatabaseUnavailable
 from registry.lib.clock import FixedClock
 from registry.settings import DatabaseSettings, KeySettings, ListingSettings, PublicSettings, RedisSettings, Settings
@@ -329,3 +331,31 @@ async def test_sqlite_locked_beyond_the_busy_timeout_answers_503_and_keeps_the_q
     await services.partners.queries.flush()
     assert await recorded(services, given) == set(given)
     assert (await client.post("/api/v1/enterprises", json=f.enterprise(), headers=bureau)).status_code == 201
+
+
+async def test_a_batch_written_before_the_connection_dropped_is_not_written_twice(services):
+    """The server went down between committing a COPY of query records and answering it: the writer
+    retries the batch, and the rows already there must not stop the others (request_id is unique)."""
+    if services.db.dialect != "postgresql":
+        pytest.skip("on SQLite the records are written in a transaction of the app's own connection")
+    # a writer of its own: the app's writer keeps its connection in its thread's loop
+    queries = ThreadedQueryLog(services.settings.database.url)
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {
+            "request_id": str(uuid.uuid4()),
+            "client": "outage-test",
+            "department": "mof",
+            "subjects": [[f.uscc(), 1]],
+            "jws_sha256": "0" * 64,
+            "recorded_at": now,
+        }
+        for _ in range(3)
+    ]
+    try:
+        await queries.write_batch(rows[:2])
+        await queries.write_batch(rows)  # the retry of a batch whose first two rows committed
+    finally:
+        await queries._drop_connection()
+    ids = [r["request_id"] for r in rows]
+    assert await recorded(services, ids) == set(ids)
