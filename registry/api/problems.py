@@ -69,7 +69,7 @@ def _unavailable_page(exc: Unavailable) -> Template:
         template_name="error.html",
         context={
             "title": "服务暂不可用",
-            "message": f"{what}暂时无法访问，已公示的信息没有变化。请 {exc.retry_after} 秒后刷新本页。",
+            "message": f"{what}暂时无法访问，请 {exc.retry_after} 秒后刷新本页。",
         },
         status_code=exc.status,
     )
