@@ -250,6 +250,14 @@ def _show_errors(report: Any, report_path: Path | None) -> None:
         report_path.write_bytes(msgspec.json.encode(report))
 
 
+def _cli_upload_limits(services: Any) -> Any:
+    """The upload limits without the row count and the time: the operator chose the file (a
+    national register has millions of rows) and reads it as it is imported, with a progress bar."""
+    import dataclasses  # noqa: PLC0415
+
+    return dataclasses.replace(services.settings.uploads, max_rows=None, parse_seconds=None)
+
+
 @main.group("import")
 def import_() -> None:
     """批量导入 / bulk import."""
@@ -267,7 +275,7 @@ def import_enterprises(file: Path, report_path: Path | None) -> None:
     content = file.read_bytes()
 
     async def go(services: Any) -> Any:
-        total, rows = read_upload(file.name, content)
+        total, rows = read_upload(file.name, content, limits=_cli_upload_limits(services))
         with Progress(transient=False) as progress:
             task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
             return await services.importer.run(_cli_actor(), rows, lambda n: progress.advance(task, n))
@@ -310,7 +318,7 @@ def import_events(file: Path, authority: str | None, report_path: Path | None) -
                 yield row
 
     async def go(services: Any) -> Any:
-        total, rows = read_upload(file.name, content, columns=EVENT_COLUMNS)
+        total, rows = read_upload(file.name, content, columns=EVENT_COLUMNS, limits=_cli_upload_limits(services))
         with Progress(transient=False) as progress:
             task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
             return await services.event_importer.run(
