@@ -215,7 +215,13 @@ def csv_of(lines: list[str]) -> bytes:
 @pytest.mark.parametrize(
     ("data", "limit", "value", "fld", "code"),
     [
-        (csv_of([",".join(HEADER + [f"x{i}" for i in range(60)])]), "import_max_columns", 64, "row.1", "too_many_columns"),
+        (
+            csv_of([",".join(HEADER + [f"x{i}" for i in range(60)])]),
+            "import_max_columns",
+            64,
+            "row.1",
+            "too_many_columns",
+        ),
         (
             csv_of([",".join(HEADER), "9" * 10 + ",名称,410103,machinery,micro" + ",x" * 70]),
             "import_max_columns",
@@ -223,7 +229,13 @@ def csv_of(lines: list[str]) -> bytes:
             "row.2",
             "too_many_columns",
         ),
-        (csv_of([",".join(HEADER), f"x,{'长' * 40_000},410103,machinery,micro"]), "import_max_cell_chars", 32_767, "row.2", "cell_too_long"),
+        (
+            csv_of([",".join(HEADER), f"x,{'长' * 40_000},410103,machinery,micro"]),
+            "import_max_cell_chars",
+            32_767,
+            "row.2",
+            "cell_too_long",
+        ),
         (
             csv_of([",".join(HEADER), ",".join(["y" * 30_000] * 5)]),
             "import_max_line_chars",
@@ -231,7 +243,13 @@ def csv_of(lines: list[str]) -> bytes:
             "row.2",
             "line_too_long",
         ),
-        (csv_of([",".join(HEADER), "x,名\x00称,410103,machinery,micro"]), "control_characters", "NUL", "row.2", "nul_character"),
+        (
+            csv_of([",".join(HEADER), "x,名\x00称,410103,machinery,micro"]),
+            "control_characters",
+            "NUL",
+            "row.2",
+            "nul_character",
+        ),
     ],
     ids=["wide-header", "wide-row", "long-cell", "long-line", "nul"],
 )

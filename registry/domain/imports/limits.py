@@ -270,5 +270,5 @@ class GuardedZip(zipfile.ZipFile):
         super().__init__(io.BytesIO(data))
         self._guard = guard
 
-    def open(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def open(self, *args: Any, **kwargs: Any) -> Any:
         return _TickingPart(super().open(*args, **kwargs), self._guard)
