@@ -236,7 +236,7 @@ _report_option = click.option(
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="write the full row-level report as JSON here",
+    help="write the full row-level report here: a table if FILE ends in .csv or .xlsx, JSON otherwise",
 )
 
 
@@ -246,7 +246,17 @@ def _show_errors(report: Any, report_path: Path | None) -> None:
         click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
     if len(report.errors) > 20:
         click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
-    if report_path:
+    if report_path and report_path.suffix.lower() in (".csv", ".xlsx"):
+        import typing  # noqa: PLC0415
+
+        from registry.lib.spreadsheet import table_bytes  # noqa: PLC0415
+
+        # the row errors echo cells of the uploaded file: written as safe cells (CSV injection)
+        (error_type,) = typing.get_args(typing.get_type_hints(type(report))["errors"])
+        header = list(error_type.__struct_fields__)
+        rows = [[getattr(e, k) for k in header] for e in report.errors]
+        report_path.write_bytes(table_bytes(report_path.suffix, header, rows, "errors"))
+    elif report_path:
         report_path.write_bytes(msgspec.json.encode(report))
 
 
