@@ -122,13 +122,12 @@ def read_csv(
                 "CSV 文件既不是 UTF-8 也不是 GB18030 编码 / CSV is neither UTF-8 nor GB18030"
             ) from exc
 
-    def lines() -> Iterator[str]:
+    def lines(checked: Guard) -> Iterator[str]:
         for number, line in enumerate(io.StringIO(text, newline=""), start=1):
-            if guard is not None:
-                guard.line(number, line)
+            checked.line(number, line)
             yield line
 
-    reader = csv.reader(lines())
+    reader = csv.reader(lines(guard) if guard is not None else io.StringIO(text, newline=""))
     try:
         first = next(reader)
         if guard is not None:
