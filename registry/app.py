@@ -18,6 +18,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from registry.api.auth import actor_for
+from registry.api.body import request_class
 from registry.api.enterprises import enterprise_handlers
 from registry.api.events import event_handlers
 from registry.api.grades import grade_handlers
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         middleware=[request_id_middleware],
+        request_class=request_class(settings.limits.max_json_depth),
         lifespan=[lifespan],
         request_max_body_size=settings.limits.max_json_bytes,
         openapi_config=OpenAPIConfig(

@@ -236,7 +236,7 @@ _report_option = click.option(
     "report_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="write the full row-level report as JSON here",
+    help="write the full row-level report here: a table if FILE ends in .csv or .xlsx, JSON otherwise",
 )
 
 
@@ -246,8 +246,26 @@ def _show_errors(report: Any, report_path: Path | None) -> None:
         click.echo(f"  row {err.row} {err.field}: {err.message_zh} / {err.message_en}")
     if len(report.errors) > 20:
         click.echo(f"  ... {len(report.errors) - 20} more (use --report FILE)")
-    if report_path:
+    if report_path and report_path.suffix.lower() in (".csv", ".xlsx"):
+        import typing  # noqa: PLC0415
+
+        from registry.lib.spreadsheet import table_bytes  # noqa: PLC0415
+
+        # the row errors echo cells of the uploaded file: written as safe cells (CSV injection)
+        (error_type,) = typing.get_args(typing.get_type_hints(type(report))["errors"])
+        header = list(error_type.__struct_fields__)
+        rows = [[getattr(e, k) for k in header] for e in report.errors]
+        report_path.write_bytes(table_bytes(report_path.suffix, header, rows, "errors"))
+    elif report_path:
         report_path.write_bytes(msgspec.json.encode(report))
+
+
+def _cli_upload_limits(services: Any) -> Any:
+    """The upload limits without the row count and the time: the operator chose the file (a
+    national register has millions of rows) and reads it as it is imported, with a progress bar."""
+    import dataclasses  # noqa: PLC0415
+
+    return dataclasses.replace(services.settings.uploads, max_rows=None, parse_seconds=None)
 
 
 @main.group("import")
@@ -267,7 +285,7 @@ def import_enterprises(file: Path, report_path: Path | None) -> None:
     content = file.read_bytes()
 
     async def go(services: Any) -> Any:
-        total, rows = read_upload(file.name, content)
+        total, rows = read_upload(file.name, content, limits=_cli_upload_limits(services))
         with Progress(transient=False) as progress:
             task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
             return await services.importer.run(_cli_actor(), rows, lambda n: progress.advance(task, n))
@@ -310,7 +328,7 @@ def import_events(file: Path, authority: str | None, report_path: Path | None) -
                 yield row
 
     async def go(services: Any) -> Any:
-        total, rows = read_upload(file.name, content, columns=EVENT_COLUMNS)
+        total, rows = read_upload(file.name, content, columns=EVENT_COLUMNS, limits=_cli_upload_limits(services))
         with Progress(transient=False) as progress:
             task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
             return await services.event_importer.run(

@@ -46,6 +46,23 @@ class ValidationFailed(RegistryError):
         self.problems = problems
 
 
+class InvalidRequest(ValidationFailed):
+    """RFC 6749 section 5.2 ``invalid_request`` (a malformed token request); the body also carries
+    ``error`` for OAuth clients."""
+
+    status = 400
+    code = "invalid_request"
+    title = "请求格式错误 / Invalid request"
+
+
+class MalformedBody(RegistryError):
+    """A body refused before it is decoded (nested too deep, NUL in a string)."""
+
+    status = 400
+    code = "malformed_body"
+    title = "请求体无法解析 / Malformed request body"
+
+
 class NotAuthenticated(RegistryError):
     status = 401
     code = "not_authenticated"

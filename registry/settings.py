@@ -75,6 +75,33 @@ class LimitSettings:
     max_json_bytes: int = 2 * 1024 * 1024
     page_size_max: int = 500
     import_batch_rows: int = 1000
+    #: JSON nested deeper than this is refused (400) before it is decoded: msgspec's own guard is
+    #: Python's recursion limit, which turned a 1,000-deep body into a RecursionError (500)
+    max_json_depth: int = 64
+
+
+@dataclass(frozen=True, slots=True)
+class UploadSettings:
+    """What one CSV/XLSX upload may cost: an XLSX of 204 KiB unpacked to 200 MiB and held a worker
+    for 11 minutes. Every file is read completely, off the event loop and against these limits,
+    before a row is written; ``None`` lifts a limit (the CLI lifts the row count and the time)."""
+
+    #: sum of the declared unpacked sizes of an XLSX's parts (a single part may not exceed it either)
+    xlsx_max_unpacked_bytes: int = 100 * 1024 * 1024
+    #: unpacked/packed size of one part above 1 MiB; real sheets pack 5-30:1, deflate bombs ~1000:1
+    xlsx_max_ratio: int = 200
+    #: parts (zip members) of an XLSX; a workbook has a dozen, a few hundred with many sheets
+    xlsx_max_parts: int = 1000
+    #: data rows (after the header) of one file, CSV or XLSX
+    max_rows: int | None = 1_000_000
+    #: columns holding a value; the widest file we read (credit events) has 43
+    max_columns: int = 64
+    #: characters in one cell: Excel's own limit
+    max_cell_chars: int = 32_767
+    #: characters in one CSV line (the csv module's own field limit)
+    max_line_chars: int = 131_072
+    #: seconds to read one file (checked per row); beyond it the upload is refused
+    parse_seconds: float | None = 120.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +131,7 @@ class Settings:
     keys: KeySettings = KeySettings()
     auth: AuthSettings = AuthSettings()
     limits: LimitSettings = LimitSettings()
+    uploads: UploadSettings = UploadSettings()
     listings: ListingSettings = ListingSettings()
     public: PublicSettings = PublicSettings()
     #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
@@ -150,6 +178,17 @@ class Settings:
             ),
             limits=LimitSettings(
                 max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)) or 0),
+                max_json_depth=int(get("MAX_JSON_DEPTH", "64") or 64),
+            ),
+            uploads=UploadSettings(
+                xlsx_max_unpacked_bytes=int(get("XLSX_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024)) or 0),
+                xlsx_max_ratio=int(get("XLSX_MAX_RATIO", "200") or 200),
+                xlsx_max_parts=int(get("XLSX_MAX_PARTS", "1000") or 1000),
+                max_rows=int(get("IMPORT_MAX_ROWS", "1000000") or 1_000_000),
+                max_columns=int(get("IMPORT_MAX_COLUMNS", "64") or 64),
+                max_cell_chars=int(get("IMPORT_MAX_CELL_CHARS", "32767") or 32_767),
+                max_line_chars=int(get("IMPORT_MAX_LINE_CHARS", "131072") or 131_072),
+                parse_seconds=float(get("IMPORT_PARSE_SECONDS", "120") or 120),
             ),
             listings=ListingSettings(
                 statement_days=int(get("LISTING_STATEMENT_DAYS", "5") or 5),

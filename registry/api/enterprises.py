@@ -14,7 +14,7 @@ from registry.domain.container import Services
 from registry.domain.enterprises import schemas as s
 from registry.domain.enterprises.search import SearchQuery, validate_filters
 from registry.domain.imports.importer import ImportReport
-from registry.domain.imports.readers import read_upload
+from registry.domain.imports.readers import ENTERPRISE_COLUMNS, parse_upload_off_loop
 from registry.domain.vocabulary import EnterpriseStatus, Industry, Scale
 from registry.domain.wire import uscc_field
 
@@ -86,8 +86,10 @@ def enterprise_handlers(services: Services) -> list[Any]:
         data: MultipartBody[UploadFile],
     ) -> Response[ImportReport]:
         content = await data.read()
-        _, rows = read_upload(data.filename, content, data.content_type)
-        report = await services.importer.run(actor, rows)
+        parsed = await parse_upload_off_loop(
+            data.filename, content, data.content_type, ENTERPRISE_COLUMNS, services.settings.uploads
+        )
+        report = await services.importer.run(actor, parsed.rows())
         return Response(report, status_code=200)
 
     return [create, read, update, search, import_file]

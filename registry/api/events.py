@@ -17,7 +17,7 @@ from registry.domain.events import schemas as s
 from registry.domain.events.kinds import EventKind, catalogue
 from registry.domain.events.query import EventQuery, query_date, validate_query
 from registry.domain.imports.events import EVENT_COLUMNS, EventImportReport
-from registry.domain.imports.readers import read_upload
+from registry.domain.imports.readers import parse_upload_off_loop
 
 
 def event_handlers(services: Services) -> list[Any]:
@@ -93,7 +93,9 @@ def event_handlers(services: Services) -> list[Any]:
         actor: NamedDependency[Actor], data: MultipartBody[UploadFile]
     ) -> Response[EventImportReport]:
         content = await data.read()
-        _, rows = read_upload(data.filename, content, data.content_type, EVENT_COLUMNS)
-        return Response(await services.event_importer.run(actor, rows), status_code=200)
+        parsed = await parse_upload_off_loop(
+            data.filename, content, data.content_type, EVENT_COLUMNS, services.settings.uploads
+        )
+        return Response(await services.event_importer.run(actor, parsed.rows()), status_code=200)
 
     return [record, kinds, read, amend, search, import_file]

@@ -17,6 +17,7 @@ from registry.domain.wire import translate
 from registry.errors import (
     DatabaseUnavailable,
     InvalidClient,
+    InvalidRequest,
     RateLimited,
     RegistryError,
     Unavailable,
@@ -97,6 +98,8 @@ def registry_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         extra["errors"] = [p.to_dict() for p in exc.problems]
     if isinstance(exc, InvalidClient):
         extra["error"] = "invalid_client"  # RFC 6749 section 5.2, for OAuth client libraries
+    if isinstance(exc, InvalidRequest):
+        extra["error"] = "invalid_request"
     response = problem(exc.status, exc.code, exc.title, exc.detail, request, extra)
     if isinstance(exc, RateLimited | Unavailable):
         response.headers["Retry-After"] = str(exc.retry_after)
@@ -182,6 +185,38 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
     return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
 
 
+#: PostgreSQL's character_not_in_repertoire (NUL in text) and untranslatable_character
+_BAD_TEXT_STATES = frozenset({"22021", "22P05"})
+
+
+def _bad_text(exc: BaseException) -> bool:
+    """Whether PostgreSQL refused a text value of the request (NUL, an unencodable character)."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # SQLAlchemy's error -> the dialect's adapted error -> asyncpg's
+        if seen is None:
+            return False
+        if getattr(seen, "sqlstate", None) in _BAD_TEXT_STATES:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def recursion_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """msgspec guards its recursion with Python's: a body deeper than the request class's check
+    (a decode outside it) must still be the client's 400, any other RecursionError stays a 500."""
+    if "deserializ" not in str(exc):
+        return internal_error(request, exc)
+    limit = request.app.state.services.settings.limits.max_json_depth
+    return problem(
+        400,
+        "malformed_body",
+        "请求体无法解析 / Malformed request body",
+        f"JSON 嵌套过深（上限 max_json_depth = {limit}）/ JSON nested too deep (limit max_json_depth = {limit})",
+        request,
+        {"limit": "max_json_depth", "limit_value": limit},
+    )
+
+
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if is_outage(exc, sockets=False):
         # a driver error that reached here without passing Database.read/write (which turn it into
@@ -193,6 +228,17 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         )
         unavailable.__cause__ = exc
         return registry_error(request, unavailable)
+    if _bad_text(exc):
+        # the safety net behind the checks at the edge (token credentials, query strings, JSON)
+        log.warning("text refused by the database", path=request.url.path, error=repr(exc))
+        return problem(
+            400,
+            "bad_text",
+            "文本含有不可保存的字符 / Text holds a character that cannot be stored",
+            "请求中的文本含有空字符（NUL）或无法编码的字符 / a text value of the request holds NUL or a character "
+            "that cannot be encoded",
+            request,
+        )
     log.exception("unhandled error", path=request.url.path, error=repr(exc))
     return problem(
         500,
@@ -220,6 +266,7 @@ HANDLERS = {
     UnicodeDecodeError: undecodable,
     ValidationException: validation_error,
     HTTPException: http_error,
+    RecursionError: recursion_error,
     Exception: internal_error,
 }
 

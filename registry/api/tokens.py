@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -11,7 +12,8 @@ import msgspec
 from litestar import Request, get, post
 
 from registry.domain.container import Services
-from registry.errors import FieldProblem, InvalidClient, RateLimited, ValidationFailed
+from registry.errors import FieldProblem, InvalidClient, InvalidRequest, RateLimited, ValidationFailed
+from registry.lib.json_guard import too_deep
 
 
 class TokenResponse(msgspec.Struct):
@@ -21,10 +23,51 @@ class TokenResponse(msgspec.Struct):
     scope: str
 
 
-def _credentials(request: Request[Any, Any, Any], body: bytes) -> tuple[str, str]:
+#: longest client_id and client_secret accepted (ids are 64 columns wide; secrets are 43 characters)
+CLIENT_ID_MAX = 64
+CLIENT_SECRET_MAX = 256
+#: RFC 6749 appendix A: client_id and client_secret are VSCHAR, %x20-7E
+_VSCHAR = re.compile(r"[\x20-\x7e]*")
+
+
+def _checked(cid: str, secret: str) -> tuple[str, str]:
+    """Credentials as RFC 6749 allows them, checked before any query: PostgreSQL refuses NUL in
+    text, and a NUL in client_id was a 500 with a traceback per request."""
+    problems = []
+    for name, value, cap in (("client_id", cid, CLIENT_ID_MAX), ("client_secret", secret, CLIENT_SECRET_MAX)):
+        if len(value) > cap:
+            problems.append(
+                FieldProblem(name, "max_length", f"{name} 超过 {cap} 个字符", f"{name} is longer than {cap} characters")
+            )
+        elif not _VSCHAR.fullmatch(value):
+            problems.append(
+                FieldProblem(
+                    name,
+                    "vschar",
+                    f"{name} 只能包含可见 ASCII 字符和空格（RFC 6749 VSCHAR），不得含控制字符",
+                    f"{name} may hold only visible ASCII characters and space (RFC 6749 VSCHAR), no control characters",
+                )
+            )
+    if problems:
+        raise InvalidRequest(problems)
+    return cid, secret
+
+
+def _credentials(request: Request[Any, Any, Any], body: bytes, max_depth: int) -> tuple[str, str]:
     """client_id/secret from HTTP Basic (preferred by RFC 6749 2.3.1) or the form body."""
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
     if (request.headers.get("content-type") or "").startswith("application/json"):
+        if too_deep(body, max_depth):
+            raise InvalidRequest(
+                [
+                    FieldProblem(
+                        "body",
+                        "max_json_depth",
+                        f"JSON 嵌套超过 {max_depth} 层",
+                        f"JSON nested deeper than {max_depth} levels (limit max_json_depth = {max_depth})",
+                    )
+                ]
+            )
         try:
             decoded = msgspec.json.decode(body or b"{}")
             form = {k: str(v) for k, v in decoded.items()} if isinstance(decoded, dict) else {}
@@ -48,11 +91,11 @@ def _credentials(request: Request[Any, Any, Any], body: bytes) -> tuple[str, str
         except (binascii.Error, UnicodeDecodeError) as exc:
             raise InvalidClient("Basic 认证头格式错误 / malformed Basic authorization header") from exc
         cid, _, secret = raw.partition(":")
-        return unquote(cid), unquote(secret)
+        return _checked(unquote(cid), unquote(secret))
     cid, secret = form.get("client_id", ""), form.get("client_secret", "")
     if not cid or not secret:
         raise InvalidClient("缺少 client_id 或 client_secret / client_id and client_secret are required")
-    return cid, secret
+    return _checked(cid, secret)
 
 
 def token_handlers(services: Services) -> list[Any]:
@@ -73,7 +116,7 @@ def token_handlers(services: Services) -> list[Any]:
         if seen.count >= auth.token_failures_per_window:
             raise RateLimited("认证失败次数过多，请稍后再试 / too many failed attempts; retry later", seen.reset_in)
         try:
-            cid, secret = _credentials(request, await request.body())
+            cid, secret = _credentials(request, await request.body(), services.settings.limits.max_json_depth)
             principal = await services.accounts.authenticate(cid, secret)
         except InvalidClient:
             await services.store.hit(key, auth.token_failures_per_window, auth.token_failure_window_seconds)

@@ -124,3 +124,43 @@ async def test_import_events_reports_bad_rows_and_records_good_ones(database: st
         "SELECT kind, accident_grade FROM credit_events WHERE source_document IN ('报告甲', '决定乙') ORDER BY kind",
     )
     assert recorded == [("accident", "larger"), ("penalty", None)]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+async def test_import_report_as_a_table_neutralises_formulas_from_the_file(
+    database: str, tmp_path: Path, suffix: str
+) -> None:
+    """The row errors echo the uploaded USCC cell: as a table it must not start a formula."""
+    import csv as csvlib
+    import io
+    import json
+
+    from openpyxl import load_workbook
+
+    registry(database, tmp_path, "db", "upgrade")
+    hyperlink = '=HYPERLINK("http://evil.example/","详情")'
+    upload = tmp_path / "enterprises.csv"
+    with upload.open("w", encoding="utf-8", newline="") as fh:
+        writer = csvlib.writer(fh)
+        writer.writerow(["uscc", "name", "division_code", "industry", "scale"])
+        writer.writerow([hyperlink, "=HYPERLINK(名称)", "410103", "machinery", "micro"])
+        writer.writerow(["@SUM(A1)", "公式企业有限公司", "410103", "machinery", "micro"])
+    report = tmp_path / f"report{suffix}"
+    done = registry(database, tmp_path, "import", "enterprises", str(upload), "--report", str(report))
+    assert "rejected 2" in done.stdout, done.stdout
+    if suffix == ".csv":
+        table = list(csvlib.reader(io.StringIO(report.read_text(encoding="utf-8-sig"))))
+        header, body = table[0], table[1:]
+        rows = [dict(zip(header, r, strict=True)) for r in body]
+        assert {r["row"] for r in rows} == {"2", "3"}
+    else:
+        sheet = load_workbook(report).worksheets[0]
+        header = [c.value for c in sheet[1]]
+        rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)]
+        assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+        assert {r["row"] for r in rows} == {2, 3}  # numbers stay numbers
+    assert {r["uscc"] for r in rows} == {"'" + hyperlink, "'@SUM(A1)"}
+    # the JSON report keeps the cell as it was (JSON is read by programs, not spreadsheet programs)
+    as_json = tmp_path / "report.json"
+    registry(database, tmp_path, "import", "enterprises", str(upload), "--report", str(as_json))
+    assert {e["uscc"] for e in json.loads(as_json.read_text())["errors"]} == {hyperlink, "@SUM(A1)"}

@@ -1,18 +1,24 @@
 """Reading CSV and XLSX uploads into header-keyed rows, with the row numbers officers see.
 
 Headers may be the English wire names or their Chinese labels; Chinese exports from Excel are
-often GB 18030 rather than UTF-8, so CSV falls back to it.
+often GB 18030 rather than UTF-8, so CSV falls back to it. Uploads are read whole, in a worker
+thread and against the limits of ``limits.py``, before a row is written (``parse_upload_off_loop``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 
-from registry.errors import FieldProblem, UnsupportedMedia, ValidationFailed
+import msgspec
+
+from registry.domain.imports.limits import Guard, GuardedZip, check_xlsx, not_xlsx
+from registry.errors import FieldProblem, RegistryError, UnsupportedMedia, ValidationFailed
+from registry.settings import UploadSettings
 
 HEADER_ALIASES = {
     "uscc": ("uscc", "统一社会信用代码", "信用代码"),
@@ -80,16 +86,31 @@ def _map_header(cells: list[str], columns: Columns) -> list[str | None]:
     return mapped
 
 
-def _rows(header: list[str | None], body: Iterator[tuple[int, list[str]]]) -> Iterator[Row]:
+def _rows(
+    header: list[str | None],
+    body: Iterator[tuple[int, list[str]]],
+    guard: Guard | None = None,
+    *,
+    spreadsheet: bool = False,
+) -> Iterator[Row]:
     columns = frozenset(key for key in header if key)
     for number, cells in body:
-        if not any(c.strip() for c in cells):
+        if guard is not None:
+            if not guard.row(number, cells, spreadsheet=spreadsheet):
+                continue
+        elif not any(c.strip() for c in cells):
             continue
         values = {key: cell.strip() for key, cell in zip(header, cells, strict=False) if key and cell.strip()}
         yield Row(number, values, columns)
 
 
-def read_csv(data: bytes, columns: Columns = ENTERPRISE_COLUMNS) -> tuple[int, Iterator[Row]]:
+def _empty() -> ValidationFailed:
+    return ValidationFailed([FieldProblem("file", "empty", "文件为空", "the file is empty")])
+
+
+def read_csv(
+    data: bytes, columns: Columns = ENTERPRISE_COLUMNS, guard: Guard | None = None
+) -> tuple[int, Iterator[Row]]:
     """(data rows, rows); the count is exact for CSV so a progress bar has its total."""
     try:
         text = data.decode("utf-8-sig")
@@ -100,11 +121,20 @@ def read_csv(data: bytes, columns: Columns = ENTERPRISE_COLUMNS) -> tuple[int, I
             raise UnsupportedMedia(
                 "CSV 文件既不是 UTF-8 也不是 GB18030 编码 / CSV is neither UTF-8 nor GB18030"
             ) from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
+
+    def lines(checked: Guard) -> Iterator[str]:
+        for number, line in enumerate(io.StringIO(text, newline=""), start=1):
+            checked.line(number, line)
+            yield line
+
+    reader = csv.reader(lines(guard) if guard is not None else io.StringIO(text, newline=""))
     try:
-        header = _map_header(next(reader), columns)
+        first = next(reader)
+        if guard is not None:
+            guard.header(first)
+        header = _map_header(first, columns)
     except StopIteration:
-        raise ValidationFailed([FieldProblem("file", "empty", "文件为空", "the file is empty")]) from None
+        raise _empty() from None
     except csv.Error as exc:
         raise UnsupportedMedia(f"CSV 格式错误 / malformed CSV: {exc}") from exc
     total = max(0, text.count("\n") - 1 + (0 if text.endswith("\n") else 1))
@@ -118,42 +148,131 @@ def read_csv(data: bytes, columns: Columns = ENTERPRISE_COLUMNS) -> tuple[int, I
                 f"CSV 第 {reader.line_num} 行格式错误 / malformed CSV at line {reader.line_num}: {exc}"
             ) from exc
 
-    return total, _rows(header, body())
+    return total, _rows(header, body(), guard)
 
 
-def read_xlsx(data: bytes, columns: Columns = ENTERPRISE_COLUMNS) -> tuple[int, Iterator[Row]]:
-    from openpyxl import load_workbook  # noqa: PLC0415 - heavy import, only for spreadsheet uploads
+def _text(cell: object) -> str:
+    if cell is None:
+        return ""
+    if hasattr(cell, "isoformat"):
+        return str(cell.isoformat())[:10]
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
 
+
+def read_xlsx(
+    data: bytes, columns: Columns = ENTERPRISE_COLUMNS, guard: Guard | None = None
+) -> tuple[int, Iterator[Row]]:
+    # heavy import, only for spreadsheet uploads
+    from openpyxl.reader.excel import ExcelReader  # noqa: PLC0415
+
+    if guard is not None:
+        check_xlsx(data, guard)
+    # a hostile or damaged workbook fails inside openpyxl, zipfile or expat in many ways (ParseError
+    # for an undefined entity, BadZipFile for a part that fails its CRC, KeyError for a missing
+    # part...): each is the file's fault, answered 415, never a 500; our own refusals pass through
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnsupportedMedia("文件不是有效的 XLSX 电子表格 / the file is not an XLSX spreadsheet") from exc
-    sheet = book.worksheets[0]
-    values = sheet.iter_rows(values_only=True)
+        # openpyxl's load_workbook, with the archive swapped for one whose reads check the deadline
+        reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=True)
+        if guard is not None:
+            reader.archive = GuardedZip(data, guard)
+        reader.read()
+        sheet = reader.wb.worksheets[0]
+        total = max(0, (sheet.max_row or 1) - 1)
+        # the <dimension> a file states would pad every row to its width: trust the cells instead
+        sheet.reset_dimensions()
+        values = sheet.iter_rows(values_only=True)
+        first = next(values, None)
+    except RegistryError:
+        raise
+    except Exception as exc:
+        raise not_xlsx(f"{type(exc).__name__}: {exc}") from exc
+    if first is None:
+        raise _empty()
+    cells = [_text(c) for c in first]
+    if guard is not None:
+        guard.header(cells)
+    header = _map_header(cells, columns)
 
-    def text(cell: object) -> str:
-        if cell is None:
-            return ""
-        if hasattr(cell, "isoformat"):
-            return str(cell.isoformat())[:10]
-        if isinstance(cell, float) and cell.is_integer():
-            return str(int(cell))
-        return str(cell)
+    def body() -> Iterator[tuple[int, list[str]]]:
+        rows = enumerate(values, start=2)
+        while True:
+            try:
+                item = next(rows, None)
+            except RegistryError:
+                raise
+            except Exception as exc:  # as above: the file's fault, found only while reading it
+                raise not_xlsx(f"{type(exc).__name__}: {exc}") from exc
+            if item is None:
+                return
+            yield item[0], [_text(c) for c in item[1]]
 
-    try:
-        header = _map_header([text(c) for c in next(values)], columns)
-    except StopIteration:
-        raise ValidationFailed([FieldProblem("file", "empty", "文件为空", "the file is empty")]) from None
-    total = max(0, (sheet.max_row or 1) - 1)
-    return total, _rows(header, ((i, [text(c) for c in row]) for i, row in enumerate(values, start=2)))
+    return total, _rows(header, body(), guard, spreadsheet=True)
 
 
 def read_upload(
-    filename: str | None, data: bytes, content_type: str | None = None, columns: Columns = ENTERPRISE_COLUMNS
+    filename: str | None,
+    data: bytes,
+    content_type: str | None = None,
+    columns: Columns = ENTERPRISE_COLUMNS,
+    limits: UploadSettings | None = None,
 ) -> tuple[int, Iterator[Row]]:
+    """The rows of an upload, read as they are consumed; with ``limits``, each is checked."""
+    guard = Guard.start(limits) if limits is not None else None
     name = (filename or "").lower()
     if name.endswith(".xlsx") or data[:4] == b"PK\x03\x04" or (content_type or "").endswith("sheet"):
-        return read_xlsx(data, columns)
+        return read_xlsx(data, columns, guard)
     if name.endswith((".csv", ".txt")) or not name or (content_type or "").startswith("text/"):
-        return read_csv(data, columns)
+        return read_csv(data, columns, guard)
     raise UnsupportedMedia("仅支持 CSV 或 XLSX 文件 / only CSV or XLSX files are accepted")
+
+
+#: rows per packed chunk of a parsed upload
+_CHUNK_ROWS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedUpload:
+    """An upload read to the end and found within its limits, before any row is written: the rows
+    packed (MessagePack, a chunk per thousand rows) so holding them costs about the file's size."""
+
+    total: int
+    columns: frozenset[str]
+    chunks: tuple[bytes, ...]
+
+    def rows(self) -> Iterator[Row]:
+        for chunk in self.chunks:
+            for number, values in msgspec.msgpack.decode(chunk, type=list[tuple[int, dict[str, str]]]):
+                yield Row(number, values, self.columns)
+
+
+def parse_upload(
+    filename: str | None,
+    data: bytes,
+    content_type: str | None,
+    columns: Columns,
+    limits: UploadSettings,
+) -> ParsedUpload:
+    """Read a whole upload against ``limits``: a file over a limit is refused before a row is written."""
+    _, rows = read_upload(filename, data, content_type, columns, limits)
+    chunks: list[bytes] = []
+    kept: frozenset[str] = frozenset()
+    total = 0
+    while batch := list(islice(rows, _CHUNK_ROWS)):
+        kept = batch[0].columns
+        total += len(batch)
+        chunks.append(msgspec.msgpack.encode([(r.number, r.values) for r in batch]))
+    return ParsedUpload(total, kept, tuple(chunks))
+
+
+async def parse_upload_off_loop(
+    filename: str | None,
+    data: bytes,
+    content_type: str | None,
+    columns: Columns,
+    limits: UploadSettings,
+) -> ParsedUpload:
+    """``parse_upload`` in a worker thread: reading a large or hostile file must not stop the event
+    loop from answering everyone else (health checks included); the guard's deadline ends it."""
+    return await asyncio.to_thread(parse_upload, filename, data, content_type, columns, limits)
