@@ -30,6 +30,9 @@ class RedisSettings:
     url: str | None = None
     #: key and channel prefix, so several deployments (or test workers) can share one Redis
     prefix: str = "registry:"
+    #: seconds between pings while Redis is down (rate limits count in process meanwhile and no
+    #: request waits on Redis); short, so the cross-worker limits come back soon after Redis does
+    retry_seconds: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,11 @@ class Settings:
                 pool_size=int(get("DATABASE_POOL_SIZE", "10") or 10),
                 echo=(get("DATABASE_ECHO", "0") == "1"),
             ),
-            redis=RedisSettings(url=get("REDIS_URL"), prefix=get("REDIS_PREFIX", "registry:") or "registry:"),
+            redis=RedisSettings(
+                url=get("REDIS_URL"),
+                prefix=get("REDIS_PREFIX", "registry:") or "registry:",
+                retry_seconds=float(get("REDIS_RETRY_SECONDS", "3") or 3),
+            ),
             keys=KeySettings(
                 directory=Path(get("KEYS_DIR", "var/keys") or "var/keys"),
                 passphrase=get("KEY_PASSPHRASE"),
