@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote
 import msgspec
 from litestar import Request, get, post
 
+from registry.api.public import public_limit
 from registry.domain.container import Services
 from registry.errors import FieldProblem, InvalidClient, RateLimited, ValidationFailed
 from registry.lib.addresses import client_address, trusted_proxies
@@ -125,6 +126,7 @@ def token_handlers(services: Services) -> list[Any]:
         summary="公钥 / JWKS for tokens and signed answers",
         sync_to_thread=False,
         cache_control=None,
+        before_request=public_limit(services),  # per address, the one counter of the public endpoints
     )
     def jwks() -> dict[str, list[dict[str, str]]]:
         return services.keys.jwks()
