@@ -46,6 +46,7 @@ class TrustedProxies:
             except ValueError as exc:
                 raise ValueError(f"REGISTRY_TRUSTED_PROXIES: {entry!r} is not an IP address or CIDR network") from exc
         self.networks = tuple(networks)
+        self._peers: dict[str, bool] = {}
 
     def __bool__(self) -> bool:
         return bool(self.networks)
@@ -53,16 +54,26 @@ class TrustedProxies:
     def trusts(self, ip: IPAddress | None) -> bool:
         return ip is not None and any(ip in network for network in self.networks)
 
+    def trusts_peer(self, peer: str | None) -> bool:
+        """``trusts`` for a peer as the server gives it, remembered: the peers of a deployment
+        behind proxies are a handful of addresses, asked on every request."""
+        if not peer or not self.networks:
+            return False
+        known = self._peers.get(peer)
+        if known is None:
+            if len(self._peers) > 4096:  # bound it when peers are many (no proxy in front after all)
+                self._peers.clear()
+            known = self._peers[peer] = self.trusts(_parse(peer))
+        return known
+
     def client(self, peer: str | None, forwarded_for: Sequence[str]) -> str:
         """The client address: the peer, or, when the peer is a trusted proxy, the right-most
         address in ``X-Forwarded-For`` that is not a trusted proxy."""
         if not peer:
             return UNKNOWN
-        if not self.networks or not forwarded_for:
+        if not forwarded_for or not self.trusts_peer(peer):
             return peer
-        address = _parse(peer)
-        if not self.trusts(address):
-            return peer
+        address: IPAddress | str = peer
         hops = [hop for value in forwarded_for for hop in value.split(",")]
         for hop in reversed(hops):
             ip = _parse(hop)
@@ -72,15 +83,6 @@ class TrustedProxies:
             if not self.trusts(ip):
                 break
         return str(address)
-
-    def over_tls(self, scheme: str, peer: str | None, forwarded_proto: Sequence[str]) -> bool:
-        """Whether the client's connection was TLS: our own scheme, or the right-most
-        ``X-Forwarded-Proto`` that a trusted proxy set."""
-        if scheme in ("https", "wss"):
-            return True
-        if not forwarded_proto or not self.networks or not self.trusts(_parse(peer or "")):
-            return False
-        return forwarded_proto[-1].rsplit(",", 1)[-1].strip().lower() == "https"
 
 
 @functools.lru_cache(maxsize=8)
@@ -104,6 +106,19 @@ def client_address(scope: Mapping[str, Any], proxies: TrustedProxies) -> str:
 
 
 def came_over_tls(scope: Mapping[str, Any], proxies: TrustedProxies) -> bool:
+    """Whether the client's connection was TLS: our own scheme, or the right-most
+    ``X-Forwarded-Proto`` value, when a trusted proxy sent it. (On every answer: kept cheap.)"""
+    if scope.get("scheme") in ("https", "wss"):
+        return True
+    if not proxies.networks:
+        return False
+    proto = None
+    for key, value in scope["headers"]:
+        if key == b"x-forwarded-proto":
+            proto = value
+    if proto is None:
+        return False
     client = scope.get("client")
-    forwarded = _header(scope, b"x-forwarded-proto") if proxies else []
-    return proxies.over_tls(str(scope.get("scheme", "http")), str(client[0]) if client else None, forwarded)
+    return proto.rsplit(b",", 1)[-1].strip().lower() == b"https" and proxies.trusts_peer(
+        str(client[0]) if client else None
+    )
