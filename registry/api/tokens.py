@@ -71,18 +71,17 @@ def token_handlers(services: Services) -> list[Any]:
         "`client_id`/`client_secret` (RFC 6749 4.4). Tokens are EdDSA JWTs verifiable with the JWKS.",
     )
     async def token(request: Request[Any, Any, Any]) -> TokenResponse:
-        # Two counters of failures, neither of them of successes:
-        # - per client id: after `token_failures_per_client` failures the client id is locked for
-        #   the window, its secret not even checked (so guessing it stays throttled, and a locked
-        #   id answers the same whatever is guessed);
-        # - per client address: beyond `token_failures_per_window` failures a *failed* attempt
-        #   answers 429 with Retry-After instead of 401. The address's counter never refuses a
-        #   correct secret of an unlocked client id: one address can be a whole office behind NAT,
-        #   and a guesser spraying from it must not shut out a colleague. Refusing the address
-        #   unchecked would need to know the secret is right, which means checking it; the
-        #   alternative "check and answer 429 only on failure" is what this does. Guessing stays
-        #   bounded by the per-client-id lock whatever the addresses (client secrets are 256
-        #   random bits besides), and the 429 tells a misconfigured client to back off.
+        # Two counters of failures (successes are not counted), chosen so that a guesser spraying
+        # from one address cannot shut out a colleague behind the same NAT:
+        # - per client id: after `token_failures_per_client` failures that id is locked for the
+        #   window, its secret not even checked: guessing one id stays throttled from any number of
+        #   addresses, and a locked id answers alike whatever is sent (unknown ids lock the same
+        #   way, so a lock tells nothing about whether the id exists);
+        # - per client address: beyond `token_failures_per_window` failures, a *failed* attempt
+        #   answers 429 with Retry-After instead of 401. The secret is still checked: refusing the
+        #   address unchecked would refuse a colleague's correct secret too, which is the lockout
+        #   this replaces. Its 429 tells a sprayer (and a misconfigured client) to back off;
+        #   what bounds guessing is the per-id lock, with secrets of 256 random bits besides.
         window = auth.token_failure_window_seconds
         address_key = f"token-fail:{client_address(request.scope, proxies)}"
         try:
