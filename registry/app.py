@@ -33,9 +33,11 @@ from registry.api.public import public_api_router
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
 from registry.api.request_id import request_id_middleware
 from registry.api.rules import rule_handlers
+from registry.api.security_headers import SecurityHeaders
 from registry.api.tokens import token_handlers
 from registry.db.migrate import ensure_migrated
 from registry.domain.container import Services, build_services
+from registry.lib.addresses import trusted_proxies
 from registry.lib.clock import Clock
 from registry.lib.logging import configure_logging
 from registry.settings import Settings
@@ -132,7 +134,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
-        middleware=[request_id_middleware],
         request_class=request_class(settings.limits.max_json_depth),
         lifespan=[lifespan],
         request_max_body_size=settings.limits.max_json_bytes,
@@ -155,6 +156,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         debug=False,
     )
     app.state.services = services
+    # around everything, the router's own 404/405 included (Litestar's middleware= runs only for
+    # matched routes): the request id and the security headers (api/request_id.py)
+    headers = SecurityHeaders(trusted_proxies(settings.trusted_proxies))
+    app.asgi_handler = request_id_middleware(app.asgi_handler, headers)
     return app
 
 

@@ -43,6 +43,9 @@ class RedisSettings:
     url: str | None = None
     #: key and channel prefix, so several deployments (or test workers) can share one Redis
     prefix: str = "registry:"
+    #: seconds between pings while Redis is down (rate limits count in process meanwhile and no
+    #: request waits on Redis); short, so the cross-worker limits come back soon after Redis does
+    retry_seconds: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +66,12 @@ class AuthSettings:
     issuer: str = "registry"
     audience: str = "registry-api"
     token_ttl_seconds: int = 900
-    #: failed token requests allowed per client address per window before 429
+    #: failed token requests per client address per window; beyond it a failed attempt answers 429
+    #: (a correct secret still passes: one address may be an office behind NAT, see api/tokens.py)
     token_failures_per_window: int = 20
+    #: failed token requests per client id per window; beyond it that client id is locked (even
+    #: its correct secret is refused, unchecked) until the window ends
+    token_failures_per_client: int = 10
     token_failure_window_seconds: int = 300
 
 
@@ -140,6 +147,10 @@ class Settings:
     log_json: bool = False
     #: the app refuses to start on an unmigrated database; tests of that refusal turn nothing off
     require_migrated: bool = True
+    #: reverse proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed;
+    #: empty: the headers are never read, the peer is the client (rate limits count per client
+    #: address, so behind a proxy that is not listed every client shares the proxy's counter)
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -166,7 +177,11 @@ class Settings:
                 retry_after_seconds=int(get("DATABASE_RETRY_AFTER", "5") or 5),
                 query_log_max_pending=int(get("QUERY_LOG_MAX_PENDING", "100000") or 100_000),
             ),
-            redis=RedisSettings(url=get("REDIS_URL"), prefix=get("REDIS_PREFIX", "registry:") or "registry:"),
+            redis=RedisSettings(
+                url=get("REDIS_URL"),
+                prefix=get("REDIS_PREFIX", "registry:") or "registry:",
+                retry_seconds=float(get("REDIS_RETRY_SECONDS", "3") or 3),
+            ),
             keys=KeySettings(
                 directory=Path(get("KEYS_DIR", "var/keys") or "var/keys"),
                 passphrase=get("KEY_PASSPHRASE"),
@@ -175,6 +190,8 @@ class Settings:
             auth=AuthSettings(
                 issuer=get("TOKEN_ISSUER", "registry") or "registry",
                 token_ttl_seconds=int(get("TOKEN_TTL_SECONDS", "900") or 900),
+                token_failures_per_window=int(get("TOKEN_FAILURES_PER_ADDRESS", "20") or 20),
+                token_failures_per_client=int(get("TOKEN_FAILURES_PER_CLIENT", "10") or 10),
             ),
             limits=LimitSettings(
                 max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)) or 0),
@@ -198,4 +215,5 @@ class Settings:
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
+            trusted_proxies=tuple((get("TRUSTED_PROXIES", "") or "").replace(",", " ").split()),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from litestar import Request, Router, get
@@ -9,31 +10,35 @@ from litestar.params import PathParameter, QueryParameter
 
 from registry.domain.container import Services
 from registry.errors import RateLimited
+from registry.lib.addresses import client_address, trusted_proxies
 
 Query = Annotated[str, QueryParameter(description="企业名称片段或统一社会信用代码 / name fragment or USCC")]
 Cursor = Annotated[str | None, QueryParameter(description="上一页的 next_cursor / next_cursor of the page before")]
 
 
-def address_of(request: Request[Any, Any, Any]) -> str:
-    """The client address the limit counts against (the peer; a proxy in front must be trusted
-    and set it, e.g. Granian behind nginx with the real address passed on)."""
-    return request.client.host if request.client else "unknown"
-
-
 async def public_hits(services: Services, request: Request[Any, Any, Any]) -> tuple[bool, int]:
-    """(allowed, seconds until the window resets) for this address, counted across workers."""
+    """(allowed, seconds until the window resets) for this client address, counted across workers:
+    one counter per address for everything public (pages, public API, JWKS, the log, /verify)."""
     limit = services.settings.public.rate_limit_per_minute
-    hit = await services.store.hit(f"public:{address_of(request)}", limit, 60)
+    address = client_address(request.scope, trusted_proxies(services.settings.trusted_proxies))
+    hit = await services.store.hit(f"public:{address}", limit, 60)
     return hit.allowed, max(1, hit.reset_in)
 
 
-def public_api_router(services: Services) -> Router:
-    disclosure = services.disclosure
+def public_limit(services: Services) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
+    """A ``before_request`` hook for the public JSON endpoints: 429 problem with Retry-After.
+    It runs before the handler's dependencies, so an unauthenticated flood is counted too."""
 
     async def limited(request: Request[Any, Any, Any]) -> None:
         allowed, retry = await public_hits(services, request)
         if not allowed:
             raise RateLimited(f"请求过于频繁，请 {retry} 秒后再试 / too many requests; retry in {retry} s", retry)
+
+    return limited
+
+
+def public_api_router(services: Services) -> Router:
+    disclosure = services.disclosure
 
     @get(
         "/enterprises",
@@ -54,4 +59,4 @@ def public_api_router(services: Services) -> Router:
     async def detail(uscc: Annotated[str, PathParameter(title="统一社会信用代码 / USCC")]) -> dict[str, Any]:
         return await disclosure.detail(uscc)
 
-    return Router(path="/api/v1/public", route_handlers=[search, detail], before_request=limited)
+    return Router(path="/api/v1/public", route_handlers=[search, detail], before_request=public_limit(services))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from typing import Any
 from urllib.parse import parse_qs, unquote
@@ -11,8 +12,10 @@ from urllib.parse import parse_qs, unquote
 import msgspec
 from litestar import Request, get, post
 
+from registry.api.public import public_limit
 from registry.domain.container import Services
 from registry.errors import FieldProblem, InvalidClient, InvalidRequest, RateLimited, ValidationFailed
+from registry.lib.addresses import client_address, trusted_proxies
 from registry.lib.json_guard import too_deep
 
 
@@ -100,6 +103,7 @@ def _credentials(request: Request[Any, Any, Any], body: bytes, max_depth: int) -
 
 def token_handlers(services: Services) -> list[Any]:
     auth = services.settings.auth
+    proxies = trusted_proxies(services.settings.trusted_proxies)
 
     @post(
         "/api/v1/auth/token",
@@ -110,19 +114,53 @@ def token_handlers(services: Services) -> list[Any]:
         "`client_id`/`client_secret` (RFC 6749 4.4). Tokens are EdDSA JWTs verifiable with the JWKS.",
     )
     async def token(request: Request[Any, Any, Any]) -> TokenResponse:
-        address = request.client.host if request.client else "unknown"
-        key = f"token-fail:{address}"
-        seen = await services.store.peek(key, auth.token_failures_per_window, auth.token_failure_window_seconds)
-        if seen.count >= auth.token_failures_per_window:
-            raise RateLimited("认证失败次数过多，请稍后再试 / too many failed attempts; retry later", seen.reset_in)
+        # Two counters of failures (successes are not counted), chosen so that a guesser spraying
+        # from one address cannot shut out a colleague behind the same NAT:
+        # - per client id: after `token_failures_per_client` failures that id is locked for the
+        #   window, its secret not even checked: guessing one id stays throttled from any number of
+        #   addresses, and a locked id answers alike whatever is sent (unknown ids lock the same
+        #   way, so a lock tells nothing about whether the id exists);
+        # - per client address: beyond `token_failures_per_window` failures, a *failed* attempt
+        #   answers 429 with Retry-After instead of 401. The secret is still checked: refusing the
+        #   address unchecked would refuse a colleague's correct secret too, which is the lockout
+        #   this replaces. Its 429 tells a sprayer (and a misconfigured client) to back off;
+        #   what bounds guessing is the per-id lock, with secrets of 256 random bits besides.
+        window = auth.token_failure_window_seconds
+        address_key = f"token-fail:{client_address(request.scope, proxies)}"
         try:
             cid, secret = _credentials(request, await request.body(), services.settings.limits.max_json_depth)
+        except InvalidClient:  # no client id to count against: the address alone
+            await _failed(address_key, None)
+            raise
+        client_key = "token-fail-client:" + hashlib.sha256(cid.encode("utf-8", "surrogatepass")).hexdigest()
+        locked = await services.store.peek(client_key, auth.token_failures_per_client, window)
+        if locked.count >= auth.token_failures_per_client:
+            await services.store.hit(address_key, auth.token_failures_per_window, window)
+            raise RateLimited(
+                f"该客户端认证失败次数过多，已暂停 {locked.reset_in} 秒 / too many failed attempts for this "
+                f"client; locked for {locked.reset_in} s",
+                locked.reset_in,
+            )
+        try:
             principal = await services.accounts.authenticate(cid, secret)
         except InvalidClient:
-            await services.store.hit(key, auth.token_failures_per_window, auth.token_failure_window_seconds)
+            await _failed(address_key, client_key)
             raise
         access, ttl = services.tokens.issue(principal)
         return TokenResponse(access, "Bearer", ttl, principal.role)
+
+    async def _failed(address_key: str, client_key: str | None) -> None:
+        """Count a failure; beyond the address's limit it answers 429 instead of 401."""
+        window = auth.token_failure_window_seconds
+        if client_key is not None:
+            await services.store.hit(client_key, auth.token_failures_per_client, window)
+        seen = await services.store.hit(address_key, auth.token_failures_per_window, window)
+        if not seen.allowed:
+            raise RateLimited(
+                f"此地址认证失败次数过多，请 {seen.reset_in} 秒后再试 / too many failed attempts from this "
+                f"address; retry in {seen.reset_in} s",
+                seen.reset_in,
+            )
 
     @get(
         "/.well-known/jwks.json",
@@ -130,6 +168,7 @@ def token_handlers(services: Services) -> list[Any]:
         summary="公钥 / JWKS for tokens and signed answers",
         sync_to_thread=False,
         cache_control=None,
+        before_request=public_limit(services),  # per address, the one counter of the public endpoints
     )
     def jwks() -> dict[str, list[dict[str, str]]]:
         return services.keys.jwks()

@@ -24,7 +24,8 @@ from registry.domain.partners.service import PartnerService
 from registry.domain.persons.service import PersonService
 from registry.domain.transparency import LogService
 from registry.lib.clock import Clock, SystemClock
-from registry.lib.store import Store, make_store
+from registry.lib.fallback_store import make_store
+from registry.lib.store import Store
 from registry.rules.loader import load as load_rulesets
 from registry.settings import Settings
 from registry.signing.keys import KeyRing, load_key_ring
@@ -68,7 +69,7 @@ class Services:
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
     db = Database(settings.database)
-    store = make_store(settings.redis.url, settings.redis.prefix)
+    store = make_store(settings.redis.url, settings.redis.prefix, settings.redis.retry_seconds)
     production = settings.is_production
     keys = load_key_ring(settings.keys.directory, settings.keys.passphrase, production=production)
     person_key = load_person_id_key(settings.keys.directory, settings.keys.person_id_key, production=production)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +105,24 @@ return {n, redis.call('TTL', KEYS[1])}
 
 
 class RedisStore:
+    """Counters and channels in Redis, shared by every worker and instance.
+
+    Short timeouts and one immediate retry (a pooled connection Redis closed on restart) instead of
+    redis-py's default of ten retries with back-off, which held a request for seconds when Redis was
+    gone. The subscriptions use a client of their own that never reconnects silently: redis-py
+    would resubscribe after a drop and the messages sent in between would be lost unnoticed, where a
+    subscriber must hear of the drop (it stops trusting its cache until resubscribed).
+    """
+
     name = "redis"
 
-    def __init__(self, url: str, prefix: str = "registry:") -> None:
-        self._redis = aioredis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    def __init__(self, url: str, prefix: str = "registry:", timeout: float = 1.0) -> None:
+        self._redis = aioredis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 1)
+        )
+        self._channels = aioredis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+        )
         self._prefix = prefix
         self._hit = self._redis.register_script(_HIT)
 
@@ -126,17 +142,21 @@ class RedisStore:
         await self._redis.publish(self._prefix + channel, message)
 
     async def subscribe(self, channel: str) -> AsyncIterator[str]:
-        pubsub = self._redis.pubsub()
+        pubsub = self._channels.pubsub()
         await pubsub.subscribe(self._prefix + channel)
+        confirmed = False
         try:
             async for item in pubsub.listen():
                 if item.get("type") == "subscribe":
+                    if confirmed:  # resubscribed behind our back: what was sent in between is lost
+                        raise aioredis.ConnectionError("subscription was interrupted")
+                    confirmed = True
                     yield ""  # confirmed by the server: every later publish reaches this subscriber
                 elif item.get("type") == "message":
                     data = item["data"]
                     yield data.decode() if isinstance(data, bytes) else str(data)
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()
 
     async def ping(self) -> bool:
         try:
@@ -146,7 +166,4 @@ class RedisStore:
 
     async def close(self) -> None:
         await self._redis.aclose()
-
-
-def make_store(redis_url: str | None, prefix: str = "registry:") -> Store:
-    return RedisStore(redis_url, prefix) if redis_url else InProcessStore()
+        await self._channels.aclose()

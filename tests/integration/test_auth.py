@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import json
+import secrets
 import uuid
 
 import pytest
 from jwcrypto import jwk, jws
 from jwcrypto import jwt as jw
 
+from registry.app import create_app
 from registry.domain.actors import system_actor
+from registry.settings import PublicSettings
 from tests import factories as f
+from tests.conftest import running
 from tests.integration import support as t
 
 TOKEN = "/api/v1/auth/token"
@@ -192,23 +197,94 @@ async def test_admin_token_opens_bureau_routes(client, services):
     assert (await client.get(PROTECTED, headers=h)).status_code == 200
 
 
-async def test_repeated_failures_from_one_address_are_rate_limited(app, services, settings):
+def form(cid: str, secret: str) -> dict[str, str]:
+    return {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
+
+
+async def test_a_client_id_is_locked_after_its_failures_and_an_address_is_not(app, services, settings):
+    """25 wrong secrets for client X from one address (an office's NAT): X is locked, its own
+    correct secret refused from anywhere; client Y signs in from the same address all the same."""
+    per_client, per_address = settings.auth.token_failures_per_client, settings.auth.token_failures_per_window
+    assert per_client < 25
+    x, x_secret = await f.account(services, "partner", department="mem")
+    y, y_secret = await f.account(services, "partner", department="mem")
+    office = t.address()
+    async with t.client_at(app, office) as c:
+        assert (await c.post(TOKEN, data=form(x, x_secret))).status_code == 200  # successes are not counted
+        answers = [(await c.post(TOKEN, data=form(x, "wrong"))) for _ in range(25)]
+        assert [r.status_code for r in answers] == [401] * per_client + [429] * (25 - per_client)
+        for r in answers[per_client:]:
+            t.assert_problem(r, 429, "rate_limited")
+            assert 0 < int(r.headers["retry-after"]) <= settings.auth.token_failure_window_seconds
+        # the colleague with the right secret gets in from the same address
+        assert (await c.post(TOKEN, data=form(y, y_secret))).status_code == 200
+        # X itself stays locked, right secret or not, here and from any other address
+        locked = await c.post(TOKEN, data=form(x, x_secret))
+        t.assert_problem(locked, 429, "rate_limited")
+        assert 0 < int(locked.headers["retry-after"]) <= settings.auth.token_failure_window_seconds
+        # the address is over its own limit (25 > 20): a failed attempt for Y answers 429, not 401
+        assert per_address < 25
+        t.assert_problem(await c.post(TOKEN, data=form(y, "wrong")), 429, "rate_limited")
+        assert (await c.post(TOKEN, data=form(y, y_secret))).status_code == 200
+    async with t.client_at(app, t.address()) as other:
+        t.assert_problem(await other.post(TOKEN, data=form(x, x_secret)), 429, "rate_limited")
+        assert (await other.post(TOKEN, data=form(y, y_secret))).status_code == 200
+
+
+async def test_guessing_from_one_address_across_client_ids_is_throttled(app, services, settings):
+    """A spray over many client ids (none reaching its own lock) is held back by the address's
+    counter: its failures answer 429 with Retry-After, while a correct secret still passes."""
     limit = settings.auth.token_failures_per_window
     cid, secret = await f.account(services, "bureau", level="county", division="410103")
-    wrong = {"grant_type": "client_credentials", "client_id": cid, "client_secret": "wrong"}
-    right = {"grant_type": "client_credentials", "client_id": cid, "client_secret": secret}
     async with t.client_at(app, t.address()) as c:
-        assert (await c.post(TOKEN, data=right)).status_code == 200  # successes are not counted
-        for _ in range(limit):
-            t.assert_problem(await c.post(TOKEN, data=wrong), 401, "invalid_client")
-        limited = await c.post(TOKEN, data=wrong)
+        for i in range(limit):
+            t.assert_problem(await c.post(TOKEN, data=form(f"guess-{i}-{cid}", "wrong")), 401, "invalid_client")
+        limited = await c.post(TOKEN, data=form(f"guess-more-{cid}", "wrong"))
         t.assert_problem(limited, 429, "rate_limited")
-        retry = int(limited.headers["retry-after"])
-        assert 0 < retry <= settings.auth.token_failure_window_seconds
-        # the right secret is refused too while the window lasts: the limit is on the address
-        t.assert_problem(await c.post(TOKEN, data=right), 429, "rate_limited")
+        assert 0 < int(limited.headers["retry-after"]) <= settings.auth.token_failure_window_seconds
+        # malformed attempts (no client id at all) count against the address as well
+        t.assert_problem(await c.post(TOKEN, data={"grant_type": "client_credentials"}), 429, "rate_limited")
+        assert (await c.post(TOKEN, data=form(cid, secret))).status_code == 200
     async with t.client_at(app, t.address()) as other:
-        assert (await other.post(TOKEN, data=right)).status_code == 200
+        t.assert_problem(await other.post(TOKEN, data=form(f"guess-{cid}", "wrong")), 401, "invalid_client")
+
+
+async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(settings, clock, services):
+    """Behind nginx on 127.0.0.1 (REGISTRY_TRUSTED_PROXIES): each client counts on its own address;
+    the same header from anyone else is ignored, and the peer is what counts."""
+    prefix = f"registry-test-proxy-{secrets.token_hex(4)}:"
+    redis = dataclasses.replace(settings.redis, prefix=prefix) if settings.redis.url else settings.redis
+    proxied = dataclasses.replace(
+        settings,
+        redis=redis,
+        trusted_proxies=("127.0.0.1", "10.0.0.0/8"),
+        auth=dataclasses.replace(settings.auth, token_failures_per_window=2),
+        public=PublicSettings(rate_limit_per_minute=2),
+    )
+    app = create_app(proxied, clock=clock)
+    cid, secret = await f.account(services, "partner", department="mem")
+    first, second = t.address(), t.address()
+    async with running(app), t.client_at(app, "127.0.0.1") as nginx:
+        one = {"X-Forwarded-For": f"1.2.3.4, {first}"}  # 1.2.3.4: the client's own claim
+        two = {"X-Forwarded-For": second}
+        for _ in range(2):
+            assert (await nginx.get("/", headers=one)).status_code == 200
+        assert (await nginx.get("/", headers=one)).status_code == 429
+        assert (await nginx.get("/", headers=two)).status_code == 200
+        # sign-in failures count per forwarded address too
+        for _ in range(2):
+            t.assert_problem(await nginx.post(TOKEN, data=form(f"x-{cid}", "wrong"), headers=one), 401)
+        t.assert_problem(await nginx.post(TOKEN, data=form(f"y-{cid}", "wrong"), headers=one), 429)
+        t.assert_problem(await nginx.post(TOKEN, data=form(f"z-{cid}", "wrong"), headers=two), 401)
+        async with t.client_at(app, t.address()) as direct:
+            # an untrusted peer naming a fresh address still counts as itself
+            for i in range(2):
+                assert (await direct.get("/", headers={"X-Forwarded-For": t.address()})).status_code == 200, i
+            assert (await direct.get("/", headers={"X-Forwarded-For": t.address()})).status_code == 429
+            # and cannot borrow a limited address's counter either: it is its own peer
+            fresh = {"X-Forwarded-For": first}
+            t.assert_problem(await direct.post(TOKEN, data=form(f"w-{cid}", "wrong"), headers=fresh), 401)
+            assert (await direct.post(TOKEN, data=form(cid, secret))).status_code == 200
 
 
 async def test_jwks_is_public_and_lists_the_token_key(client, services):

@@ -1054,6 +1054,35 @@ async def test_the_public_api_and_pages_are_rate_limited_per_address(settings, c
     assert (await client.get(f"{PUBLIC}/{uscc}")).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/.well-known/jwks.json"),
+        ("GET", "/api/v1/log/checkpoint"),
+        ("GET", "/api/v1/log/checkpoint/note"),
+        ("GET", "/api/v1/log/entries?start=0&end=1"),
+        ("GET", "/api/v1/log/proof/inclusion?leaf_index=0&tree_size=1"),
+        ("GET", "/api/v1/log/proof/consistency?first=1&second=1"),
+        ("GET", "/verify"),
+        ("POST", "/verify"),
+    ],
+)
+async def test_the_keys_the_log_and_verify_share_the_public_limit(settings, clock, method, path):
+    app = create_app(limited_settings(settings, f"registry-test-public-{secrets.token_hex(4)}:"), clock=clock)
+    files = {"answer": (None, "{}")} if method == "POST" else None
+    async with running(app), t.client_at(app, t.address()) as c:
+        for _ in range(3):
+            r = await c.request(method, path, files=files)
+            assert r.status_code != 429, r.text
+        r = await c.request(method, path, files=files)
+        assert r.status_code == 429, (path, r.status_code)
+        retry_after(r)
+        if not path.startswith("/verify"):
+            t.assert_problem(r, 429, "rate_limited")
+        # the same counter as the pages: this address is spent for them too
+        assert (await c.get("/")).status_code == 429
+
+
 async def test_the_limit_holds_across_workers_sharing_redis(settings, clock, client, services):
     if not settings.redis.url:
         pytest.skip("SQLite deployments count in process (one worker); Redis shares the count")

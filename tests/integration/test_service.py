@@ -38,7 +38,8 @@ async def test_health(client: httpx.AsyncClient, settings: Settings) -> None:
 
 
 async def test_ready_reports_redis_down(tmp_path) -> None:
-    """Redis configured but gone: readiness says so (503) while liveness and SQL stay up."""
+    """Redis configured but gone: readiness says so, and stays ready (rate limits count in process:
+    Redis is an accelerator, and a 503 would take every instance out of the balancer)."""
     base = await settings_for("sqlite", "redis-down", tmp_path)
     broken = dataclasses.replace(base, redis=RedisSettings(url="redis://127.0.0.1:1/0"))
     app = create_app(broken)
@@ -47,8 +48,9 @@ async def test_ready_reports_redis_down(tmp_path) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             ready = await c.get("/health/ready")
             live = await c.get("/health/live")
-    assert ready.status_code == 503
-    assert ready.json()["checks"]["redis"].startswith("error")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
+    assert ready.json()["checks"]["redis"].startswith("degraded")
     assert ready.json()["checks"]["database"] == "ok"
     assert live.status_code == 200
 

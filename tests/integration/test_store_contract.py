@@ -1,4 +1,4 @@
-"""One contract, two stores: the in-process store and Redis must behave alike."""
+"""One contract, three stores: in process, Redis, and Redis with the in-process fallback behave alike."""
 
 from __future__ import annotations
 
@@ -8,17 +8,20 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from registry.lib.fallback_store import FallbackStore
 from registry.lib.store import InProcessStore, RedisStore, Store
 from tests.conftest import REDIS, _redis_ok
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "fallback"])
 async def store(request: pytest.FixtureRequest) -> AsyncIterator[Store]:
     if request.param == "memory":
         s: Store = InProcessStore()
     else:
         await _redis_ok()
         s = RedisStore(REDIS, prefix=f"registry-test-{secrets.token_hex(4)}:")
+        if request.param == "fallback":  # what the service runs with Redis configured
+            s = FallbackStore(s)
     yield s
     await s.close()
 
