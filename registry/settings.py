@@ -66,6 +66,9 @@ class AuthSettings:
     #: failed token requests allowed per client address per window before 429
     token_failures_per_window: int = 20
     token_failure_window_seconds: int = 300
+    #: how stale a worker's knowledge of revocations may get: while it cannot hear them (PostgreSQL
+    #: NOTIFY down, or SQLite) it reads the accounts revoked since its last look at least this often
+    revocation_check_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,7 @@ class Settings:
             auth=AuthSettings(
                 issuer=get("TOKEN_ISSUER", "registry") or "registry",
                 token_ttl_seconds=int(get("TOKEN_TTL_SECONDS", "900") or 900),
+                revocation_check_seconds=float(get("REVOCATION_CHECK_SECONDS", "1") or 1),
             ),
             limits=LimitSettings(
                 max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)) or 0),
