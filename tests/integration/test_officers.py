@@ -3,12 +3,14 @@ person however many accounts they hold, and the second officer is another person
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
 import pytest
 
 from registry.domain.actors import system_actor
+from registry.errors import ValidationFailed
 from tests import factories as f
 from tests.integration import support as t
 from tests.integration.test_listing_workflow import (
@@ -26,6 +28,7 @@ from tests.integration.test_listing_workflow import (
     proposed,
 )
 from tests.integration.test_listings import set_day
+from tests.integration.test_revocation import cli
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +100,13 @@ async def test_a_second_account_of_the_same_officer_cannot_approve(
 
     # a decision proposed from one account waits for another person, not for another account
     listing = await ok(
-        client, laptop.h, listing, "remove", type="court", document_no="（2026）豫0103行初9号", reason="法院判决撤销处罚"
+        client,
+        laptop.h,
+        listing,
+        "remove",
+        type="court",
+        document_no="（2026）豫0103行初9号",
+        reason="法院判决撤销处罚",
     )
     t.assert_field(await act(client, a.h, listing, "approve"), "approver", "same_officer")
     listing = await ok(client, b.h, listing, "approve")
@@ -112,27 +121,51 @@ async def test_a_different_officer_approves(client: httpx.AsyncClient, services:
 
 
 async def test_an_officer_account_names_an_officer_that_exists(client: httpx.AsyncClient, services: Any) -> None:
-    with_unknown = services.accounts.create(
-        system_actor("test"), role="bureau", name="x", level="county", division="410103", kind="officer", officer_id=0
-    )
-    try:
-        await with_unknown
-    except Exception as exc:  # ValidationFailed naming the field
-        assert [(p.field, p.code) for p in exc.problems] == [("officer", "unknown")]  # type: ignore[attr-defined]
-    else:
-        raise AssertionError("an unknown officer was accepted")
+    with pytest.raises(ValidationFailed) as unknown:
+        await services.accounts.create(
+            system_actor("test"),
+            role="bureau",
+            name="x",
+            level="county",
+            division="410103",
+            kind="officer",
+            officer_id=0,
+        )
+    assert [(p.field, p.code) for p in unknown.value.problems] == [("officer", "unknown")]
     _, officer_id = await account_of(client, services, kind="officer")
-    try:
+    with pytest.raises(ValidationFailed) as system:
         await services.accounts.create(
             system_actor("test"), role="partner", name="x", department="mof", officer_id=officer_id
         )
-    except Exception as exc:
-        assert ("officer", "not_allowed") in [(p.field, p.code) for p in exc.problems]  # type: ignore[attr-defined]
-    else:
-        raise AssertionError("a system account was given an officer")
+    assert ("officer", "not_allowed") in [(p.field, p.code) for p in system.value.problems]
 
 
 async def test_a_proposal_by_an_officer_is_accepted(client: httpx.AsyncClient, services: Any) -> None:
     a = await officer(client, services)
     uscc, _ = await major_case(client, a.h)
     assert (await proposed(client, a.h, uscc))["listing"]["proposed_by"] == a.id
+
+
+async def test_the_cli_gives_one_officer_a_second_account(services: Any, settings: Any) -> None:
+    base = ["accounts", "create", "--role", "bureau", "--level", "county", "--division", "410103"]
+    first = json.loads(await cli(settings, *base, "--name", "张三", "--kind", "officer", "--json"))
+    assert first["officer_id"] is not None
+    second = await cli(
+        settings,
+        *base,
+        "--name",
+        "张三（笔记本）",
+        "--kind",
+        "officer",
+        "--officer",
+        str(first["officer_id"]),
+        "--json",
+    )
+    assert json.loads(second)["officer_id"] == first["officer_id"]
+    machine = json.loads(await cli(settings, *base, "--name", "对接系统", "--json"))
+    assert set(machine) == {"client_id", "client_secret"}  # the contract's two keys, for a system account
+
+    unknown = await cli(settings, *base, "--name", "李四", "--kind", "officer", "--officer", "999999999", code=2)
+    assert "officer" in unknown
+    system = await cli(settings, *base, "--name", "系统", "--officer", str(first["officer_id"]), code=2)
+    assert "officer" in system

@@ -121,7 +121,7 @@ async def _persons(session: AsyncSession, listing: Listing) -> dict[str, str]:
     """The person behind the proposing accounts (an account of no officer stands for itself)."""
     ids = [c for c in (listing.proposed_by, listing.pending_by) if c]
     rows = await session.execute(select(Account.client_id, Account.officer_id).where(Account.client_id.in_(ids)))
-    found = {client_id: officer_id for client_id, officer_id in rows}
+    found: dict[str, int | None] = dict(rows.all())
     return {c: person_key(c, found.get(c)) for c in ids}
 
 
