@@ -175,3 +175,25 @@ async def test_a_cached_token_costs_no_query(client: httpx.AsyncClient, services
         for engine in engines:
             event.remove(engine, "before_cursor_execute", count)
     assert statements == []
+
+
+async def test_while_the_channel_is_down_the_table_brings_the_news(
+    settings: Settings, clock: Any, services: Any
+) -> None:
+    """An instance whose LISTEN connection is gone (PostgreSQL; SQLite never has one) reads the
+    table instead: the news still arrives within two seconds."""
+    other: Litestar = create_app(settings, clock=clock)
+    async with running(other):
+        watch = other.state.services.tokens.watch
+        for task in watch._tasks[1:]:  # the listener: cancelled, it closes its connection for good
+            task.cancel()
+        await asyncio.sleep(0.1)
+        assert not watch.listening
+        assert watch.trusted_until != float("inf")
+        transport = httpx.ASGITransport(app=other, client=("198.51.100.9", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+            h = {"Authorization": f"Bearer {await f.token(c, cid, secret)}"}
+            await used([c], h)
+            await cli(settings, "accounts", "disable", cid)
+            assert await refused_within([c], h, time.monotonic()) < DEADLINE
