@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.db.engine import Database
 from registry.db.models import Account
 from registry.domain import audit
+from registry.errors import DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
 
@@ -71,23 +72,35 @@ class RevocationWatch:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._failing = False
+        self._unreachable: DatabaseUnavailable | None = None
+        self._failed_at = -math.inf
 
     # ---- the table -----------------------------------------------------------------------------
 
-    async def refresh(self) -> None:
-        """Read the revocations since the last one seen (once for every caller waiting meanwhile)."""
+    async def refresh(self, *, retry: bool = False) -> None:
+        """Read the revocations since the last one seen (once for every caller waiting meanwhile).
+
+        With the database unreachable, callers get the last ``DatabaseUnavailable`` at once for a
+        check period instead of each waiting out a connect timeout; the poller (``retry``) tries."""
         wanted = time.monotonic()
         async with self._lock:
             if self._checked_at >= wanted:  # another caller read the table after we asked
                 return
+            if not retry and self._unreachable is not None and wanted - self._failed_at < self.check_seconds:
+                raise self._unreachable
             started = time.monotonic()
-            async with self.db.read() as session:
-                if not self.primed:
-                    # nothing is cached before the first look: earlier revocations are not replayed
-                    self.last_seq = int(await session.scalar(select(func.max(Account.revocation_seq))) or 0)
-                    self.primed = True
-                else:
-                    await self._catch_up(session)
+            try:
+                async with self.db.read() as session:
+                    if not self.primed:
+                        # nothing is cached before the first look: earlier revocations are not replayed
+                        self.last_seq = int(await session.scalar(select(func.max(Account.revocation_seq))) or 0)
+                        self.primed = True
+                    else:
+                        await self._catch_up(session)
+            except DatabaseUnavailable as exc:
+                self._unreachable, self._failed_at = exc, time.monotonic()
+                raise
+            self._unreachable = None
             self._checked_at = started
             if not self.listening:
                 self.trusted_until = started + self.check_seconds
@@ -134,7 +147,7 @@ class RevocationWatch:
         while not self._stopping:
             if not self.listening:
                 try:
-                    await self.refresh()
+                    await self.refresh(retry=True)
                     if self._failing:
                         log.info("revocations readable again")
                     self._failing = False
@@ -152,7 +165,7 @@ class RevocationWatch:
                 self._conn = await asyncpg.connect(dsn)
                 self._conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await self._conn.add_listener(CHANNEL, self._notified)
-                await self.refresh()  # what committed before the channel was up
+                await self.refresh(retry=True)  # what committed before the channel was up
                 self.listening = True
                 self.trusted_until = math.inf
                 log.info("listening for revocations", last_seq=self.last_seq)

@@ -10,6 +10,7 @@ tokens; the next use reads the account and is refused (disabled, or an older tok
 
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
 from collections import OrderedDict
@@ -19,7 +20,7 @@ import jwt
 from registry.db.engine import Database
 from registry.domain.accounts.revocations import RevocationWatch
 from registry.domain.accounts.service import AccountService, Principal
-from registry.errors import NotAuthenticated
+from registry.errors import DatabaseUnavailable, NotAuthenticated
 from registry.lib.clock import Clock
 from registry.settings import AuthSettings
 from registry.signing.keys import KeyRing
@@ -77,7 +78,11 @@ class TokenService:
         if hit is not None and hit[1] > now:
             if time.monotonic() < self.watch.trusted_until:
                 return hit[0]
-            await self.watch.refresh()  # not heard from lately: read the revocations, then trust
+            # Not heard from lately: read the revocations, then trust. With the database down no
+            # revocation can be written and a token opens nothing but pre-produced partner answers:
+            # the cache holds what the last read knew, until each token's exp.
+            with contextlib.suppress(DatabaseUnavailable):
+                await self.watch.refresh()
             hit = self._cache.get(token)
             if hit is not None:
                 return hit[0]
