@@ -161,28 +161,52 @@ def accounts() -> None:
 @click.option("--level", type=click.Choice(["national", "provincial", "prefectural", "county"]), default=None)
 @click.option("--department", default=None, help="partner department code, e.g. mof")
 @click.option("--kind", type=click.Choice(["system", "officer"]), default="system", show_default=True)
+@click.option(
+    "--officer",
+    "officer_id",
+    type=int,
+    default=None,
+    help="with --kind officer: the officer (person) this account belongs to, as printed when their "
+    "first account was made; default: a new officer",
+)
 @click.option("--json", "as_json", is_flag=True, help='print only {"client_id": ..., "client_secret": ...}')
 def accounts_create(
-    role: str, name: str, division: str | None, level: str | None, department: str | None, kind: str, as_json: bool
+    role: str,
+    name: str,
+    division: str | None,
+    level: str | None,
+    department: str | None,
+    kind: str,
+    officer_id: int | None,
+    as_json: bool,
 ) -> None:
     """Create an account; its secret is printed once and stored only as a hash."""
     try:
         new = _run(
             _with_services(
                 lambda s: s.accounts.create(
-                    _cli_actor(), role=role, name=name, kind=kind, level=level, division=division, department=department
+                    _cli_actor(),
+                    role=role,
+                    name=name,
+                    kind=kind,
+                    level=level,
+                    division=division,
+                    department=department,
+                    officer_id=officer_id,
                 )
             )
         )
     except RegistryError as exc:
         _fail(exc)
         return
+    officer = {} if new.officer_id is None else {"officer_id": new.officer_id}
     if as_json:
-        click.echo(json.dumps({"client_id": new.client_id, "client_secret": new.client_secret}))
+        click.echo(json.dumps({"client_id": new.client_id, "client_secret": new.client_secret, **officer}))
     else:
         click.echo(
             f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
-            "（密钥只显示这一次 / the secret is shown only once）"
+            + (f"officer:       {new.officer_id}\n" if new.officer_id is not None else "")
+            + "（密钥只显示这一次 / the secret is shown only once）"
         )
 
 
@@ -196,6 +220,18 @@ def accounts_reset(client_id: str) -> None:
         _fail(exc)
         return
     click.echo(f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}")
+
+
+@accounts.command("disable")
+@click.argument("client_id")
+def accounts_disable(client_id: str) -> None:
+    """Disable an account: it signs in no more, and every worker refuses its tokens within seconds."""
+    try:
+        changed = _run(_with_services(lambda s: s.accounts.disable(_cli_actor(), client_id)))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"已停用 / disabled: {client_id}" if changed else f"早已停用 / already disabled: {client_id}")
 
 
 @main.group()
@@ -358,7 +394,7 @@ def listings() -> None:
 
 
 @listings.command("propose-batch")
-@click.option("--officer", required=True, help="client_id of the proposing officer (a bureau account)")
+@click.option("--officer", required=True, help="client_id of the proposing officer (a bureau officer account)")
 @click.option("--division", help="only units in this division subtree (within the officer's area)")
 @click.option("--dry-run", is_flag=True, help="report what the rules order, propose nothing")
 @click.option(
@@ -379,14 +415,14 @@ def listings_propose_batch(officer: str, division: str | None, dry_run: bool, re
     async def go(services: Any) -> BatchReport:
         async with services.db.read() as session:
             account = await session.scalar(select(Account).where(Account.client_id == officer))
-            if account is None or not account.active or account.role != "bureau":
+            if account is None or not account.active or account.role != "bureau" or account.kind != "officer":
                 raise ValidationFailed(
                     [
                         FieldProblem(
                             "--officer",
                             "not_an_officer",
-                            f"{officer} 不是有效的机关账户",
-                            f"{officer} is not an active bureau account",
+                            f"{officer} 不是有效的机关工作人员（officer）账户",
+                            f"{officer} is not an active bureau officer account",
                         )
                     ]
                 )

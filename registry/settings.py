@@ -73,6 +73,9 @@ class AuthSettings:
     #: its correct secret is refused, unchecked) until the window ends
     token_failures_per_client: int = 10
     token_failure_window_seconds: int = 300
+    #: how stale a worker's knowledge of revocations may get: while it cannot hear them (PostgreSQL
+    #: NOTIFY down, or SQLite) it reads the accounts revoked since its last look at least this often
+    revocation_check_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +195,7 @@ class Settings:
                 token_ttl_seconds=int(get("TOKEN_TTL_SECONDS", "900") or 900),
                 token_failures_per_window=int(get("TOKEN_FAILURES_PER_ADDRESS", "20") or 20),
                 token_failures_per_client=int(get("TOKEN_FAILURES_PER_CLIENT", "10") or 10),
+                revocation_check_seconds=float(get("REVOCATION_CHECK_SECONDS", "1") or 1),
             ),
             limits=LimitSettings(
                 max_upload_bytes=int(get("MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)) or 0),

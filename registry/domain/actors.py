@@ -24,6 +24,8 @@ class Actor:
     jurisdiction: str | None = None
     department: str | None = None
     request_id: str | None = None
+    #: the person behind an officer account (one person, one officer, however many accounts)
+    officer_id: int | None = None
 
     def with_request(self, request_id: str) -> Actor:
         return Actor(
@@ -36,7 +38,13 @@ class Actor:
             self.jurisdiction,
             self.department,
             request_id,
+            self.officer_id,
         )
+
+    @property
+    def person(self) -> str:
+        """Who acts, as the two-officer rule counts: the officer, else the account itself."""
+        return person_key(self.id, self.officer_id)
 
     def may_act_on(self, division_codes: Iterable[str]) -> bool:
         """Admins act everywhere; a bureau where one of the subject's locations is in its subtree."""
@@ -45,6 +53,10 @@ class Actor:
         if self.role != "bureau" or self.jurisdiction is None:
             return False
         return any(covers(self.jurisdiction, code) for code in division_codes)
+
+
+def person_key(client_id: str, officer_id: int | None) -> str:
+    return f"officer:{officer_id}" if officer_id is not None else client_id
 
 
 def system_actor(job: str) -> Actor:

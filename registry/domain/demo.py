@@ -12,6 +12,9 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
+from sqlalchemy import select
+
+from registry.db.models import Account
 from registry.domain.accounts.service import AccountService, NewAccount
 from registry.domain.actors import system_actor
 from registry.domain.agencies.schemas import AgencyCreate, QualificationCreate
@@ -131,6 +134,16 @@ DEMO_ACCOUNTS: list[dict[str, Any]] = [
         "division": "410103",
         "kind": "officer",
         "name": "郑州市二七区应急管理局 officer B（演示）",
+    },
+    {
+        # the same person as demo-erqi on a second device: one officer, so never the second officer
+        "client_id": "demo-erqi-mobile",
+        "role": "bureau",
+        "level": "county",
+        "division": "410103",
+        "kind": "officer",
+        "same_officer_as": "demo-erqi",
+        "name": "郑州市二七区应急管理局 officer（演示，同一人的第二个账号）",
     },
     {
         "client_id": "demo-shenzhen",
@@ -264,6 +277,12 @@ async def _agencies(services: Any, actor: Any) -> None:
 
 async def _account(services: Any, actor: Any, spec: dict[str, Any]) -> NewAccount:
     accounts: AccountService = services.accounts
+    officer_id = None
+    if "same_officer_as" in spec:
+        async with services.db.read() as session:
+            officer_id = await session.scalar(
+                select(Account.officer_id).where(Account.client_id == spec["same_officer_as"])
+            )
     try:
         return await accounts.create(
             actor,
@@ -274,6 +293,7 @@ async def _account(services: Any, actor: Any, spec: dict[str, Any]) -> NewAccoun
             division=spec.get("division"),
             department=spec.get("department"),
             client_id=spec["client_id"],
+            officer_id=officer_id,
         )
     except Conflict:
         return await accounts.reset_secret(actor, spec["client_id"])

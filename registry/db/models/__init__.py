@@ -1,6 +1,6 @@
 """All tables; importing this module registers them on ``Base.metadata`` (Alembic reads it)."""
 
-from registry.db.models.accounts import Account
+from registry.db.models.accounts import Account, Officer
 from registry.db.models.agencies import Agency, AgencyQualification
 from registry.db.models.audit import AuditEntry
 from registry.db.models.base import Base
@@ -31,6 +31,7 @@ __all__ = [
     "Listing",
     "ListingStep",
     "LogEntry",
+    "Officer",
     "OperatingDivision",
     "PartnerFeedback",
     "PartnerQuery",

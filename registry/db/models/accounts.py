@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db.models.base import Base
+
+
+class Officer(Base):
+    """A person who acts for an authority. Maker-checker compares these, not accounts: one person
+    may hold several accounts (a desk and a laptop, two authorities), and is still one officer."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
 
 
 class Account(Base):
@@ -22,8 +33,14 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(200))
     authority_id: Mapped[int | None] = mapped_column(ForeignKey("authorities.id"), index=True)
     department_code: Mapped[str | None] = mapped_column(ForeignKey("departments.code"), index=True)
+    #: the person behind an officer account (set for every ``officer`` account, None for systems)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     #: bumped to revoke every token issued before
     token_version: Mapped[int] = mapped_column(default=1)
+    #: the revocation sequence number of the account's latest revocation (secret reset, disable);
+    #: numbers are handed out under the audit chain's lock, so in commit order, and a worker that
+    #: has seen n has seen every revocation up to n (registry.domain.accounts.revocations)
+    revocation_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

@@ -1,8 +1,16 @@
-"""Accounts: created by an admin or the CLI; the secret is shown once and kept only as Argon2id."""
+"""Accounts: created by an admin or the CLI; the secret is shown once and kept only as Argon2id.
+
+An officer account names its officer, the person (``officers``): one person may hold several
+accounts and is still one officer to the two-officer rule. Revoking (a new secret, disabling)
+takes a revocation number in the same transaction (``revocations.record``), which every worker
+of every process hears of within seconds.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -11,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
-from registry.db.models import Account, Authority, Department
+from registry.db.models import Account, Authority, Department, Officer
 from registry.domain import audit
+from registry.domain.accounts import revocations
 from registry.domain.accounts.authorities import ensure_authority, jurisdiction_prefix
 from registry.domain.actors import Actor
 from registry.errors import Conflict, FieldProblem, InvalidClient, NotFound, ValidationFailed
@@ -29,6 +38,8 @@ class NewAccount:
     client_secret: str
     role: str
     name: str
+    #: the officer (person) of an officer account
+    officer_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,8 @@ class AccountService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
+        #: told the account id after a revocation commits (this process's token cache drops it at once)
+        self.revoked_hooks: list[Callable[[int], object]] = []
 
     async def create(
         self,
@@ -67,8 +80,19 @@ class AccountService:
         division: str | None = None,
         department: str | None = None,
         client_id: str | None = None,
+        officer_id: int | None = None,
     ) -> NewAccount:
+        """``officer_id``: the officer (person) an officer account belongs to; None makes a new one."""
         problems = _check(role, name, kind, level, department)
+        if officer_id is not None and kind != "officer":
+            problems.append(
+                FieldProblem(
+                    "officer",
+                    "not_allowed",
+                    "只有工作人员（officer）账号属于某一工作人员",
+                    "only officer accounts belong to an officer",
+                )
+            )
         if problems:
             raise ValidationFailed(problems)
         secret = secrets.token_urlsafe(32)
@@ -92,6 +116,8 @@ class AccountService:
             cid = client_id or f"{role}-{secrets.token_hex(8)}"
             if await session.scalar(select(Account.id).where(Account.client_id == cid)) is not None:
                 raise Conflict(f"账号 {cid} 已存在 / account {cid} already exists")
+            if kind == "officer":
+                officer_id = await _officer(session, officer_id, name, now)
             session.add(
                 Account(
                     client_id=cid,
@@ -101,8 +127,10 @@ class AccountService:
                     name=name,
                     authority_id=authority_id,
                     department_code=department,
+                    officer_id=officer_id,
                     active=True,
                     token_version=1,
+                    revocation_seq=0,
                     created_at=now,
                     updated_at=now,
                 )
@@ -123,23 +151,25 @@ class AccountService:
                             "name": name,
                             "authority_id": authority_id,
                             "department": department,
+                            "officer_id": officer_id,
                         },
                     )
                 ],
             )
-        return NewAccount(cid, secret, role, name)
+        return NewAccount(cid, secret, role, name, officer_id)
 
     async def reset_secret(self, actor: Actor, client_id: str) -> NewAccount:
         """New secret, and every token issued under the old one stops working."""
         secret = secrets.token_urlsafe(32)
         now = self.clock.now()
         async with self.db.write() as session:
-            account = await session.scalar(select(Account).where(Account.client_id == client_id))
+            account = await session.scalar(select(Account).where(Account.client_id == client_id).with_for_update())
             if account is None:
                 raise NotFound(f"账号 {client_id} 不存在 / no account {client_id}")
             account.secret_hash = _hasher.hash(secret)
             account.token_version += 1
             account.updated_at = now
+            await revocations.record(session, account)
             await audit.record(
                 session,
                 actor,
@@ -154,7 +184,33 @@ class AccountService:
                     )
                 ],
             )
-        return NewAccount(client_id, secret, account.role, account.name)
+        self._revoked(account.id)
+        return NewAccount(client_id, secret, account.role, account.name, account.officer_id)
+
+    async def disable(self, actor: Actor, client_id: str) -> bool:
+        """The account signs in no more and its tokens stop working; False if it was disabled already."""
+        now = self.clock.now()
+        async with self.db.write() as session:
+            account = await session.scalar(select(Account).where(Account.client_id == client_id).with_for_update())
+            if account is None:
+                raise NotFound(f"账号 {client_id} 不存在 / no account {client_id}")
+            if not account.active:
+                return False
+            account.active = False
+            account.updated_at = now
+            await revocations.record(session, account)
+            await audit.record(
+                session,
+                actor,
+                now,
+                [audit.Change("account.disable", "account", client_id, {"active": True}, {"active": False})],
+            )
+        self._revoked(account.id)
+        return True
+
+    def _revoked(self, account_id: int) -> None:
+        for hook in self.revoked_hooks:
+            hook(account_id)
 
     async def authenticate(self, client_id: str, client_secret: str) -> Principal:
         async with self.db.read() as session:
@@ -192,8 +248,23 @@ async def principal_of(session: AsyncSession, account: Account) -> Principal:
         authority_level=level,
         jurisdiction=jurisdiction,
         department=account.department_code,
+        officer_id=account.officer_id,
     )
     return Principal(identity, account.token_version)
+
+
+async def _officer(session: AsyncSession, officer_id: int | None, name: str, now: dt.datetime) -> int:
+    """The officer an officer account belongs to: the one named (it must exist), else a new one."""
+    if officer_id is None:
+        officer = Officer(name=name, created_at=now)
+        session.add(officer)
+        await session.flush()
+        return officer.id
+    if await session.get(Officer, officer_id) is None:
+        raise ValidationFailed(
+            [FieldProblem("officer", "unknown", f"没有编号为 {officer_id} 的工作人员", f"no officer {officer_id}")]
+        )
+    return officer_id
 
 
 def _check(role: str, name: str, kind: str, level: str | None, department: str | None) -> list[FieldProblem]:

@@ -1,31 +1,30 @@
 """Bearer tokens: short-lived EdDSA JWTs, verified once and then served from memory until ``exp``.
 
 Decoding a JWT costs more than the rest of a cached answer (DESIGN section 3), so a verified
-token is cached in-process, keyed by the token itself. Revocation bumps the account's
-``token_version`` and is broadcast on the store's ``auth`` channel; every worker drops that
-account's cached tokens. If the channel breaks, the worker stops trusting its cache (it checks
-the account in SQL on every request) until it has resubscribed.
+token is cached in-process, keyed by the token itself. A cached token is served only while the
+worker is sure to have heard of every revocation (``revocations.RevocationWatch``: PostgreSQL
+NOTIFY, else a read of the table at least every ``revocation_check_seconds``); the check on the
+hot path is a dict lookup and two time comparisons. A revocation drops the account's cached
+tokens; the next use reads the account and is refused (disabled, or an older token_version).
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import time
 import uuid
 from collections import OrderedDict
 
 import jwt
-import structlog
 
+from registry.db.engine import Database
+from registry.domain.accounts.revocations import RevocationWatch
 from registry.domain.accounts.service import AccountService, Principal
-from registry.errors import NotAuthenticated
+from registry.errors import DatabaseUnavailable, NotAuthenticated
 from registry.lib.clock import Clock
-from registry.lib.store import Store
 from registry.settings import AuthSettings
 from registry.signing.keys import KeyRing
 
-log = structlog.get_logger(__name__)
-CHANNEL = "auth"
 _CACHE_MAX = 50_000
 #: seconds of clock difference tolerated on exp/iat/nbf between issuing and checking hosts
 _LEEWAY = 5
@@ -33,16 +32,15 @@ _LEEWAY = 5
 
 class TokenService:
     def __init__(
-        self, keys: KeyRing, settings: AuthSettings, accounts: AccountService, store: Store, clock: Clock
+        self, keys: KeyRing, settings: AuthSettings, accounts: AccountService, db: Database, clock: Clock
     ) -> None:
         self.keys = keys
         self.settings = settings
         self.accounts = accounts
-        self.store = store
         self.clock = clock
         self._cache: OrderedDict[str, tuple[Principal, float]] = OrderedDict()
-        self._trusted = store.name == "memory"  # a Redis-backed cache is trusted once subscribed
-        self._task: asyncio.Task[None] | None = None
+        self.watch = RevocationWatch(db, self.forget, settings.revocation_check_seconds)
+        accounts.revoked_hooks.append(self.watch.heard)  # this process's own revocations, at once
 
     def issue(self, principal: Principal) -> tuple[str, int]:
         now = int(self.clock.now().timestamp())
@@ -77,13 +75,25 @@ class TokenService:
     async def verify(self, token: str) -> Principal:
         hit = self._cache.get(token)
         now = self.clock.now().timestamp()
-        if hit is not None and hit[1] > now and self._trusted:
-            return hit[0]
+        if hit is not None and hit[1] > now:
+            if time.monotonic() < self.watch.trusted_until:
+                return hit[0]
+            # Not heard from lately: read the revocations, then trust. With the database down no
+            # revocation can be written and a token opens nothing but pre-produced partner answers:
+            # the cache holds what the last read knew, until each token's exp.
+            with contextlib.suppress(DatabaseUnavailable):
+                await self.watch.refresh()
+            hit = self._cache.get(token)
+            if hit is not None:
+                return hit[0]
+        watch = self.watch
+        primed, generation = watch.primed, watch.generation
         principal, exp = await self._verify_fresh(token)
-        self._cache[token] = (principal, exp)
-        self._cache.move_to_end(token)
-        while len(self._cache) > _CACHE_MAX:
-            self._cache.popitem(last=False)
+        if primed and watch.generation == generation:  # no revocation heard while we read the account
+            self._cache[token] = (principal, exp)
+            self._cache.move_to_end(token)
+            while len(self._cache) > _CACHE_MAX:
+                self._cache.popitem(last=False)
         return principal
 
     async def _verify_fresh(self, token: str) -> tuple[Principal, float]:
@@ -118,36 +128,13 @@ class TokenService:
             raise NotAuthenticated("令牌已被撤销 / token revoked")
         return principal, float(claims["exp"])
 
-    async def revoked(self, account_id: int) -> None:
-        """Called after a token_version bump: forget cached tokens here and in every worker."""
-        self._forget(account_id)
-        await self.store.publish(CHANNEL, f"revoke:{account_id}")
-
-    def _forget(self, account_id: int) -> None:
+    def forget(self, account_id: int) -> None:
+        """Drop the account's cached tokens (a revocation heard); their next use reads the account."""
         for token in [t for t, (p, _) in self._cache.items() if p.account_id == account_id]:
             del self._cache[token]
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen())
+        await self.watch.start()
 
     async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _listen(self) -> None:
-        while True:
-            try:
-                async for message in self.store.subscribe(CHANNEL):
-                    if message == "":  # the store's "subscribed" marker: from now on we hear every change
-                        self._trusted = True
-                    elif message.startswith("revoke:"):
-                        self._forget(int(message.split(":", 1)[1]))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                self._trusted = False
-                self._cache.clear()
-                log.warning("auth channel lost; token cache distrusted", error=str(exc))
-                await asyncio.sleep(1)
+        await self.watch.stop()

@@ -6,7 +6,11 @@ acting at once exactly one wins; the other gets 409 with the current state.
 
 Who may act: a bureau whose area covers the subject (else 403, audited), and of that bureau only
 the deciding authority, the one that imposed the penalty (谁处罚、谁决定、谁负责; else 403,
-audited). Deciding to list, removing, granting or revoking a repair take two different officers.
+audited). Deciding to list, removing, granting or revoking a repair take two different officers:
+two persons, not two accounts (an officer may hold several accounts; ``Actor.person``). Only officer
+accounts propose and decide (``DECISIONS``; else 403, audited); recording what happened (a notice
+served, an objection received, a publication, a repair application) is open to any account of
+the deciding authority.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
-from registry.db.models import Authority, Enterprise, Listing, ListingStep, RepairApplication
+from registry.db.models import Account, Authority, Enterprise, Listing, ListingStep, RepairApplication
 from registry.domain import audit, changes, history, idempotency
-from registry.domain.actors import Actor, system_actor
+from registry.domain.actors import Actor, person_key, system_actor
 from registry.domain.jurisdiction import deny, locations
 from registry.domain.listings import proposals, repair
 from registry.domain.listings import schemas as s
@@ -49,6 +53,29 @@ class NotDecidingAuthority(Forbidden):
     title = "非作出决定的机关 / Not the deciding authority"
 
 
+class OfficerRequired(Forbidden):
+    code = "officer_required"
+    title = "须由工作人员办理 / An officer must act"
+
+
+#: the actions that decide (propose, approve or reject, remove, grant or refuse a repair, revoke
+#: one, resolve an objection, accept a statement): only officer accounts take them
+DECISIONS = frozenset(
+    {"propose", "approve", "remove", "decide_repair", "revoke_repair", "resolve_objection", "statement"}
+)
+
+
+def _officer_required(actor: Actor, action: str) -> OfficerRequired | None:
+    if actor.kind == "officer" and actor.officer_id is not None:
+        return None
+    return OfficerRequired(
+        f"名单决定（{action}）只能由工作人员（officer）账号提出或批准，系统账号 {actor.id} 不能 / only officer "
+        f"accounts (each tied to one person) may propose or approve listing decisions ({action}); {actor.id} is "
+        f"a {actor.kind} account",
+        extra={"reason": "officer_required", "action": action},
+    )
+
+
 def _fail(field: str, code: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed([FieldProblem(field, code, zh, en)])
 
@@ -70,14 +97,17 @@ def _refusal(exc: wf.Refused, listing: Listing) -> Exception:
     return _fail(exc.field or "action", exc.code, exc.zh, exc.en)
 
 
-def _state(listing: Listing, repair_pending: bool) -> wf.State:
+def _state(listing: Listing, repair_pending: bool, persons: dict[str, str] | None = None) -> wf.State:
+    """The listing as the workflow sees it; ``persons`` (account -> person) makes proposer and
+    pending proposer the persons behind the accounts, as the two-officer rule compares them."""
+    who = persons or {}
     return wf.State(
         list_type=listing.list_type,
         status=listing.status,
-        proposed_by=listing.proposed_by,
+        proposed_by=who.get(listing.proposed_by, listing.proposed_by),
         objection_pending=listing.objection_pending,
         pending_action=listing.pending_action,
-        pending_by=listing.pending_by,
+        pending_by=who.get(listing.pending_by, listing.pending_by) if listing.pending_by else None,
         statement_deadline=listing.statement_deadline,
         statement_answered=listing.statement_answered,
         effective_on=listing.effective_on,
@@ -85,6 +115,14 @@ def _state(listing: Listing, repair_pending: bool) -> wf.State:
         removal_type=listing.removal_type,
         repair_pending=repair_pending,
     )
+
+
+async def _persons(session: AsyncSession, listing: Listing) -> dict[str, str]:
+    """The person behind the proposing accounts (an account of no officer stands for itself)."""
+    ids = [c for c in (listing.proposed_by, listing.pending_by) if c]
+    rows = await session.execute(select(Account.client_id, Account.officer_id).where(Account.client_id.in_(ids)))
+    found: dict[str, int | None] = dict(rows.all())
+    return {c: person_key(c, found.get(c)) for c in ids}
 
 
 def _jsonable(data: Any) -> dict[str, Any]:
@@ -144,6 +182,9 @@ class ListingService:
         outside: list[str] | None = None
         refused: NotDecidingAuthority | None = None
         target = data.subject.uscc or str(data.subject.person_id)
+        if (not_officer := _officer_required(actor, "propose")) is not None:
+            await self._audit_denied(actor, "listing.propose", "subject", target, not_officer)
+            raise not_officer
         try:
             async with self.db.write() as session:
                 if key is not None and (answer := await idempotency.replay(session, actor.id, key)) is not None:
@@ -271,6 +312,9 @@ class ListingService:
     ) -> idempotency.Answer:
         on = today(self.clock)
         now = self.clock.now()
+        if action in DECISIONS and (not_officer := _officer_required(actor, action)) is not None:
+            await self._audit_denied(actor, f"listing.{action}", "listing", str(listing_id), not_officer)
+            raise not_officer
         try:
             return await self._act(actor, listing_id, action, data, key, on, now)
         except IntegrityError as exc:  # a uniqueness rule the checks above did not foresee: nothing written
@@ -317,7 +361,8 @@ class ListingService:
                     when = _day("applied_on", data.applied_on, on, listing.effective_on, "列入生效日")
                 try:
                     reject = bool(getattr(data, "reject", False))
-                    wf.check(action, _state(listing, pending_repair is not None), actor.id, when, reject=reject)
+                    state = _state(listing, pending_repair is not None, await _persons(session, listing))
+                    wf.check(action, state, actor.person, when, reject=reject)
                 except wf.Refused as exc:
                     raise _refusal(exc, listing) from exc
                 before = {"status": listing.status, "version": listing.version}

@@ -85,6 +85,9 @@ def repair_opens(effective_on: dt.date) -> dt.date:
 def check(action: str, state: State, actor_id: str, on: dt.date, *, reject: bool = False) -> None:
     """Raise ``Refused`` unless ``actor_id`` may take ``action`` on a listing in ``state`` on ``on``.
 
+    ``actor_id``, ``state.proposed_by`` and ``state.pending_by`` name persons (``Actor.person``):
+    the two-officer rule is about people, whichever account each used.
+
     ``reject`` (an ``approve`` that refuses): any officer of the authority, the proposer included
     (withdrawing one's own proposal), at any time; there must be something to refuse."""
     sources = ALLOWED_FROM[action]
@@ -153,8 +156,9 @@ def _approve(state: State, actor: str, on: dt.date, reject: bool) -> None:
             raise Refused(
                 422,
                 "same_officer",
-                "提出决定的工作人员不能自行批准，须由另一名工作人员批准",
-                "the officer who proposed the decision may not approve it: a second officer must",
+                "提出决定的工作人员不能自行批准（使用本人的其他账号也不能），须由另一名工作人员批准",
+                "the officer who proposed the decision may not approve it, from any of their accounts: a "
+                "second officer (another person) must",
                 "approver",
             )
         return
@@ -169,8 +173,9 @@ def _approve(state: State, actor: str, on: dt.date, reject: bool) -> None:
         raise Refused(
             422,
             "same_officer",
-            "提议列入的工作人员不能批准列入，须由另一名工作人员批准",
-            "the officer who proposed the listing may not approve it: a second officer must",
+            "提议列入的工作人员不能批准列入（使用本人的其他账号也不能），须由另一名工作人员批准",
+            "the officer who proposed the listing may not approve it, from any of their accounts: a second "
+            "officer (another person) must",
             "approver",
         )
     if not state.statement_answered and state.statement_deadline is not None and on <= state.statement_deadline:
