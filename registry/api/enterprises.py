@@ -34,7 +34,7 @@ def enterprise_handlers(services: Services) -> list[Any]:
 
     @get("/enterprises/{uscc:str}", tags=["enterprises"], summary="企业档案 / one enterprise with name history")
     async def read(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH]) -> s.Enterprise:
-        return await services.enterprises.get(check_path_uscc(uscc))
+        return await services.enterprises.get(actor, check_path_uscc(uscc))
 
     @patch(
         "/enterprises/{uscc:str}",
@@ -71,7 +71,7 @@ def enterprise_handlers(services: Services) -> list[Any]:
             after=SearchQuery.decode_cursor(cursor) if cursor else None,
         )
         validate_filters(query, limits.page_size_max)
-        return await services.enterprises.search(query)
+        return await services.enterprises.search(actor, query)
 
     @post(
         "/enterprises/import",

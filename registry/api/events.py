@@ -43,7 +43,7 @@ def event_handlers(services: Services) -> list[Any]:
 
     @get("/events/{event_id:int}", tags=["events"], summary="事件及其更正链 / an event with its whole chain")
     async def read(actor: NamedDependency[Actor], event_id: PathId) -> s.EventDetail:
-        return await services.events.get(event_id)
+        return await services.events.get(actor, event_id)
 
     @post(
         "/events/{event_id:int}/amendments",
@@ -80,7 +80,7 @@ def event_handlers(services: Services) -> list[Any]:
             after=EventQuery.decode_cursor(cursor) if cursor else None,
         )
         validate_query(query, limits.page_size_max)
-        return await services.events.search(query)
+        return await services.events.search(actor, query)
 
     @post(
         "/events/import",

@@ -54,7 +54,7 @@ def _action_handler(services: Services, path: str, action: str, body: type[Any],
 def grade_handlers(services: Services) -> list[Any]:
     @get("/enterprises/{uscc:str}/grades", tags=["grades"], summary="标准化等级及历史 / current grade and history")
     async def of_enterprise(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH]) -> s.EnterpriseGrades:
-        return await services.grades.of_enterprise(check_path_uscc(uscc))
+        return await services.grades.of_enterprise(actor, check_path_uscc(uscc))
 
     @post(
         "/enterprises/{uscc:str}/grades",
@@ -68,7 +68,7 @@ def grade_handlers(services: Services) -> list[Any]:
 
     @get("/enterprises/{uscc:str}/grades/{grade_id:int}", tags=["grades"], summary="一个等级及其每一步 / one grade")
     async def read(actor: NamedDependency[Actor], uscc: Annotated[str, USCC_PATH], grade_id: PathId) -> s.Grade:
-        return await services.grades.get(check_path_uscc(uscc), grade_id)
+        return await services.grades.get(actor, check_path_uscc(uscc), grade_id)
 
     @get("/grading/schemes", tags=["grades"], summary="评分办法与分数线 / scoring schemes and thresholds")
     async def schemes(actor: NamedDependency[Actor]) -> list[s.SchemeInfo]:

@@ -31,11 +31,11 @@ def person_handlers(services: Services) -> list[Any]:
         summary="按身份证号查找 / find by id number (POST so the number stays out of URLs and logs)",
     )
     async def lookup(actor: NamedDependency[Actor], data: JSONBody[p.PersonLookup]) -> p.Person:
-        return await services.persons.lookup(data.id_number)
+        return await services.persons.lookup(actor, data.id_number)
 
     @get("/persons/{person_id:int}", tags=["persons"], summary="人员及任职 / a person and roles")
     async def read(actor: NamedDependency[Actor], person_id: PathId) -> p.Person:
-        return await services.persons.get(person_id)
+        return await services.persons.get(actor, person_id)
 
     @post("/persons/{person_id:int}/roles", tags=["persons"], summary="任职 / add a role in an enterprise")
     async def add_role(actor: NamedDependency[Actor], person_id: PathId, data: JSONBody[p.RoleCreate]) -> p.Person:

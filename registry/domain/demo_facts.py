@@ -33,7 +33,7 @@ def unit(n: int) -> str:
 
 
 async def load_facts(services: Any) -> None:
-    if (await services.grades.of_enterprise(unit(0))).grades:
+    if (await services.grades.of_enterprise(ACTOR, unit(0))).grades:
         return  # loaded before (grades are written first)
     await _grades(services, today(services.clock))
     await _events(services)
@@ -63,7 +63,7 @@ async def _grade(
 
 
 async def _steps(services: Any, n: int, grade_id: int, steps: list[tuple[str, dict[str, Any]]]) -> int:
-    version = (await services.grades.get(unit(n), grade_id)).version
+    version = (await services.grades.get(ACTOR, unit(n), grade_id)).version
     for action, body in steps:
         data = msgspec.convert({**body, "version": version}, gs.ACTION_BODIES[action], strict=False)
         version = (await services.grades.act(ACTOR, unit(n), grade_id, action, data)).version

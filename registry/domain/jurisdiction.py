@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,9 +16,33 @@ from registry.lib.clock import Clock
 
 
 async def deny(
-    db: Database, clock: Clock, actor: Actor, action: str, target_type: str, target_id: str, detail: str
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str,
+    detail: str,
+    *,
+    extra: dict[str, Any] | None = None,
 ) -> NoReturn:
-    """Audit the refused attempt in its own transaction (the attempted one was rolled back), then refuse."""
+    """Audit the refused attempt in its own transaction (the attempted one was rolled back), then
+    refuse; ``extra`` members go into the problem answer (e.g. where the public answer is)."""
+    raise await refusal(db, clock, actor, action, target_type, target_id, detail, extra=extra)
+
+
+async def refusal(
+    db: Database,
+    clock: Clock,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: str,
+    detail: str,
+    *,
+    extra: dict[str, Any] | None = None,
+) -> OutsideJurisdiction:
+    """``deny`` for a caller that raises itself: audited, and the error to raise."""
     async with db.write() as session:
         await audit.record(
             session,
@@ -27,9 +51,10 @@ async def deny(
             [audit.Change(action, target_type, target_id, outcome="denied", detail=f"outside jurisdiction: {detail}")],
         )
     area = actor.jurisdiction if actor.jurisdiction is not None else "-"
-    raise OutsideJurisdiction(
+    return OutsideJurisdiction(
         f"超出管辖范围：本机关辖区为 {area or '全国'}，对象位于 {detail} / "
         f"outside jurisdiction: your area is {area or 'national'}, the subject is in {detail}",
+        extra=extra,
     )
 
 

@@ -246,7 +246,8 @@ async def test_rows_outside_the_bureau_jurisdiction_are_rejected(client, service
         4: {("division_code", "outside_jurisdiction")},
     }
     assert await stored(services, fam.prefix) == 1
-    got = (await client.get(f"/api/v1/enterprises/{elsewhere['uscc']}", headers=h)).json()
+    # read nationally: the county may not read an enterprise of another area
+    got = (await client.get(f"/api/v1/enterprises/{elsewhere['uscc']}", headers=national)).json()
     assert (got["division_code"], got["version"]) == ("440305", 1)
     summaries = await t.audit_for(services, "enterprises", "enterprise.import")
     assert summaries[-1].after["denied_rows"] == 2

@@ -885,9 +885,11 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
         "links": [major["id"]],
         "sentence_end_on": "2027-09-01",
     }
+    # the boss has no role in a unit of the county: their facts are read nationally
+    national = await t.national(client, services)
     got = await evaluate(
         client,
-        h,
+        national,
         subject={"person_id": boss["id"]},
         hypothetical={"events": [verdict]},
         as_of=TODAY.isoformat(),

@@ -151,8 +151,10 @@ async def test_division_pages_follow_division_then_uscc_and_cursors_keep_their_s
     assert keys == sorted(keys)
     assert len(keys) == len(set(keys))
     assert made <= set(keys)
-    # a cursor of a division search used without the division filter is refused, not misread
-    first = (await client.get("/api/v1/enterprises", params={"division": "4101", "limit": 1}, headers=h)).json()
-    r = await client.get("/api/v1/enterprises", params={"cursor": first["next_cursor"]}, headers=h)
+    # a cursor of a division search used without the division filter is refused, not misread (a
+    # national reader: a provincial bureau's search is always one of its division, DESIGN section 6)
+    national = await f.headers(client, services, division=None, level="national")
+    first = (await client.get("/api/v1/enterprises", params={"division": "4101", "limit": 1}, headers=national)).json()
+    r = await client.get("/api/v1/enterprises", params={"cursor": first["next_cursor"]}, headers=national)
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "cursor"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +21,7 @@ from registry.db.models import (
     Person,
     PersonRole,
 )
-from registry.domain import audit, changes
+from registry.domain import audit, changes, reads
 from registry.domain.actors import Actor
 from registry.domain.enterprises import schemas as s
 from registry.domain.enterprises.records import (
@@ -48,22 +49,43 @@ class EnterpriseService:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    async def get(self, uscc: str, *, with_history: bool = True) -> s.Enterprise:
+    async def get(self, actor: Actor, uscc: str) -> s.Enterprise:
+        """The unit's full file with its name history: within the actor's area or for a unit it
+        decided on (``registry.domain.reads``); elsewhere 403, audited, naming the public answers."""
+        async with self.db.read() as session:
+            found = await reads.unit_and_access(session, actor, uscc)
+            if found is None:
+                raise _unknown(uscc)
+            row, readable = found
+            if readable:
+                return await self._file(session, row)
+        raise await reads.refuse_unit(self.db, self.clock, actor, "enterprise.read", row)
+
+    async def _read(self, uscc: str) -> s.Enterprise:
+        """The file after a write the actor was allowed to make (it passed the area test)."""
         async with self.db.read() as session:
             row = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
             if row is None:
-                raise NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
-            [item] = await self._to_wire(session, [row])
-            if with_history:
-                names = (
-                    await session.scalars(
-                        select(EnterpriseName).where(EnterpriseName.enterprise_id == row.id).order_by(EnterpriseName.id)
-                    )
-                ).all()
-                item.names = [s.NameRecord(n.name, n.valid_from, n.recorded_at) for n in names]
-            return item
+                raise _unknown(uscc)
+            return await self._file(session, row)
 
-    async def search(self, query: SearchQuery) -> s.EnterprisePage:
+    async def _file(self, session: AsyncSession, row: Enterprise) -> s.Enterprise:
+        [item] = await self._to_wire(session, [row])
+        names = (
+            await session.scalars(
+                select(EnterpriseName).where(EnterpriseName.enterprise_id == row.id).order_by(EnterpriseName.id)
+            )
+        ).all()
+        item.names = [s.NameRecord(n.name, n.valid_from, n.recorded_at) for n in names]
+        return item
+
+    async def search(self, actor: Actor, query: SearchQuery) -> s.EnterprisePage:
+        """Units located or operating in the actor's area only (a wider ``division`` is narrowed to
+        it, one elsewhere finds nothing); units decided on outside it are read one by one."""
+        inside, division = reads.narrowed(actor, query.division)
+        if not inside:
+            return s.EnterprisePage(items=[], next_cursor=None)
+        query = dataclasses.replace(query, division=division)
         async with self.db.read() as session:
             found: dict[tuple[str, ...], Enterprise] = {}
             for statement in search_statements(query):
@@ -173,7 +195,7 @@ class EnterpriseService:
                 await changes.record_usccs(session, now, [checked.uscc])
         except IntegrityError as exc:
             raise _raced(checked.uscc) from exc
-        return await self.get(checked.uscc)
+        return await self._read(checked.uscc)
 
     async def _check_aliases_free(
         self, session: AsyncSession, registration_no: str | None, org_code: str | None, enterprise_id: int | None
@@ -201,7 +223,7 @@ class EnterpriseService:
             await deny(
                 self.db, self.clock, actor, "enterprise.update", "enterprise", uscc, f"division {denied.division}"
             )
-        return changed if changed is not None else await self.get(uscc)
+        return changed if changed is not None else await self._read(uscc)
 
     async def _update(self, actor: Actor, uscc: str, patch: s.EnterpriseUpdate) -> s.Enterprise | None:
         now = self.clock.now()
@@ -210,7 +232,7 @@ class EnterpriseService:
             # (PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises writers) instead of overwriting
             row = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc).with_for_update())
             if row is None:
-                raise NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
+                raise _unknown(uscc)
             aliases = await load_aliases(session, row.id)
             here = await locations(session, row)
             operating = here[1:]
@@ -238,6 +260,10 @@ class EnterpriseService:
             )
             await changes.record(session, now, "enterprise", enterprise_ids=[row.id])
         return None
+
+
+def _unknown(uscc: str) -> NotFound:
+    return NotFound(f"未登记的统一社会信用代码 {uscc} / no enterprise with USCC {uscc}")
 
 
 def _raced(uscc: str) -> Conflict:

@@ -15,7 +15,8 @@ import msgspec
 from sqlalchemy import select
 
 from registry.db.engine import Database
-from registry.db.models import Authority, Enterprise, Person
+from registry.db.models import Authority, CreditEvent, Enterprise
+from registry.domain import reads
 from registry.domain.actors import Actor
 from registry.domain.evaluation import schemas as s
 from registry.domain.evaluation.facts import enterprise_facts, heads, person_facts, worst_linked_grade
@@ -33,6 +34,10 @@ EARLIEST = dt.date(2000, 1, 1)
 LATEST = dt.date(2100, 12, 31)
 
 
+def _no_person(person_id: int) -> NotFound:
+    return NotFound(f"没有编号为 {person_id} 的人员 / no person {person_id}")
+
+
 def _problem(field: str, code: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed([FieldProblem(field, code, zh, en)])
 
@@ -45,7 +50,10 @@ class EvaluationService:
         self.catalogue: dict[str, Any] = describe(rulesets)
         self.families = sorted({r.family for r in rulesets})
 
-    async def stored_facts(self, subject: s.SubjectRef) -> Facts:
+    async def stored_facts(self, subject: s.SubjectRef, actor: Actor) -> Facts:
+        """The facts the rules read about a stored subject: part of its full file, so a unit
+        outside the actor's area is 403 and a person it may not read 404 as if unknown, both
+        audited (``registry.domain.reads``)."""
         if (subject.uscc is None) == (subject.person_id is None):
             raise _problem(
                 "subject",
@@ -54,16 +62,28 @@ class EvaluationService:
                 "give exactly one of uscc, person_id",
             )
         uscc = None if subject.uscc is None else uscc_field("subject.uscc", subject.uscc)
+        refused: Enterprise | None = None
         async with self.db.read() as session:
             if uscc is not None:
-                unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))
-                if unit is None:
+                found = await reads.unit_and_access(session, actor, uscc)
+                if found is None:
                     raise NotFound(f"没有统一社会信用代码为 {subject.uscc} 的主体 / no entity {subject.uscc}")
-                return await enterprise_facts(session, unit)
-            person = await session.get(Person, subject.person_id)
-            if person is None:
-                raise NotFound(f"没有编号为 {subject.person_id} 的人员 / no person {subject.person_id}")
-            return await person_facts(session, person)
+                unit, readable = found
+                if readable:
+                    return await enterprise_facts(session, unit)
+                refused = unit
+            else:
+                assert subject.person_id is not None
+                person = await reads.person_and_access(session, actor, subject.person_id)
+                if person is not None and person[1]:
+                    return await person_facts(session, person[0])
+                if person is None:
+                    raise _no_person(subject.person_id)
+        if refused is not None:
+            raise await reads.refuse_unit(self.db, self.clock, actor, "facts.read", refused)
+        assert subject.person_id is not None
+        await reads.audit_hidden(self.db, self.clock, actor, "facts.read", subject.person_id)
+        raise _no_person(subject.person_id)
 
     @staticmethod
     def _graded(events: Iterable[Event]) -> tuple[Event, ...]:
@@ -93,16 +113,25 @@ class EvaluationService:
         if problems:
             raise ValidationFailed(problems)
 
-    async def _resolve(self, extra: s.Hypothetical, authority: str | None) -> tuple[Event, ...]:
+    async def _resolve(self, extra: s.Hypothetical, actor: Actor, authority: str | None) -> tuple[Event, ...]:
         """Hypothetical events as the facts builder would have made them: links to stored events
         followed to their current form, a judgment given the grade of the stored accident it
-        names, a penalty without a deciding authority decided by the calling bureau; graded."""
+        names, a penalty without a deciding authority decided by the calling bureau; graded.
+        A stored event the actor may not read answers as one that does not exist."""
         own = {e.id for e in extra.events}
         stored = {i for e in extra.events for i in e.links if i not in own}
-        found = {}
+        found: dict[int, CreditEvent | None] = {}
         if stored:
             async with self.db.read() as session:
                 found = await heads(session, stored)
+                ids = {h.id for h in found.values() if h is not None}
+                if ids and not reads.everywhere(actor):
+                    readable = set(
+                        await session.scalars(
+                            select(CreditEvent.id).where(CreditEvent.id.in_(ids), reads.event_readable(actor))
+                        )
+                    )
+                    found = {i: h if h is not None and h.id in readable else None for i, h in found.items()}
         problems = [
             FieldProblem(
                 f"hypothetical.events[{n}].links",
@@ -130,14 +159,14 @@ class EvaluationService:
             out.append(msgspec.structs.replace(e, **changes))
         return self._graded(out)
 
-    async def _authority(self, actor: Actor | None) -> str | None:
-        if actor is None or actor.authority_id is None:
+    async def _authority(self, actor: Actor) -> str | None:
+        if actor.authority_id is None:
             return None
         async with self.db.read() as session:
             found = await session.get(Authority, actor.authority_id)
             return found.division_code if found else None
 
-    async def evaluate(self, data: s.EvaluateRequest, actor: Actor | None = None) -> s.EvaluateResponse:
+    async def evaluate(self, data: s.EvaluateRequest, actor: Actor) -> s.EvaluateResponse:
         as_of = data.as_of or today(self.clock)
         if not EARLIEST <= as_of <= LATEST:
             raise _problem(
@@ -157,7 +186,7 @@ class EvaluationService:
         if data.subject is not None and data.facts is not None:
             raise _problem("facts", "one_of", "subject 与 facts 只能给出其一", "give subject or facts, not both")
         if data.subject is not None:
-            facts = await self.stored_facts(data.subject)
+            facts = await self.stored_facts(data.subject, actor)
         elif data.facts is not None:
             ids = [e.id for e in data.facts.events]
             repeated = sorted({i for i in ids if ids.count(i) > 1})
@@ -180,7 +209,7 @@ class EvaluationService:
         extra = data.hypothetical
         if extra is not None:
             self._check_ids(facts, extra)
-            events = await self._resolve(extra, await self._authority(actor))
+            events = await self._resolve(extra, actor, await self._authority(actor))
             facts = msgspec.structs.replace(
                 facts,
                 events=(*facts.events, *events),

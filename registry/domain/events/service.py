@@ -7,6 +7,7 @@ decides between two officers amending the same event at once.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,14 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Person
-from registry.domain import audit, changes
+from registry.domain import audit, changes, reads
 from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_division, check_text
 from registry.domain.events import kinds as k
 from registry.domain.events import schemas as s
 from registry.domain.events.query import EventQuery, effective, event_statement, wire_events
 from registry.domain.identifiers import IdentifierError, covers, parse_uscc
-from registry.domain.jurisdiction import deny, locations
+from registry.domain.jurisdiction import deny, locations, refusal
 from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
 
@@ -62,7 +63,7 @@ class EventService:
     # ---- writing -----------------------------------------------------------------------------
 
     async def record(self, actor: Actor, data: s.EventCreate) -> s.EventDetail:
-        return await self.get(await self.record_id(actor, data))
+        return await self._read(await self.record_id(actor, data))
 
     async def record_id(self, actor: Actor, data: s.EventCreate) -> int:
         """Record and return the new id only (the importer does not read each row back)."""
@@ -138,7 +139,7 @@ class EventService:
             ) from exc
         if not allowed:
             await deny(self.db, self.clock, actor, f"event.{data.code}", "event", str(event_id), "another area")
-        return await self.get(new_id)
+        return await self._read(new_id)
 
     @staticmethod
     def _may_record(actor: Actor, where: _Where) -> bool:
@@ -366,23 +367,71 @@ class EventService:
 
     # ---- reading -----------------------------------------------------------------------------
 
-    async def get(self, event_id: int) -> s.EventDetail:
+    async def get(self, actor: Actor, event_id: int) -> s.EventDetail:
+        """An event with its chain: readable where it happened, by the authority that recorded it,
+        or when its subject's file is open to the actor (``registry.domain.reads``); else 403, audited."""
         async with self.db.read() as session:
-            event = await session.get(CreditEvent, event_id)
-            if event is None:
+            row = (
+                await session.execute(
+                    select(CreditEvent, reads.event_readable(actor)).where(CreditEvent.id == event_id)
+                )
+            ).first()
+            if row is None:
                 raise NotFound(f"没有编号为 {event_id} 的事件 / no event {event_id}")
-            chain = await _chain(session, event)
-            wired = await wire_events(session, chain)
-        this = next(w for w in wired if w.id == event_id)
+            event, readable = row[0], bool(row[1])
+            if readable:
+                return await self._detail(session, event)
+        raise await refusal(
+            self.db, self.clock, actor, "event.read", "event", str(event_id), f"division {event.division_code}"
+        )
+
+    async def _read(self, event_id: int) -> s.EventDetail:
+        """The event after a write the actor was allowed to make (it passed the area test)."""
+        async with self.db.read() as session:
+            return await self._detail(session, await session.get_one(CreditEvent, event_id))
+
+    @staticmethod
+    async def _detail(session: AsyncSession, event: CreditEvent) -> s.EventDetail:
+        chain = await _chain(session, event)
+        wired = await wire_events(session, chain)
+        this = next(w for w in wired if w.id == event.id)
         return s.EventDetail(**{f: getattr(this, f) for f in this.__struct_fields__}, chain=wired)
 
-    async def search(self, query: EventQuery) -> s.EventPage:
+    async def search(self, actor: Actor, query: EventQuery) -> s.EventPage:
+        """A unit's or a person's events when the actor may read that subject (a unit elsewhere:
+        403; a person elsewhere: the empty page an unknown id gets; both audited), otherwise the
+        events that happened in the actor's area (a wider ``division`` is narrowed to it, one
+        elsewhere finds nothing)."""
+        empty = s.EventPage([], None)
+        refused: Enterprise | None = None
+        hidden = False
         async with self.db.read() as session:
-            rows = list((await session.scalars(event_statement(query).limit(query.limit + 1))).all())
-            page = rows[: query.limit]
-            items = await wire_events(session, page)
-        more = len(rows) > query.limit
-        return s.EventPage(items, EventQuery.cursor_after(page[-1]) if more and page else None)
+            if query.uscc is not None:
+                found = await reads.unit_and_access(session, actor, query.uscc)
+                if found is None:
+                    return empty
+                refused = None if found[1] else found[0]
+            elif query.person_id is not None:
+                person = await reads.person_and_access(session, actor, query.person_id)
+                if person is None:
+                    return empty
+                hidden = not person[1]
+            else:
+                inside, division = reads.narrowed(actor, query.division)
+                if not inside:
+                    return empty
+                query = dataclasses.replace(query, division=division)
+            if refused is None and not hidden:
+                rows = list((await session.scalars(event_statement(query).limit(query.limit + 1))).all())
+                page = rows[: query.limit]
+                items = await wire_events(session, page)
+                more = len(rows) > query.limit
+                return s.EventPage(items, EventQuery.cursor_after(page[-1]) if more and page else None)
+        if refused is not None:
+            raise await reads.refuse_unit(self.db, self.clock, actor, "event.read", refused)
+        assert query.person_id is not None
+        await reads.audit_hidden(self.db, self.clock, actor, "event.read", query.person_id)
+        return empty
 
 
 _COPIED = ("kind", "subject_type", "enterprise_id", "person_id", "division_code", "occurred_on",

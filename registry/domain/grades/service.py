@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, GradeStep
-from registry.domain import audit, changes, history
+from registry.domain import audit, changes, history, reads
 from registry.domain.accounts.authorities import NATIONAL_DIVISION, ensure_authority
 from registry.domain.actors import Actor, system_actor
 from registry.domain.calendar import add_months, add_years, within
@@ -68,28 +68,50 @@ class GradeService:
 
     # ---- reading -----------------------------------------------------------------------------
 
-    async def of_enterprise(self, uscc: str) -> s.EnterpriseGrades:
+    async def of_enterprise(self, actor: Actor, uscc: str) -> s.EnterpriseGrades:
+        """Every grade of the unit with its steps (grades in progress included): the unit's full
+        file, so within the actor's area or for a unit it decided on; elsewhere 403, audited."""
         async with self.db.read() as session:
-            enterprise = await self._enterprise(session, uscc)
-            rows = list(
-                (
-                    await session.scalars(
-                        select(Grade).where(Grade.enterprise_id == enterprise.id).order_by(Grade.id.desc())
-                    )
-                ).all()
-            )
-            grades = await wire_grades(session, rows, self.rules, today(self.clock))
-        current = next((g for g in grades if g.status == "valid"), None)
-        return s.EnterpriseGrades(uscc, current, grades)
+            enterprise, readable = await self._unit(session, actor, uscc)
+            if readable:
+                rows = list(
+                    (
+                        await session.scalars(
+                            select(Grade).where(Grade.enterprise_id == enterprise.id).order_by(Grade.id.desc())
+                        )
+                    ).all()
+                )
+                grades = await wire_grades(session, rows, self.rules, today(self.clock))
+                current = next((g for g in grades if g.status == "valid"), None)
+                return s.EnterpriseGrades(uscc, current, grades)
+        raise await reads.refuse_unit(self.db, self.clock, actor, "grade.read", enterprise)
 
-    async def get(self, uscc: str, grade_id: int) -> s.Grade:
+    async def get(self, actor: Actor, uscc: str, grade_id: int) -> s.Grade:
         async with self.db.read() as session:
-            enterprise = await self._enterprise(session, uscc)
-            grade = await session.get(Grade, grade_id)
-            if grade is None or grade.enterprise_id != enterprise.id:
-                raise NotFound(f"{uscc} 没有编号为 {grade_id} 的等级 / no grade {grade_id} for {uscc}")
-            [wired] = await wire_grades(session, [grade], self.rules, today(self.clock))
+            enterprise, readable = await self._unit(session, actor, uscc)
+            if readable:
+                return await self._wired(session, enterprise, uscc, grade_id)
+        raise await reads.refuse_unit(self.db, self.clock, actor, "grade.read", enterprise)
+
+    async def _read(self, uscc: str, grade_id: int) -> s.Grade:
+        """The grade after a step the actor was allowed to take (it passed the area test)."""
+        async with self.db.read() as session:
+            return await self._wired(session, await self._enterprise(session, uscc), uscc, grade_id)
+
+    async def _wired(self, session: AsyncSession, enterprise: Enterprise, uscc: str, grade_id: int) -> s.Grade:
+        grade = await session.get(Grade, grade_id)
+        if grade is None or grade.enterprise_id != enterprise.id:
+            raise NotFound(f"{uscc} 没有编号为 {grade_id} 的等级 / no grade {grade_id} for {uscc}")
+        [wired] = await wire_grades(session, [grade], self.rules, today(self.clock))
         return wired
+
+    @staticmethod
+    async def _unit(session: AsyncSession, actor: Actor, uscc: str) -> tuple[Enterprise, bool]:
+        """The unit (404 if unknown) and whether the actor may read its file, in one query."""
+        found = await reads.unit_and_access(session, actor, uscc)
+        if found is None:
+            raise NotFound(f"{uscc} 尚未登记 / {uscc} is not registered")
+        return found
 
     def schemes(self) -> list[s.SchemeInfo]:
         return [
@@ -153,7 +175,7 @@ class GradeService:
             ) from exc
         if not allowed:
             await deny(self.db, self.clock, actor, "grade.apply", "enterprise", uscc, f"division {places[0]}")
-        return await self.get(uscc, grade_id)
+        return await self._read(uscc, grade_id)
 
     def _check_application(self, data: s.GradeApply, on: dt.date) -> None:
         problems: list[FieldProblem] = []
@@ -312,7 +334,7 @@ class GradeService:
                 await self._step(session, actor, now, grade, action, data.on, payload, before)
         if not allowed:
             await deny(self.db, self.clock, actor, f"grade.{action}", "grade", str(grade_id), f"division {places[0]}")
-        return await self.get(uscc, grade_id)
+        return await self._read(uscc, grade_id)
 
     def _transition(self, grade: Grade, action: str, **kw: Any) -> str:
         steps = list(self.rules.procedures[grade.procedure].steps)

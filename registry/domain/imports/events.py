@@ -192,7 +192,7 @@ class EventImporter:
 
     async def _person_id(self, id_number: str) -> int:
         try:
-            return (await self.persons.lookup(id_number)).id
+            return await self.persons.id_for(id_number)
         except ValidationFailed as exc:  # a malformed number: name the column it came from
             raise ValidationFailed(
                 [FieldProblem("id_number", p.code, p.message_zh, p.message_en) for p in exc.problems]

@@ -153,12 +153,16 @@ class ListingService:
     # ---- reading -----------------------------------------------------------------------------
 
     async def get(self, actor: Actor, listing_id: int) -> s.Listing:
+        """The full listing file (every step, notices, statements, repair applications): within the
+        actor's area, or for the authority that decides it (谁处罚、谁决定), wherever the subject
+        went since; elsewhere 403, audited. Published listings are public anyway."""
         async with self.db.read() as session:
             listing = await session.get(Listing, listing_id)
             if listing is None:
                 raise NotFound(f"没有编号为 {listing_id} 的名单记录 / no listing {listing_id}")
             places = await self._places(session, listing)
-            allowed = actor.may_act_on(places)
+            deciding = actor.authority_id is not None and actor.authority_id == listing.deciding_authority_id
+            allowed = deciding or actor.may_act_on(places)
             answer = await wire(session, listing, today(self.clock), detail=True) if allowed else None
         if answer is None:
             await deny(self.db, self.clock, actor, "listing.read", "listing", str(listing_id), f"division {places[0]}")

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Agency, Enterprise, Person, PersonRole
-from registry.domain import audit
+from registry.domain import audit, reads
 from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_text
 from registry.domain.identifiers import IdentifierError, hash_resident_id, mask_resident_id, parse_resident_id
@@ -48,7 +48,9 @@ class PersonService:
             async with self.db.write() as session:
                 existing = await session.scalar(select(Person).where(Person.id_hash == digest))
                 if existing is not None:
-                    return await self._wire(session, existing), False
+                    # the caller holds the full id number, so it may know the person; their
+                    # roles it sees only in units it may read (the lookup answers the same)
+                    return await self._wire(session, existing, actor), False
                 person = Person(id_hash=digest, id_masked=masked, name=name or "", created_at=now)
                 session.add(person)
                 await session.flush()
@@ -62,25 +64,47 @@ class PersonService:
                         )
                     ],
                 )
-                return await self._wire(session, person), True
+                return await self._wire(session, person, actor), True
         except IntegrityError:
             # registered by a concurrent request between the look-up and the insert: the same person
-            return await self.lookup(data.id_number), False
+            return await self.lookup(actor, data.id_number), False
 
-    async def lookup(self, id_number: str) -> s.Person:
+    async def lookup(self, actor: Actor, id_number: str) -> s.Person:
+        """The person with this full id number. Whoever holds the number may learn the person is
+        registered (registering them again says as much); the roles shown are those in units
+        the actor may read, as everywhere."""
         digest, _ = self._hash(id_number)
         async with self.db.read() as session:
             person = await session.scalar(select(Person).where(Person.id_hash == digest))
             if person is None:
                 raise NotFound("未找到该身份证号对应的人员 / no person with this id number")
-            return await self._wire(session, person)
+            return await self._wire(session, person, actor)
 
-    async def get(self, person_id: int) -> s.Person:
+    async def id_for(self, id_number: str) -> int:
+        """The registry id of the person with this id number (the event importer's look-up)."""
+        digest, _ = self._hash(id_number)
         async with self.db.read() as session:
-            person = await session.get(Person, person_id)
-            if person is None:
-                raise NotFound(f"人员 {person_id} 不存在 / no person {person_id}")
-            return await self._wire(session, person)
+            found = await session.scalar(select(Person.id).where(Person.id_hash == digest))
+        if found is None:
+            raise NotFound("未找到该身份证号对应的人员 / no person with this id number")
+        return int(found)
+
+    async def get(self, actor: Actor, person_id: int) -> s.Person:
+        """A person and their roles in units the actor may read. A person the actor may not read
+        (no role in a unit it may read, no conduct in its area, no listing it decided) answers
+        404 exactly as an unknown id, so sequential ids tell nothing; the attempt is audited."""
+        async with self.db.read() as session:
+            found = await reads.person_and_access(session, actor, person_id)
+            if found is None:
+                raise reads.person_not_found(person_id)
+            if found[1]:
+                return await self._wire(session, found[0], actor)
+        raise await reads.hide_person(self.db, self.clock, actor, "person.read", person_id)
+
+    async def _read(self, actor: Actor, person_id: int) -> s.Person:
+        """The person after a role change the actor was allowed to make."""
+        async with self.db.read() as session:
+            return await self._wire(session, await session.get_one(Person, person_id), actor)
 
     async def add_role(self, actor: Actor, person_id: int, data: s.RoleCreate) -> s.Person:
         if data.valid_to is not None and data.valid_to < data.valid_from:
@@ -91,7 +115,7 @@ class PersonService:
         async with self.db.write() as session:
             person = await session.get(Person, person_id)
             if person is None:
-                raise NotFound(f"人员 {person_id} 不存在 / no person {person_id}")
+                raise reads.person_not_found(person_id)
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc))
             if enterprise is None:
                 raise NotFound(f"未登记的统一社会信用代码 {data.uscc} / no enterprise with USCC {data.uscc}")
@@ -146,7 +170,7 @@ class PersonService:
             await deny(
                 self.db, self.clock, actor, "person.role.add", "person", str(person_id), f"division {divisions[0]}"
             )
-        return await self.get(person_id)
+        return await self._read(actor, person_id)
 
     async def end_role(self, actor: Actor, person_id: int, role_id: int, data: s.RoleEnd) -> s.Person:
         now = self.clock.now()
@@ -198,14 +222,19 @@ class PersonService:
                 str(person_id),
                 f"division {enterprise.division_code}",
             )
-        return await self.get(person_id)
+        return await self._read(actor, person_id)
 
-    async def _wire(self, session: AsyncSession, person: Person) -> s.Person:
+    async def _wire(self, session: AsyncSession, person: Person, actor: Actor) -> s.Person:
+        """The person with the roles in units ``actor`` may read (a role elsewhere is part of that
+        unit's file), in one query."""
         rows = (
             await session.execute(
                 select(PersonRole, Enterprise.uscc, Enterprise.name)
                 .join(Enterprise, Enterprise.id == PersonRole.enterprise_id)
-                .where(PersonRole.person_id == person.id)
+                .where(
+                    PersonRole.person_id == person.id,
+                    reads.unit_readable(actor, Enterprise.id, Enterprise.division_code),
+                )
                 .order_by(PersonRole.id)
             )
         ).all()
