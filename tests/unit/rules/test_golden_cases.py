@@ -70,12 +70,12 @@ def expect_problems(expect: Any) -> list[str]:
     else:
         problems += [f"fired names no rule {x!r}" for x in fired if x not in RULE_IDS]
     absent = expect.get("absent", [])
-    if not isinstance(absent, list) or not absent and "absent" in expect:
+    if not isinstance(absent, list) or (not absent and "absent" in expect):
         problems.append("absent must be a non-empty list")
     else:
         problems += [f"absent names no outcome {x!r}" for x in absent if x not in OUTCOMES]
     outcomes = expect.get("outcomes", [])
-    if not isinstance(outcomes, list) or not outcomes and "outcomes" in expect:
+    if not isinstance(outcomes, list) or (not outcomes and "outcomes" in expect):
         return [*problems, "outcomes must be a non-empty list"]
     for i, want in enumerate(outcomes):
         if not isinstance(want, dict) or "code" not in want:
