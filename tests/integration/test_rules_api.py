@@ -798,6 +798,24 @@ async def test_an_agency_is_evaluated_as_an_agency(client, services):
     assert [e["major_responsibility"] for e in got["facts"]["events"] if e["kind"] == "accident"] == [False, True]
 
 
+async def test_case_3_needs_a_stored_penalty_under_article_114(client, services):
+    """部令11号 case 3, DOMAIN 8.7: the multiple of a penalty counts only where its recorded basis
+    cites 安全生产法 art. 114 (art. 92 para 1 fines 2-5 times the illegal gains, another matter)."""
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    other = penalty(e["uscc"], "2026-02-03", art114_multiplier=3)
+    other["details"]["legal_basis"] = "《中华人民共和国安全生产法》第九十二条第一款"
+    await record(client, h, other)
+    ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["listing"]}
+    got = await evaluate(client, h, **ask)
+    assert got["decision"]["listings"] == []
+    assert got["facts"]["events"][0]["articles"] == [92]
+    fine = await record(client, h, penalty(e["uscc"], "2026-03-03", art114_multiplier=2))
+    got = await evaluate(client, h, **ask)
+    listing = the_listing(got["decision"])
+    assert (listing["criteria"], listing["evidence"]) == (["11-3"], [fine["id"]])
+
+
 async def test_a_convicted_foreman_or_a_later_principal_is_not_banned(client, services):
     """安全生产法 art. 94 para 3 (2021), DOMAIN 8.3: only the person who was 主要负责人 of the
     accident's unit on the day of the accident; the facts of a person carry their roles."""
