@@ -31,7 +31,9 @@ class LegalBasis:
 @dataclass(frozen=True)
 class OutcomeEntry:
     code: str
-    kind: str  # listing | notice | removal | measure | grade_action | standardization | disclosure | ban | incentive
+    #: listing | notice | removal | measure | grade_action | standardization | disclosure | ban |
+    #: incentive | for_review (shown to the bureau, never proposed: registry.rules.decision)
+    kind: str
     text: str
     text_en: str
     #: implementing departments (DESIGN section 6 codes); the work-safety bureau is ``mem``
@@ -702,6 +704,8 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             ("safety_law_92",),
             "C",
         ),
+        # no statute bans an intermediary for an accident (DOMAIN 8.1); no ruleset orders this
+        # since issue 17, the code stays because decisions stored before name it
         _O(
             "ban_intermediary_accident",
             "ban",
@@ -710,6 +714,18 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             ("mem",),
             ("agency",),
             ("four_always", "safety_law_92"),
+            "L",
+        ),
+        # --- for the bureau's review (never proposed automatically) -------------------------------
+        _O(
+            "review_intermediary_accident",
+            "for_review",
+            "中介机构经认定对事故发生负有重大责任：提请主管部门审查（地方“四个一律”原则；法律未规定因事故实施行业禁入）",
+            "agency found to bear major responsibility for an accident: for the bureau's review (a local principle; "
+            "no statute bans an intermediary for an accident)",
+            ("mem",),
+            ("agency",),
+            ("four_always",),
             "L",
         ),
         # --- incentives and inspection classes ----------------------------------------------------

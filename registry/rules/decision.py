@@ -104,6 +104,8 @@ class Decision(Struct, kw_only=True):
     disclosures: list[Outcome] = field(default_factory=list)
     bans: list[Outcome] = field(default_factory=list)
     incentives: list[Outcome] = field(default_factory=list)
+    #: shown to the bureau with the facts and basis; never proposed automatically
+    for_review: list[Outcome] = field(default_factory=list)
 
     def outcomes(self) -> list[Outcome]:
         return [o for group in GROUPS.values() for o in getattr(self, group)]
@@ -120,4 +122,23 @@ GROUPS = {
     "disclosure": "disclosures",
     "ban": "bans",
     "incentive": "incentives",
+    "for_review": "for_review",
 }
+
+#: what each outcome kind means, for readers of ``GET /api/v1/rules`` ("中文 / English")
+KIND_TEXTS = {
+    "listing": "列入名单（经告知、审批后决定） / listing, decided after notice and approval",
+    "notice": "告知 / notice",
+    "removal": "移出 / removal",
+    "measure": "惩戒或监管措施 / measure",
+    "grade_action": "标准化等级处理 / action on a standardization grade",
+    "standardization": "标准化等级 / standardization grade",
+    "disclosure": "公示 / publication",
+    "ban": "禁入（可提议） / ban, may be proposed",
+    "incentive": "激励或费率 / incentive or rate",
+    "for_review": "仅供主管部门审查，不自动提议、不生成列入或禁入 / for the bureau's review only: never proposed "
+    "automatically, never a listing or ban by itself",
+}
+
+#: outcome kinds the listing workflow never proposes (neither one by one nor in a batch)
+NEVER_PROPOSED = frozenset({"for_review"})

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
+from registry.rules.decision import KIND_TEXTS, NEVER_PROPOSED
 from registry.rules.model import All, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Ruleset, plain
 from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
 
@@ -116,6 +117,10 @@ def describe(rulesets: Iterable[Ruleset]) -> dict[str, Any]:
         "bases": [basis(b) for b in BASES.values()],
         "measures_by_department": dict(sorted(by_department.items())),
         "list_types": dict(LIST_TYPES),
+        # what each outcome kind means; ``never_proposed`` kinds are shown to the bureau only
+        "outcome_kinds": {
+            kind: {"text": text, "never_proposed": kind in NEVER_PROPOSED} for kind, text in KIND_TEXTS.items()
+        },
         "facts": [
             {
                 "name": f.name,

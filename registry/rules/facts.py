@@ -55,10 +55,19 @@ class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     grade: AccidentGrade | None = None
     deaths: int = 0
     serious_injuries: int = 0
+    #: accident: 直接经济损失 in whole yuan, as the stored accident's ``direct_loss_cny`` (a
+    #: what-if accident without a grade is graded on it too, 国务院令第493号 art. 3)
+    direct_loss_cny: int = 0
     #: accident: 责任事故
     responsible: bool = True
+    #: accident: the bureau recorded that the subject (an agency) bore **major** responsibility
+    #: for it (对事故发生负有重大责任; DOMAIN 8.1: a review flag at most, never a ban)
+    major_responsibility: bool = False
     #: penalty: 安全生产法 art. 114 multiple (2-5 for 情节特别严重、影响特别恶劣)
     multiplier: float | None = None
+    #: penalty: the 安全生产法 articles its legal basis cites (the facts builder reads them from
+    #: the recorded ``legal_basis``; 部令11号 case 3 needs art. 114)
+    articles: tuple[int, ...] = ()
     execution: Literal["pending", "executed", "refused"] | None = None
     #: penalty: 性质恶劣、情节严重 found by the bureau; intermediary fraud: 情节严重 (art. 92)
     serious: bool = False
@@ -72,6 +81,11 @@ class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     #: criminal liability: the grade of the accident the judgment concerns, when that accident
     #: belongs to another subject (the unit); the facts builder resolves it from the links
     accident_grade: AccidentGrade | None = None
+    #: criminal liability and flight: the day of the linked accident and the USCC of its unit (the
+    #: person's role is checked in that unit, on the day of the conduct: 安全生产法 art. 94 para 3,
+    #: 部令11号 case 5); the facts builder resolves them from the links
+    accident_on: dt.date | None = None
+    accident_unit: str | None = None
     #: enforcement order: in force until
     until: dt.date | None = None
 
@@ -101,11 +115,14 @@ class Listing(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
 
 
 class Role(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """A person's role in the subject unit (法定代表人, 主要负责人 ...)."""
+    """A role in a unit (法定代表人, 主要负责人 ...): in a unit's facts, the persons holding roles in
+    it; in a person's facts, the roles that person holds or held, each naming its ``unit``."""
 
     person_id: int
     role: str
     name: str | None = None
+    #: USCC of the unit the role is in (a person's facts name it; a unit's may leave it out)
+    unit: str | None = None
     since: dt.date | None = None
     until: dt.date | None = None
 

@@ -20,13 +20,14 @@ import msgspec
 import yaml
 
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
+from registry.rules.decision import GROUPS
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
 from registry.rules.view import ACCIDENT_RANK
 from registry.rules.vocabulary import EVENT_TYPES, EXECUTIONS, FACTS, LIST_TYPES, OPERATORS
 
 RULESETS = Path(__file__).parent / "rulesets"
 SUBJECTS = ("enterprise", "agency", "person")
-KINDS = ("listing", "notice", "removal", "measure", "grade_action", "standardization", "disclosure", "ban", "incentive")
+KINDS = tuple(GROUPS)
 STARTS = ("trigger", "as_of", "listing", "grade", "sentence_end")
 TERMS = ("lifetime", "listing", "grade", "event_end")
 PERSON_ROLES = ("legal_representative", "principal", "safety_deputy", "directly_responsible", "agency_responsible")
@@ -117,8 +118,12 @@ class _Checker:
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
         elif kind == "float":
             ok = isinstance(value, int | float) and not isinstance(value, bool)
+        elif kind == "date":
+            ok = isinstance(value, dt.date) and not isinstance(value, dt.datetime)
         elif kind == "grade":
             ok = value in ACCIDENT_RANK
+        elif kind == "role":
+            ok = value in PERSON_ROLES
         else:
             allowed = {
                 "types": EVENT_TYPES.get(FACTS[fact].kind or "", ()),

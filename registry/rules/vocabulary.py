@@ -57,7 +57,7 @@ class Reading:
 
 @dataclass(frozen=True)
 class Param:
-    type: str  # "bool" | "int" | "float" | "grade" | "types" | "list_types" | "executions"
+    type: str  # "bool" | "int" | "float" | "date" | "grade" | "role" | "types" | "list_types" | "executions"
     doc: str
     required: bool = False
 
@@ -82,10 +82,14 @@ def _reading_of(events: list[Event], value: int | None = None) -> Reading:
 
 
 def _common(view: View, e: Event, p: Mapping[str, Any]) -> bool:
-    """Filters every event fact accepts: a window back from the day, the grade's validity, the
-    listing in force, a linked penalty."""
+    """Filters every event fact accepts: a window back from the day, a first day of conduct (a
+    statute reaches no conduct before it took effect), the grade's validity, the listing in
+    force, a linked penalty."""
     months = p.get("within_months")
     if months is not None and e.occurred_on < add_months(view.as_of, -months):
+        return False
+    since = p.get("on_or_after")
+    if since is not None and e.occurred_on < since:
         return False
     if p.get("during_grade"):
         grade = view.grade
@@ -118,6 +122,8 @@ def _accidents(view: View, p: Mapping[str, Any]) -> list[Event]:
             continue
         if p.get("responsible") is not None and e.responsible != p["responsible"]:
             continue
+        if p.get("major_responsibility") is not None and e.major_responsibility != p["major_responsibility"]:
+            continue
         if _common(view, e, p):
             out.append(e)
     return out
@@ -135,17 +141,19 @@ def deaths(view: View, p: Mapping[str, Any]) -> Reading:
 
 
 def _best_window(
-    found: list[Event], months: int, weight: Callable[[Event], int], needs: Callable[[Event], bool] | None = None
+    found: list[Event], months: int, weight: Callable[[Event], int], ends: Callable[[Event], bool] | None = None
 ) -> tuple[int, list[Event]]:
     """The span of ``months`` calendar months (both ends included) holding the most weight; on a
     tie the latest span, whose last event completes the case soonest after the law could apply.
-    With ``needs``, only spans holding at least one event it accepts count."""
+    With ``ends``, a span counts only up to its last event that ``ends`` accepts (the event that
+    completes the case must be one of those), and not at all without one."""
     best: tuple[int, list[Event]] = (0, [])
     for i, first in enumerate(found):
         end = add_months(first.occurred_on, months)
         inside = [e for e in found[i:] if e.occurred_on <= end]
-        if needs is not None and not any(needs(e) for e in inside):
-            continue
+        if ends is not None:
+            closing = [n for n, e in enumerate(inside) if ends(e)]
+            inside = inside[: closing[-1] + 1] if closing else []
         total = sum(weight(e) for e in inside)
         if total >= best[0] and total > 0:
             best = (total, inside)
@@ -153,11 +161,12 @@ def _best_window(
 
 
 def accidents_in_any_window(view: View, p: Mapping[str, Any]) -> Reading:
-    """With ``any_penalised`` the span must hold an accident that was penalised (the penalty
-    belongs to the counted accidents, 11号 art. 3), and its penalties join the evidence."""
-    needs = (lambda e: e.id in view.penalised_ids) if p.get("any_penalised") else None
-    total, inside = _best_window(_accidents(view, p), p["months"], lambda _e: 1, needs)
-    full = _with_penalties(view, inside, {"penalised": p.get("penalised") or p.get("any_penalised")})
+    """With ``last_penalised`` the accident that completes the count must itself be penalised
+    (the listing rests on a penalty decision for it: 11号 arts. 3-4, 谁处罚、谁决定; DOMAIN 8.7):
+    a span counts up to its last penalised accident; the penalties join the evidence."""
+    ends = (lambda e: e.id in view.penalised_ids) if p.get("last_penalised") else None
+    total, inside = _best_window(_accidents(view, p), p["months"], lambda _e: 1, ends)
+    full = _with_penalties(view, inside, {"penalised": p.get("penalised") or p.get("last_penalised")})
     return _reading_of(full, total)
 
 
@@ -173,6 +182,8 @@ def penalties(view: View, p: Mapping[str, Any]) -> Reading:
             continue
         if p.get("min_multiplier") is not None and (e.multiplier or 0) < p["min_multiplier"]:
             continue
+        if p.get("article") is not None and p["article"] not in e.articles:
+            continue
         if p.get("execution") is not None and (e.execution or "pending") not in p["execution"]:
             continue
         if p.get("serious") is not None and e.serious != p["serious"]:
@@ -180,6 +191,34 @@ def penalties(view: View, p: Mapping[str, Any]) -> Reading:
         if _common(view, e, p):
             out.append(e)
     return _reading_of(out)
+
+
+def conduct_day(view: View, e: Event) -> dt.date:
+    """The day of the conduct behind a person's event: for a judgment, the accident it concerns
+    (as recorded, else a linked accident in view, else the judgment itself); otherwise the event's
+    own day (a flight, a false report)."""
+    if e.kind != "criminal_liability":
+        return e.occurred_on
+    if e.accident_on is not None:
+        return e.accident_on
+    linked = [a.occurred_on for a in _linked_accidents(view, e)]
+    return max(linked, default=e.occurred_on)
+
+
+def held_role(view: View, e: Event, role: str | None) -> bool:
+    """Whether the subject held ``role`` on the day of the conduct, in the unit of the accident
+    when it is known (a person's facts carry their roles; 安全生产法 art. 94 para 3 and 部令11号
+    case 5 reach the 主要负责人 only). No role asked: every event counts."""
+    if role is None:
+        return True
+    day = conduct_day(view, e)
+    return any(
+        r.role == role
+        and (r.since is None or r.since <= day)
+        and (r.until is None or day <= r.until)
+        and (e.accident_unit is None or r.unit is None or r.unit == e.accident_unit)
+        for r in view.facts.roles
+    )
 
 
 def _typed(kind: str) -> Callable[[View, Mapping[str, Any]], Reading]:
@@ -192,6 +231,7 @@ def _typed(kind: str) -> Callable[[View, Mapping[str, Any]], Reading]:
             and (types is None or e.type in types)
             and (p.get("serious") is None or e.serious == p["serious"])
             and (p.get("in_force") is None or (e.until is None or e.until >= view.as_of) == p["in_force"])
+            and held_role(view, e, p.get("role"))
             and _common(view, e, p)
         ]
         full = _with_penalties(view, found, p)
@@ -207,7 +247,7 @@ def criminal_liabilities(view: View, p: Mapping[str, Any]) -> Reading:
     floor = p.get("accident_grade_at_least")
     found = []
     for e in view.events:
-        if e.kind != "criminal_liability" or not _common(view, e, p):
+        if e.kind != "criminal_liability" or not _common(view, e, p) or not held_role(view, e, p.get("role")):
             continue
         if floor is not None:
             grades = [a.grade or "ordinary" for a in _linked_accidents(view, e)]
@@ -339,6 +379,7 @@ def work_injury_class(view: View, _p: Mapping[str, Any]) -> Reading:
 
 _WINDOW = {
     "within_months": Param("int", "only events dated in the N calendar months up to the day (inclusive)"),
+    "on_or_after": Param("date", "only events dated on or after this day (a statute reaches no earlier conduct)"),
     "during_grade": Param("bool", "only events since the grade in force was announced"),
     "since_listing": Param("bool", "only events after the listing in force began"),
 }
@@ -347,10 +388,14 @@ _ACCIDENT = {
     "grade_at_least": Param("grade", "accident grade floor: ordinary, larger, major, especially_major"),
     "fatal": Param("bool", "only accidents with (true) or without (false) deaths"),
     "responsible": Param("bool", "only 责任事故 (true) or not (false)"),
+    "major_responsibility": Param("bool", "only accidents the bureau found the subject bore major responsibility for"),
     **_PENALISED,
     **_WINDOW,
 }
 _TYPES = {"types": Param("types", "sub-types of the event kind")}
+_ROLE = {
+    "role": Param("role", "only where the person held this role (in the accident's unit) on the day of the conduct")
+}
 
 FACTS: Final[dict[str, Fact]] = {
     f.name: f
@@ -364,7 +409,9 @@ FACTS: Final[dict[str, Fact]] = {
             {
                 **_ACCIDENT,
                 "months": Param("int", "span length in calendar months", required=True),
-                "any_penalised": Param("bool", "only spans holding at least one penalised accident"),
+                "last_penalised": Param(
+                    "bool", "count each span only up to its last penalised accident (the one completing the case)"
+                ),
             },
         ),
         Fact("deaths", "int", "deaths in the matching accidents", deaths, _ACCIDENT),
@@ -382,6 +429,7 @@ FACTS: Final[dict[str, Fact]] = {
             penalties,
             {
                 "min_multiplier": Param("float", "安全生产法 art. 114 multiple at least this"),
+                "article": Param("int", "only penalties whose legal basis cites this 安全生产法 article"),
                 "execution": Param("executions", "execution states: pending, executed, refused"),
                 "serious": Param("bool", "性质恶劣、情节严重 as found by the deciding bureau"),
                 **_WINDOW,
@@ -424,7 +472,7 @@ FACTS: Final[dict[str, Fact]] = {
             "int",
             "the principal did not organise rescue, left the post or fled",
             _typed("flight"),
-            {**_TYPES, **_PENALISED, **_WINDOW},
+            {**_TYPES, **_ROLE, **_PENALISED, **_WINDOW},
             "flight",
         ),
         Fact(
@@ -444,7 +492,11 @@ FACTS: Final[dict[str, Fact]] = {
             "int",
             "judgments holding the person criminally liable",
             criminal_liabilities,
-            {"accident_grade_at_least": Param("grade", "grade floor of the accident the judgment names"), **_WINDOW},
+            {
+                "accident_grade_at_least": Param("grade", "grade floor of the accident the judgment names"),
+                **_ROLE,
+                **_WINDOW,
+            },
         ),
         Fact(
             "major_hazards",

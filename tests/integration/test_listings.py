@@ -166,3 +166,32 @@ async def test_a_rules_run_proposes_what_the_rules_order_for_the_officers_author
     assert any(row["uscc"] == uscc for row in again.skipped)
     dry = await propose_batch(services.listings, officer, "410103", dry_run=True)
     assert all(row.get("dry_run") for row in dry.proposed)
+
+
+async def test_an_outcome_for_review_is_never_proposed(client: httpx.AsyncClient, services: Any) -> None:
+    """DOMAIN 8.1: an agency the bureau found to bear major responsibility for an accident is flagged
+    for the bureau's review (``for_review``); no ban is proposed, one by one or in a batch run."""
+    from registry.domain.listings.batch import propose_batch
+    from tests.integration.test_grades import agency_body
+
+    cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+    officer = (await services.accounts.authenticate(cid, secret)).actor()
+    h = {"Authorization": f"Bearer {await f.token(client, cid, secret)}"}
+    body = agency_body()
+    r = await client.post("/api/v1/agencies", json=body, headers=h)
+    assert r.status_code == 201, r.text
+    as_agency = {"subject": {"type": "agency", "uscc": body["uscc"]}}
+    hit = accident(body["uscc"], "2026-05-10", deaths=1)
+    hit["details"]["major_responsibility"] = True
+    hit = await record(client, h, {**hit, **as_agency})
+    await record(client, h, {**penalty(body["uscc"], "2026-06-01", links=[hit["id"]]), **as_agency})
+
+    got = await client.post(
+        "/api/v1/rules/evaluate", json={"subject": {"uscc": body["uscc"]}, "families": ["bans"]}, headers=h
+    )
+    assert [o["code"] for o in got.json()["decision"]["for_review"]] == ["review_intermediary_accident"]
+    for list_type in ("INDUSTRY_BAN", "INDUSTRY_BAN_LIFE"):
+        r = await client.post(LISTINGS, json={"subject": {"uscc": body["uscc"]}, "list_type": list_type}, headers=h)
+        t.assert_field(r, "list_type", "no_rule_decision")
+    run = await propose_batch(services.listings, officer, "410103")
+    assert body["uscc"] not in [row["uscc"] for row in run.proposed]

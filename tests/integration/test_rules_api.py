@@ -128,9 +128,15 @@ async def person(client: httpx.AsyncClient, h: dict, name: str) -> dict[str, Any
 
 
 async def add_role(
-    client: httpx.AsyncClient, h: dict, person_id: int, uscc: str, since: str, until: str | None = None
+    client: httpx.AsyncClient,
+    h: dict,
+    person_id: int,
+    uscc: str,
+    since: str,
+    until: str | None = None,
+    role: str = "principal",
 ) -> None:
-    body: dict[str, Any] = {"uscc": uscc, "role": "principal", "valid_from": since}
+    body: dict[str, Any] = {"uscc": uscc, "role": role, "valid_from": since}
     if until is not None:
         body["valid_to"] = until
     r = await client.post(f"{PERSONS}/{person_id}/roles", json=body, headers=h)
@@ -215,7 +221,7 @@ async def test_catalogue_lists_every_shipped_ruleset_with_its_hash_bases_and_mea
     assert r2["then"][0]["term"] == {"years": 3, "months": 0}
     assert r2["when"] == {
         "fact": "accidents_in_any_window",
-        "where": {"any_penalised": True, "grade_at_least": "larger", "months": 12},
+        "where": {"grade_at_least": "larger", "last_penalised": True, "months": 12},
         "op": ">=",
         "value": 2,
     }
@@ -230,6 +236,13 @@ async def test_catalogue_lists_every_shipped_ruleset_with_its_hash_bases_and_mea
     assert (bases["mem11"]["tag"], bases["mem11"]["verified"]) == ("C", True)
     assert bases["mem11"]["doc_no"] == "应急管理部令第11号"
     assert "SERIOUS_DISHONEST_2023" in body["list_types"]
+    # an outcome for the bureau's review is a kind of its own, never proposed (DOMAIN 8.1)
+    kinds = body["outcome_kinds"]
+    assert kinds["for_review"]["never_proposed"] is True
+    assert not any(k["never_proposed"] for name, k in kinds.items() if name != "for_review")
+    bans = {rule["id"]: rule for rule in by_id["bans/2021"]["rules"]}
+    assert "FA4" not in bans
+    assert bans["FA4-review"]["then"][0]["kind"] == "for_review"
     assert "accidents_in_any_window" in {x["name"] for x in body["facts"]}
     assert ">=" in body["operators"]["int"]
 
@@ -442,7 +455,14 @@ async def test_a_hypothetical_penalty_lists_under_r3_and_stores_nothing(client, 
     seen = await events_of(client, h, e["uscc"])
     before = await stored_counts(services)
 
-    fine = {"id": -1, "kind": "penalty", "occurred_on": "2026-02-03", "multiplier": 2, "deciding_authority": "410103"}
+    fine = {
+        "id": -1,
+        "kind": "penalty",
+        "occurred_on": "2026-02-03",
+        "multiplier": 2,
+        "articles": [114],
+        "deciding_authority": "410103",
+    }
     got = await evaluate(
         client,
         h,
@@ -691,6 +711,7 @@ async def test_a_judgment_without_the_end_of_sentence_still_bans_with_a_note(cli
     h = await t.bureau(client, services)
     e = await t.create(client, h)
     boss = await person(client, h, "钱立新")
+    await add_role(client, h, boss["id"], e["uscc"], "2020-01-01")
     major = await record(client, h, accident(e["uscc"], "2025-01-10", 11))
     await record(client, h, judgment(boss["id"], "2025-09-01", [major["id"]], None))
     got = await evaluate(client, h, subject={"person_id": boss["id"]}, as_of=TODAY.isoformat(), families=["bans"])
@@ -728,6 +749,8 @@ async def test_a_judgment_corrected_onto_another_person_bans_that_person_only(cl
     e = await t.create(client, h)
     wrong = await person(client, h, "吴建军")
     right = await person(client, h, "郑海涛")
+    for someone in (wrong, right):
+        await add_role(client, h, someone["id"], e["uscc"], "2020-01-01")
     major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
     verdict = await record(client, h, judgment(wrong["id"], "2025-09-01", [major["id"]], "2027-09-01"))
     body = judgment(right["id"], "2025-09-01", [major["id"]], "2027-09-01")
@@ -743,23 +766,108 @@ async def test_a_judgment_corrected_onto_another_person_bans_that_person_only(cl
 
 
 async def test_an_agency_is_evaluated_as_an_agency(client, services):
+    """安全生产法 art. 92 (2021) bans an intermediary only for 租借资质、挂靠、出具虚假报告 (DOMAIN 8.1):
+    a penalised accident bans nothing; where the bureau recorded the agency's major responsibility
+    the decision carries a flag for its review, which is never a ban."""
     h = await t.bureau(client, services)
     body = agency_body()
     r = await client.post("/api/v1/agencies", json=body, headers=h)
     assert r.status_code == 201, r.text
-    hit = await record(
-        client, h, {**accident(body["uscc"], "2025-01-10", 1), "subject": {"type": "agency", "uscc": body["uscc"]}}
-    )
-    fine = await record(
-        client,
-        h,
-        {**penalty(body["uscc"], "2025-02-01", [hit["id"]]), "subject": {"type": "agency", "uscc": body["uscc"]}},
-    )
-    got = await evaluate(client, h, subject={"uscc": body["uscc"]}, as_of=TODAY.isoformat(), families=["bans"])
+    as_agency = {"subject": {"type": "agency", "uscc": body["uscc"]}}
+    hit = await record(client, h, {**accident(body["uscc"], "2025-01-10", 1), **as_agency})
+    await record(client, h, {**penalty(body["uscc"], "2025-02-01", [hit["id"]]), **as_agency})
+    ask = {"subject": {"uscc": body["uscc"]}, "as_of": TODAY.isoformat(), "families": ["bans"]}
+    got = await evaluate(client, h, **ask)
     assert got["decision"]["subject"]["type"] == "agency"
-    [ban] = outcomes(got["decision"], "bans", "ban_intermediary_accident")
-    assert (ban["start"], ban["until"], ban["evidence"]) == ("2025-02-01", "2030-02-01", [hit["id"], fine["id"]])
-    assert "bans/2021#FA4" in got["decision"]["fired"]
+    assert (got["decision"]["bans"], got["decision"]["for_review"], got["decision"]["fired"]) == ([], [], [])
+
+    major = accident(body["uscc"], "2025-03-10", 1)
+    major["details"]["major_responsibility"] = True
+    flagged = await record(client, h, {**major, **as_agency})
+    got = await evaluate(client, h, **ask)
+    assert got["decision"]["bans"] == []
+    [review] = outcomes(got["decision"], "for_review", "review_intermediary_accident")
+    assert (review["kind"], review["start"], review["until"], review["evidence"]) == (
+        "for_review",
+        "2025-03-10",
+        None,
+        [flagged["id"]],
+    )
+    assert (review["tag"], [b["code"] for b in review["basis"]]) == ("L", ["four_always"])
+    assert got["decision"]["fired"] == ["bans/2021#FA4-review"]
+    assert [e["major_responsibility"] for e in got["facts"]["events"] if e["kind"] == "accident"] == [False, True]
+
+
+async def test_case_3_needs_a_stored_penalty_under_article_114(client, services):
+    """部令11号 case 3, DOMAIN 8.7: the multiple of a penalty counts only where its recorded basis
+    cites 安全生产法 art. 114 (art. 92 para 1 fines 2-5 times the illegal gains, another matter)."""
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    other = penalty(e["uscc"], "2026-02-03", art114_multiplier=3)
+    other["details"]["legal_basis"] = "《中华人民共和国安全生产法》第九十二条第一款"
+    await record(client, h, other)
+    ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["listing"]}
+    got = await evaluate(client, h, **ask)
+    assert got["decision"]["listings"] == []
+    assert got["facts"]["events"][0]["articles"] == [92]
+    fine = await record(client, h, penalty(e["uscc"], "2026-03-03", art114_multiplier=2))
+    got = await evaluate(client, h, **ask)
+    listing = the_listing(got["decision"])
+    assert (listing["criteria"], listing["evidence"]) == (["11-3"], [fine["id"]])
+
+
+async def test_a_convicted_foreman_or_a_later_principal_is_not_banned(client, services):
+    """安全生产法 art. 94 para 3 (2021), DOMAIN 8.3: only the person who was 主要负责人 of the
+    accident's unit on the day of the accident; the facts of a person carry their roles."""
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    other = await t.create(client, h)
+    foreman = await person(client, h, "冯国强")
+    later = await person(client, h, "陈志远")
+    elsewhere = await person(client, h, "褚立军")
+    await add_role(client, h, foreman["id"], e["uscc"], "2018-01-01", role="directly_responsible")
+    await add_role(client, h, later["id"], e["uscc"], "2025-03-01")
+    await add_role(client, h, elsewhere["id"], other["uscc"], "2018-01-01")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
+    ask = {"as_of": TODAY.isoformat(), "families": ["bans"]}
+    for someone in (foreman, later, elsewhere):
+        await record(client, h, judgment(someone["id"], "2025-09-01", [major["id"]], "2027-09-01"))
+        got = await evaluate(client, h, subject={"person_id": someone["id"]}, **ask)
+        assert got["decision"]["bans"] == [], someone["name"]
+        [judged] = got["facts"]["events"]
+        assert (judged["accident_on"], judged["accident_unit"]) == ("2025-01-10", e["uscc"])
+    got = await evaluate(client, h, subject={"person_id": later["id"]}, **ask)
+    assert [(r["unit"], r["role"], r["since"], r["until"]) for r in got["facts"]["roles"]] == [
+        (e["uscc"], "principal", "2025-03-01", None)
+    ]
+
+
+async def test_a_hypothetical_accident_is_graded_on_its_direct_loss_too(client, services):
+    """国务院令第493号 art. 3: 5000万 of direct loss make a 重大 accident whatever the deaths, in a
+    what-if as on the stored path (the same function grades both)."""
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    pair = [
+        {"id": -1, "kind": "accident", "occurred_on": "2025-03-10", "direct_loss_cny": 60_000_000},
+        {"id": -2, "kind": "penalty", "occurred_on": "2025-04-15", "links": [-1]},
+    ]
+    ask = {"as_of": TODAY.isoformat(), "families": ["listing"]}
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, hypothetical={"events": pair}, **ask)
+    assert got["facts"]["events"][0]["grade"] == "major"
+    assert the_listing(got["decision"])["criteria"] == ["11-1"]
+    # given whole, and a grade given below what the numbers imply is raised as a stored one would be
+    low = [{**pair[0], "grade": "ordinary"}, pair[1]]
+    got = await evaluate(client, h, facts={"events": low}, **ask)
+    assert got["facts"]["events"][0]["grade"] == "major"
+    assert the_listing(got["decision"])["criteria"] == ["11-1"]
+    # the stored accident carries its direct loss into the facts, graded the same way
+    stored = accident(e["uscc"], "2025-05-06", 0)
+    stored["details"]["direct_loss_cny"] = 60_000_000
+    kept = await record(client, h, stored)
+    assert kept["derived"]["grade"] == "major"
+    got = await evaluate(client, h, subject={"uscc": e["uscc"]}, **ask)
+    [fact] = got["facts"]["events"]
+    assert (fact["grade"], fact["direct_loss_cny"], fact["deaths"]) == ("major", 60_000_000, 0)
 
 
 async def test_the_default_day_is_today_in_beijing(client, services, clock):
@@ -845,7 +953,7 @@ async def test_a_hypothetical_link_follows_the_stored_correction(client, service
 async def test_a_hypothetical_penalty_is_decided_by_the_calling_bureau_unless_named(client, services):
     h = await t.bureau(client, services, "410100", "prefectural")
     e = await t.create(client, h)
-    fine = {"id": -1, "kind": "penalty", "occurred_on": "2026-02-03", "multiplier": 3}
+    fine = {"id": -1, "kind": "penalty", "occurred_on": "2026-02-03", "multiplier": 3, "articles": [114]}
     ask = {"subject": {"uscc": e["uscc"]}, "as_of": TODAY.isoformat(), "families": ["listing"]}
     got = await evaluate(client, h, **ask, hypothetical={"events": [fine]})
     assert the_listing(got["decision"])["deciding_authority"] == "410100"
@@ -877,6 +985,7 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
     h = await t.bureau(client, services)
     e = await t.create(client, h)
     boss = await person(client, h, "钱立新")
+    await add_role(client, h, boss["id"], e["uscc"], "2020-01-01")
     major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
     verdict = {
         "id": -1,
@@ -885,7 +994,7 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
         "links": [major["id"]],
         "sentence_end_on": "2027-09-01",
     }
-    # the boss has no role in a unit of the county: their facts are read nationally
+    # read nationally: the bureau of the whole country reads every person
     national = await t.national(client, services)
     got = await evaluate(
         client,
@@ -896,4 +1005,9 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
         families=["bans"],
     )
     assert got["facts"]["events"][0]["accident_grade"] == "major"
+    # the day and unit of the stored accident it names: the role is checked there and then
+    assert (got["facts"]["events"][0]["accident_on"], got["facts"]["events"][0]["accident_unit"]) == (
+        "2025-01-10",
+        e["uscc"],
+    )
     assert {o["code"] for o in got["decision"]["bans"]} == {"ban_principal_any_unit", "ban_principal_industry_life"}

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.among import among
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, Listing, Person, PersonRole
+from registry.domain.events.articles import safety_law_articles
 from registry.domain.events.query import effective as effective_view
 from registry.domain.listings.types import CORRECTIONS
 from registry.rules import facts as f
@@ -36,13 +37,16 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             grade=row.accident_grade,  # type: ignore[arg-type]
             deaths=int(d["deaths"]),
             serious_injuries=int(d["serious_injuries"]),
+            direct_loss_cny=int(d.get("direct_loss_cny", 0)),
             responsible=bool(d["responsible"]),
+            major_responsibility=bool(d.get("major_responsibility", False)),
         )
     if kind == "penalty":
         multiplier = d.get("art114_multiplier")
         return f.Event(
             **common,
             multiplier=None if multiplier is None else float(multiplier),
+            articles=safety_law_articles(str(d.get("legal_basis", ""))),
             execution=d.get("execution", "pending"),
             serious=bool(d.get("serious_circumstances", False)),
             deciding_authority=d.get("deciding_authority") or authorities.get(row.recording_authority_id),
@@ -71,6 +75,30 @@ def worst_linked_grade(linked: list[CreditEvent]) -> str | None:
     """The highest grade among the linked accidents (a judgment's accident), or None."""
     graded = [h.accident_grade for h in linked if h.kind == "accident" and h.accident_grade]
     return max(graded, key=lambda g: ACCIDENT_RANK[g]) if graded else None
+
+
+#: a person's events whose conduct is tied to an accident of a unit (the role is checked there)
+PERSON_ACCIDENT_KINDS = frozenset({"criminal_liability", "flight"})
+
+
+async def accident_context(session: AsyncSession, kind: str, linked: list[CreditEvent]) -> dict[str, Any]:
+    """For a judgment or a flight: the grade (judgment only), day and unit of the accident it
+    names, so the rules can check the person's role in that unit on that day. The latest linked
+    accident when several are named."""
+    if kind not in PERSON_ACCIDENT_KINDS:
+        return {}
+    accidents = sorted((h for h in linked if h.kind == "accident"), key=lambda h: (h.occurred_on, h.id))
+    out: dict[str, Any] = {}
+    worst = worst_linked_grade(linked)
+    if kind == "criminal_liability" and worst is not None:
+        out["accident_grade"] = worst
+    if accidents:
+        last = accidents[-1]
+        out["accident_on"] = last.occurred_on
+        if last.enterprise_id is not None:
+            unit = await session.get(Enterprise, last.enterprise_id)
+            out["accident_unit"] = unit.uscc if unit is not None else None
+    return out
 
 
 async def heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent | None]:
@@ -120,11 +148,10 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
     for r in effective:
         linked = [h for i in r.links if (h := head_of.get(i)) is not None]
         event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
-        if r.kind == "criminal_liability":
-            # the accident of the unit the judgment is about: another subject's row, graded here
-            worst = worst_linked_grade(linked)
-            if worst is not None:
-                event = msgspec.structs.replace(event, accident_grade=worst)
+        # the accident of the unit a judgment or flight is about: another subject's row
+        context = await accident_context(session, r.kind, linked)
+        if context:
+            event = msgspec.structs.replace(event, **context)
         out[getattr(r, key)].append(event)
     return {i: tuple(events) for i, events in out.items()}
 
@@ -210,8 +237,20 @@ async def enterprises_facts(session: AsyncSession, units: Sequence[Enterprise]) 
 
 
 async def person_facts(session: AsyncSession, person: Person) -> f.Facts:
+    """A person's events and listings, and the roles they hold or held in units (unit, role,
+    from, to): the rules that reach only a 主要负责人 check the role on the day of the conduct."""
+    roles = [
+        f.Role(person_id=r.person_id, role=r.role, name=person.name, unit=uscc, since=r.valid_from, until=r.valid_to)
+        for r, uscc in await session.execute(
+            select(PersonRole, Enterprise.uscc)
+            .join(Enterprise, Enterprise.id == PersonRole.enterprise_id)
+            .where(PersonRole.person_id == person.id)
+            .order_by(PersonRole.id)
+        )
+    ]
     return f.Facts(
         subject=f.Subject(type="person", id=str(person.id), name=person.name),
         events=(await _events(session, CreditEvent.person_id, [person.id]))[person.id],
         listings=(await listings(session, [f"p:{person.id}"]))[f"p:{person.id}"],
+        roles=tuple(roles),
     )

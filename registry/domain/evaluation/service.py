@@ -19,8 +19,8 @@ from registry.db.models import Authority, CreditEvent, Enterprise
 from registry.domain import reads
 from registry.domain.actors import Actor
 from registry.domain.evaluation import schemas as s
-from registry.domain.evaluation.facts import enterprise_facts, heads, person_facts, worst_linked_grade
-from registry.domain.events.accidents import grade_of
+from registry.domain.evaluation.facts import accident_context, enterprise_facts, heads, person_facts
+from registry.domain.events.accidents import grade_of, rank
 from registry.domain.wire import uscc_field
 from registry.errors import FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
@@ -87,14 +87,15 @@ class EvaluationService:
 
     @staticmethod
     def _graded(events: Iterable[Event]) -> tuple[Event, ...]:
-        """Given accidents without a grade get the one their numbers imply (国务院令第493号; no
-        direct loss is given here, so only deaths and serious injuries count)."""
-        return tuple(
-            msgspec.structs.replace(e, grade=grade_of(e.deaths, e.serious_injuries, 0))
-            if e.kind == "accident" and e.grade is None
-            else e
-            for e in events
-        )
+        """Given accidents get the grade a stored one would have (``registry.domain.events.kinds.
+        derived``): the one their deaths, serious injuries and direct loss imply (国务院令第493号
+        art. 3), or the given grade when it is higher (a declared grade may only raise it)."""
+        out = []
+        for e in events:
+            implied = grade_of(e.deaths, e.serious_injuries, e.direct_loss_cny) if e.kind == "accident" else None
+            raise_to = implied is not None and (e.grade is None or rank(e.grade) < rank(implied))
+            out.append(msgspec.structs.replace(e, grade=implied) if raise_to else e)
+        return tuple(out)
 
     @staticmethod
     def _check_ids(base: Facts, extra: s.Hypothetical) -> None:
@@ -146,17 +147,18 @@ class EvaluationService:
         if problems:
             raise ValidationFailed(problems)
         out = []
-        for e in extra.events:
-            linked = [h for i in e.links if (h := found.get(i)) is not None]
-            changes: dict[str, Any] = {
-                "links": tuple(sorted({i for i in e.links if i in own} | {h.id for h in linked}))
-            }
-            worst = worst_linked_grade(linked)
-            if e.kind == "criminal_liability" and e.accident_grade is None and worst is not None:
-                changes["accident_grade"] = worst
-            if e.kind == "penalty" and e.deciding_authority is None and authority is not None:
-                changes["deciding_authority"] = authority
-            out.append(msgspec.structs.replace(e, **changes))
+        async with self.db.read() as session:
+            for e in extra.events:
+                linked = [h for i in e.links if (h := found.get(i)) is not None]
+                changes: dict[str, Any] = {
+                    "links": tuple(sorted({i for i in e.links if i in own} | {h.id for h in linked}))
+                }
+                # what the request gave wins; the stored accident it names fills the rest
+                context = await accident_context(session, e.kind, linked)
+                changes.update({k: v for k, v in context.items() if getattr(e, k) is None})
+                if e.kind == "penalty" and e.deciding_authority is None and authority is not None:
+                    changes["deciding_authority"] = authority
+                out.append(msgspec.structs.replace(e, **changes))
         return self._graded(out)
 
     async def _authority(self, actor: Actor) -> str | None:

@@ -71,6 +71,10 @@ class AccidentDetails(Struct, forbid_unknown_fields=True):
     investigation_report_ref: Ref | None = None
     #: the grade the investigation declared, when it did; kept beside the computed one
     declared_grade: AccidentGrade | None = None
+    #: recorded for an agency: the investigation found it bore **major** responsibility for the
+    #: accident (对事故发生负有重大责任). No statute bans it for that; the rules flag it for the
+    #: bureau's review only (DOMAIN 8.1)
+    major_responsibility: bool = False
 
 
 class PenaltyDetails(Struct, forbid_unknown_fields=True):

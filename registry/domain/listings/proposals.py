@@ -25,7 +25,7 @@ from registry.domain.wire import uscc_field
 from registry.errors import FieldProblem, NotFound, ValidationFailed
 from registry.rules.calendar import full_months
 from registry.rules.catalogue import BASES, OUTCOMES
-from registry.rules.decision import Outcome
+from registry.rules.decision import NEVER_PROPOSED, Outcome
 from registry.rules.evaluator import evaluate
 from registry.rules.model import Ruleset
 
@@ -203,6 +203,9 @@ async def _authority_of(session: AsyncSession, event: CreditEvent) -> Authority:
 
 
 def _matches(outcome: Outcome, list_type: str) -> bool:
+    """Only listings and bans are proposed; an outcome for the bureau's review never is."""
+    if outcome.kind in NEVER_PROPOSED:
+        return False
     if outcome.kind == "ban":
         return BAN_TYPES.get(outcome.code) == list_type
     return outcome.kind == "listing" and OUTCOMES[outcome.code].list_type == list_type

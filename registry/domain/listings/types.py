@@ -79,7 +79,8 @@ BAN_TYPES: Final[dict[str, str]] = {
     "ban_principal_industry_life": "OCCUPATIONAL_BAN_LIFE",
     "ban_intermediary_5y": "INDUSTRY_BAN",
     "ban_intermediary_life": "INDUSTRY_BAN_LIFE",
-    "ban_intermediary_accident": "INDUSTRY_BAN",
+    # not ban_intermediary_accident: no statute bans an intermediary for an accident (DOMAIN 8.1);
+    # the rules now only flag it for the bureau's review, and that is never proposed
 }
 
 STATUSES: Final[dict[str, str]] = {

@@ -15,6 +15,7 @@ import msgspec
 import pytest
 import yaml
 
+from registry.rules.catalogue import OUTCOMES
 from registry.rules.decision import Decision, Outcome
 from registry.rules.evaluator import Memo, evaluate
 from registry.rules.facts import Facts
@@ -30,7 +31,61 @@ def _case(path: Path) -> dict[str, Any]:
     assert isinstance(raw, dict), path
     unknown = set(raw) - {"title", "covers", "as_of", "families", "facts", "expect"}
     assert not unknown, f"{path.name}: unknown keys {unknown}"
+    problems = expect_problems(raw.get("expect"))
+    assert not problems, f"{path.name}: " + "; ".join(problems)
     return raw
+
+
+EXPECT_KEYS = frozenset({"fired", "outcomes", "absent"})
+OUTCOME_KEYS = frozenset(
+    {
+        "kind",
+        "code",
+        "start",
+        "until",
+        "lifetime",
+        "value",
+        "unit",
+        "criteria",
+        "persons",
+        "deciding_authority",
+        "evidence",
+        "verified",
+        "tag",
+        "rules",
+    }
+)
+RULE_IDS = frozenset(f"{r.id}#{rule.id}" for r in RULESETS for rule in r.rules)
+
+
+def expect_problems(expect: Any) -> list[str]:
+    """What is wrong with a case's ``expect``: a misspelt key, or a name no ruleset or catalogue
+    knows, would otherwise make the case check nothing and pass."""
+    if not isinstance(expect, dict) or not expect:
+        return ["expect must be a mapping with at least one of fired, outcomes, absent"]
+    problems = [f"unknown expect key {k!r}" for k in sorted(set(expect) - EXPECT_KEYS)]
+    fired = expect.get("fired", [])
+    if not isinstance(fired, list):
+        problems.append("fired must be a list")
+    else:
+        problems += [f"fired names no rule {x!r}" for x in fired if x not in RULE_IDS]
+    absent = expect.get("absent", [])
+    if not isinstance(absent, list) or (not absent and "absent" in expect):
+        problems.append("absent must be a non-empty list")
+    else:
+        problems += [f"absent names no outcome {x!r}" for x in absent if x not in OUTCOMES]
+    outcomes = expect.get("outcomes", [])
+    if not isinstance(outcomes, list) or (not outcomes and "outcomes" in expect):
+        return [*problems, "outcomes must be a non-empty list"]
+    for i, want in enumerate(outcomes):
+        if not isinstance(want, dict) or "code" not in want:
+            problems.append(f"outcomes[{i}] must be a mapping with a code")
+            continue
+        problems += [f"outcomes[{i}]: unknown key {k!r}" for k in sorted(set(want) - OUTCOME_KEYS)]
+        if want["code"] not in OUTCOMES:
+            problems.append(f"outcomes[{i}] names no outcome {want['code']!r}")
+        problems += [f"outcomes[{i}].rules names no rule {x!r}" for x in want.get("rules", []) if x not in RULE_IDS]
+    return problems
 
 
 def decide(case: dict[str, Any]) -> Decision:
@@ -74,6 +129,34 @@ def test_golden_case(path: Path) -> None:
     codes = {o.code for o in outcomes}
     for code in expect.get("absent", []):
         assert code not in codes, f"{path.name}: {code} should not be decided"
+
+
+@pytest.mark.parametrize(
+    ("expect", "problem"),
+    [
+        ({"fird": ["listing/2023#R1"]}, "unknown expect key 'fird'"),
+        ({}, "expect must be a mapping"),
+        ({"fired": "listing/2023#R1"}, "fired must be a list"),
+        ({"fired": ["listing/2023#R99"]}, "fired names no rule 'listing/2023#R99'"),
+        ({"absent": ["ban_nobody"]}, "absent names no outcome 'ban_nobody'"),
+        ({"absent": []}, "absent must be a non-empty list"),
+        ({"outcomes": []}, "outcomes must be a non-empty list"),
+        ({"outcomes": [{"start": "2024-01-01"}]}, "outcomes[0] must be a mapping with a code"),
+        ({"outcomes": [{"code": "removal_at_expiry", "untill": None}]}, "outcomes[0]: unknown key 'untill'"),
+        ({"outcomes": [{"code": "list_nothing"}]}, "outcomes[0] names no outcome 'list_nothing'"),
+        (
+            {"outcomes": [{"code": "removal_at_expiry", "rules": ["listing/2023#R0"]}]},
+            "outcomes[0].rules names no rule 'listing/2023#R0'",
+        ),
+    ],
+)
+def test_expect_is_checked(expect: dict[str, Any], problem: str) -> None:
+    """A misspelt key or an unknown name in ``expect`` fails the case instead of checking nothing."""
+    assert any(p.startswith(problem) for p in expect_problems(expect)), expect_problems(expect)
+
+
+def test_a_sound_expect_has_no_problems() -> None:
+    assert expect_problems({"fired": [], "absent": ["removal_at_expiry"]}) == []
 
 
 def test_there_are_at_least_sixty_cases() -> None:

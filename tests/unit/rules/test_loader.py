@@ -357,7 +357,7 @@ MAPPING = "a condition is a mapping: all / any / not / fact / produced"
         (
             {"produced": "party"},
             f"{HERE}.when: produced must be one of listing, notice, removal, measure, grade_action, "
-            "standardization, disclosure, ban, incentive",
+            "standardization, disclosure, ban, incentive, for_review",
         ),
         ({"fact": "nope", "op": ">=", "value": 1}, f"{HERE}.when: unknown fact 'nope'"),
         (
@@ -381,7 +381,7 @@ def test_condition_shape_errors(condition: Any, problem: str) -> None:
             "accidents",
             {"colour": "red"},
             "fact 'accidents' takes no parameter 'colour' (takes: grade_at_least, fatal, "
-            "responsible, penalised, within_months, during_grade, since_listing)",
+            "responsible, major_responsibility, penalised, within_months, on_or_after, during_grade, since_listing)",
         ),
         ("work_injury_class", {"x": 1}, "fact 'work_injury_class' takes no parameter 'x' (takes: -)"),
         ("accidents", {"fatal": "yes"}, "fatal must be a bool, not 'yes'"),
@@ -411,6 +411,8 @@ def test_condition_shape_errors(condition: Any, problem: str) -> None:
             "JOINT_PUNISHMENT_2017, BLACKLIST_2015",
         ),
         ("penalties", {"execution": ["done"]}, "execution must be a non-empty list of pending, executed, refused"),
+        ("penalties", {"on_or_after": "2021-09-01"}, "on_or_after must be a date, not '2021-09-01'"),
+        ("flights", {"role": "foreman"}, "role must be a role, not 'foreman'"),
     ],
 )
 def test_parameter_type_checks(fact: str, where: dict[str, Any], problem: str) -> None:

@@ -198,24 +198,29 @@ def test_accidents_in_any_window_with_penalties() -> None:
     assert got == Reading(2, (1, 9, 2, 8), D(2023, 6, 1))
 
 
-def test_any_penalised_needs_a_penalised_accident_in_the_window() -> None:
+def test_last_penalised_needs_the_completing_accident_penalised() -> None:
+    """DOMAIN 8.7: the accident completing the count must be penalised, not only an earlier one."""
     facts = Facts(
         events=(
             ev(1, "accident", D(2023, 1, 1), grade="larger"),
-            ev(9, "penalty", D(2023, 2, 1), links=(1,)),
             ev(2, "accident", D(2023, 5, 1), grade="larger"),
+            ev(9, "penalty", D(2023, 6, 1), links=(2,)),
             ev(3, "accident", D(2024, 6, 1), grade="larger"),
+            ev(8, "penalty", D(2024, 7, 1), links=(3,)),
             ev(4, "accident", D(2024, 8, 1), grade="larger"),
         )
     )
     plain = {"months": 12, "grade_at_least": "larger"}
     assert read("accidents_in_any_window", facts, D(2025, 1, 1), **plain) == Reading(2, (3, 4), D(2024, 8, 1))
-    got = read("accidents_in_any_window", facts, D(2025, 1, 1), **plain, any_penalised=True)
-    assert got == Reading(2, (1, 9, 2), D(2023, 5, 1))  # the penalised window, with its penalty
-    got = read("accidents_in_any_window", facts, D(2025, 1, 1), **plain, any_penalised=False)
+    got = read("accidents_in_any_window", facts, D(2025, 1, 1), **plain, last_penalised=True)
+    assert got == Reading(2, (1, 2, 9), D(2023, 6, 1))  # 3-4 ends unpenalised: it counts 1
+    got = read("accidents_in_any_window", facts, D(2025, 1, 1), **plain, last_penalised=False)
     assert got == Reading(2, (3, 4), D(2024, 8, 1))
+    first_only = Facts(events=(facts.events[0], ev(7, "penalty", D(2023, 2, 1), links=(1,)), facts.events[1]))
+    got = read("accidents_in_any_window", first_only, D(2025, 1, 1), **plain, last_penalised=True)
+    assert got == Reading(1, (1, 7), D(2023, 2, 1))
     none = Facts(events=tuple(e for e in facts.events if e.kind != "penalty"))
-    assert read("accidents_in_any_window", none, D(2025, 1, 1), **plain, any_penalised=True) == Reading(0, (), None)
+    assert read("accidents_in_any_window", none, D(2025, 1, 1), **plain, last_penalised=True) == Reading(0, (), None)
 
 
 def test_deaths_in_any_window_weighs_by_deaths_and_ties_pick_the_latest() -> None:
