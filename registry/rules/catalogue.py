@@ -138,6 +138,14 @@ BASES: Final[dict[str, LegalBasis]] = {
             "C-2",
         ),
         _B(
+            "transition_2023",
+            "应急管理部令第11号",
+            "《安全生产严重失信主体名单管理办法》施行（2023-10-01）后的过渡处理",
+            "施行前的行为、施行后作出的处罚：不再按49号或2015年规定新列入，由处罚机关人工决定（从旧兼从轻）",
+            "R",
+            "DOMAIN 8.4: 从旧兼从轻 is the general principle [R]; no transitional article of 11号 was read",
+        ),
+        _B(
             "ab2015",
             "安委办（2015-07-29）",
             "《生产经营单位安全生产不良记录“黑名单”管理暂行规定》",
@@ -727,6 +735,43 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             ("agency",),
             ("four_always",),
             "L",
+        ),
+        # DOMAIN 8.4: a case of 49号 or the 2015 rule completed by a penalty after 2023-10-01
+        _O(
+            "review_transitional_listing",
+            "for_review",
+            "过渡情形：行为发生在2023-10-01前、处罚作出在后，不再按安监总办〔2017〕49号或2015年规定新列入；由处罚机关依法人工决定（从旧兼从轻）",
+            "transitional: conduct before 2023-10-01, penalty after; no new listing under SAWS 2017 No. 49 or the 2015 "
+            "rule; the penalising bureau decides by hand (the older law unless the newer is lighter)",
+            ("mem",),
+            _ANY,
+            ("transition_2023", "mem11_art3", "mem11_art4"),
+            "R",
+        ),
+        # DOMAIN 8.5: cases 8 and 9 of 部令11号 are never proposed automatically
+        _O(
+            "review_case8_execution",
+            "for_review",
+            "行政处罚未执行：如经认定有执行能力拒不执行或者逃避执行，可由处罚机关书面说明理由后人工决定是否列入（11号第8项）",
+            "penalty not executed: if the bureau finds the party had the means and refused or evaded execution, it may "
+            "decide a listing by hand with written reasons (MEM Order 11 case 8)",
+            ("mem",),
+            _ANY,
+            ("mem11_case8", "mem11_art3", "mem11_art4"),
+            "R",
+            "SERIOUS_DISHONEST_2023",
+        ),
+        _O(
+            "review_case9_serious",
+            "for_review",
+            "处罚机关认定性质恶劣、情节严重：只可人工提议列入并书面说明理由（11号第9项）",
+            "the penalising bureau found the conduct 性质恶劣、情节严重: a listing may be proposed only by hand, with "
+            "written reasons (MEM Order 11 case 9)",
+            ("mem",),
+            _ANY,
+            ("mem11_case9", "mem11_art3", "mem11_art4"),
+            "R",
+            "SERIOUS_DISHONEST_2023",
         ),
         # --- incentives and inspection classes ----------------------------------------------------
         _O(

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from msgspec.structs import replace
 
 from registry.rules.calendar import add_months
-from registry.rules.catalogue import BASES, LegalBasis, OutcomeEntry
+from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS, Basis, Because, Decision, FactValue, Outcome, PersonRef, RulesetRef
-from registry.rules.facts import Facts, Subject
+from registry.rules.facts import Event, Facts, Subject
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset, plain
 from registry.rules.view import View, last_day
 from registry.rules.vocabulary import FACTS, Reading, compare
@@ -197,12 +197,76 @@ def _decided(entry: OutcomeEntry, view: View, start: dt.date | None) -> bool:
     return any(x.list_type == entry.list_type and start <= x.listed_on <= view.as_of for x in view.facts.listings)
 
 
+def _later_penalties(view: View, evidence: list[int], after: dt.date) -> list[Event]:
+    """Penalties dated after ``after`` (and by the day) linked, either way, with the evidence: the
+    regime's view cuts them off, the transitional review needs them."""
+    ids = set(evidence)
+    linked_from = {i for e in view.facts.events if e.id in ids for i in e.links}
+    return sorted(
+        (
+            p
+            for p in view.facts.events
+            if p.kind == "penalty"
+            and after < p.occurred_on <= view.as_of
+            and (ids.intersection(p.links) or p.id in linked_from)
+        ),
+        key=lambda p: (p.occurred_on, p.id),
+    )
+
+
+@dataclass(frozen=True)
+class _Review:
+    """What a superseded regime's listing becomes after its last day (DOMAIN 8.4); no ``later``
+    penalty: nothing at all."""
+
+    later: list[Event]
+    start: dt.date | None = None
+    until: dt.date | None = None
+    note: str = ""
+
+
+def _transitional(spec: OutcomeSpec, ruleset: Ruleset, view: View, hits: list[_Hit]) -> _Review | None:
+    """DOMAIN 8.4: after ``new_listings_until`` a superseded regime lists nothing new. A case of
+    its period completed by a penalty dated after that day is shown for the bureau's review,
+    from that penalty (the earliest day it could be decided) for the regime's own term; one that
+    a listing decided since covers, or one without such a penalty, shows nothing."""
+    cutoff = ruleset.new_listings_until
+    entry = spec.entry
+    if cutoff is None or view.as_of <= cutoff or entry.kind != "listing":
+        return None
+    later = _later_penalties(view, _evidence(hits), cutoff)
+    if not later:
+        return _Review([])
+    start = later[-1].occurred_on
+    if any(
+        x.list_type in (entry.list_type, "SERIOUS_DISHONEST_2023") and start <= x.listed_on <= view.as_of
+        for x in view.facts.listings
+    ):
+        return _Review([])
+    note = (
+        f"过渡情形：按{ruleset.title}本应{entry.text}（{entry.list_type}），该规定自{cutoff + dt.timedelta(days=1)}起"
+        f"不再新列入；{start}作出的处罚使本案可以决定，请处罚机关依法人工决定 / transitional: under {ruleset.id} "
+        f"this would be a {entry.list_type} listing, but nothing is newly listed under it after {cutoff}; the penalty "
+        f"of {start} completed the case: the penalising bureau decides by hand"
+    )
+    until = _add(start, spec.term) if isinstance(spec.term, Period) else None
+    return _Review(later, start, until, note)
+
+
 def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit]) -> Outcome | None:
     start, until, notes = _dates(spec, view, hits)
     entry = spec.entry
+    evidence = _evidence(hits)
+    authority = _deciding_authority(view, evidence)
+    review = _transitional(spec, ruleset, view, hits)
+    if review is not None:
+        if not review.later:
+            return None
+        entry, start, until, notes = OUTCOMES["review_transitional_listing"], review.start, review.until, [review.note]
+        evidence = sorted({*evidence, *(p.id for p in review.later)})
+        authority = review.later[-1].deciding_authority
     if (until is not None and until < view.as_of) or _decided(entry, view, start):
         return None
-    evidence = _evidence(hits)
     because = Because(
         ruleset=ruleset.id,
         version=ruleset.version,
@@ -238,11 +302,11 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         unit=spec.unit,
         criteria=[spec.criterion] if spec.criterion else [],
         persons=_persons(spec, view, _conduct_day(view, evidence, start)),
-        deciding_authority=_deciding_authority(view, evidence),
+        deciding_authority=authority,
         evidence=evidence,
         tag=entry.tag,
         verified=entry.verified and all(b.verified for b in rule.basis) and all(BASES[c].verified for c in entry.basis),
-        basis=_basis([*rule.basis, *(BASES[c] for c in entry.basis)]),
+        basis=_basis([*rule.basis, *(BASES[c] for c in spec.entry.basis), *(BASES[c] for c in entry.basis)]),
         because=[because],
         notes=[*notes, *([spec.note] if spec.note else []), *([rule.note] if rule.note else [])],
     )

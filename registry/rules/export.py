@@ -77,6 +77,7 @@ def ruleset(r: Ruleset) -> dict[str, Any]:
         "legal_basis": [b.code for b in r.legal_basis],
         "note": r.note,
         "jurisdiction": list(r.jurisdiction) if r.jurisdiction is not None else None,
+        "new_listings_until": r.new_listings_until.isoformat() if r.new_listings_until else None,
         "rules": [
             {
                 "id": rule.id,

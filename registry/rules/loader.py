@@ -79,6 +79,7 @@ class _RulesetDoc(msgspec.Struct, forbid_unknown_fields=True):
     rules: list[_RuleDoc]
     note: str = ""
     jurisdiction: list[str] | None = None
+    new_listings_until: dt.date | None = None
 
 
 def digest(raw: Mapping[str, Any]) -> str:
@@ -234,6 +235,10 @@ def _build(raw: Mapping[str, Any], source: str, checker: _Checker) -> Ruleset | 
         checker.fail("jurisdiction", "omit jurisdiction for a national ruleset; an empty list would apply nowhere")
     if doc.effective_to is not None and doc.effective_to < doc.effective_from:
         checker.fail("effective_to", "ends before effective_from")
+    if doc.new_listings_until is not None and (doc.scope != "conduct" or doc.effective_to is None):
+        checker.fail(
+            "new_listings_until", "only a superseded conduct regime (scope conduct, with effective_to) has one"
+        )
     seen: set[str] = set()
     rules = []
     for i, r in enumerate(doc.rules):
@@ -275,6 +280,7 @@ def _build(raw: Mapping[str, Any], source: str, checker: _Checker) -> Ruleset | 
         source,
         doc.note,
         None if doc.jurisdiction is None else tuple(doc.jurisdiction),
+        doc.new_listings_until,
     )
 
 

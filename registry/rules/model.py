@@ -105,6 +105,11 @@ class Ruleset:
     #: a local pack applies only to subjects located under one of these division-code prefixes
     #: (e.g. ["11"]: Beijing); None for a national ruleset
     jurisdiction: tuple[str, ...] | None = None
+    #: a superseded conduct regime: the last day a listing may still be newly proposed under it.
+    #: After it, a case of its period completed by a penalty dated later is shown to the bureau
+    #: for review ("transitional: decide by hand"), never proposed (DOMAIN 8.4: no new 49号 or
+    #: 2015-rule listing once 部令11号 is in force on 2023-10-01)
+    new_listings_until: dt.date | None = None
 
     @property
     def id(self) -> str:

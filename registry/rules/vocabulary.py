@@ -28,7 +28,7 @@ LIST_TYPES: Final = {
 }
 EVENT_TYPES: Final = {
     "reporting_violation": ("concealment", "false_report", "late_report"),
-    "licence_violation": ("no_licence", "while_suspended", "while_revoked"),
+    "licence_violation": ("no_licence", "while_suspended", "while_revoked", "facilities_unaccepted"),
     "intermediary_fraud": ("renting_qualification", "affiliation", "false_report", "false_certificate"),
     "obstruction": (
         "evading_supervision",
@@ -36,6 +36,7 @@ EVENT_TYPES: Final = {
         "destroying_scene",
         "forging_evidence",
         "obstructing_investigation",
+        "defying_suspension_order",
     ),
     "flight": ("no_rescue", "left_post", "fled"),
     "enforcement_order": ("suspension_for_rectification", "closure", "maximum_penalty", "accountability"),
@@ -188,6 +189,8 @@ def penalties(view: View, p: Mapping[str, Any]) -> Reading:
             continue
         if p.get("serious") is not None and e.serious != p["serious"]:
             continue
+        if p.get("licence_withdrawn") is not None and (e.licence_action is not None) != p["licence_withdrawn"]:
+            continue
         if _common(view, e, p):
             out.append(e)
     return _reading_of(out)
@@ -281,6 +284,8 @@ def major_hazards(view: View, p: Mapping[str, Any]) -> Reading:
             )
             if late != p["overdue"]:
                 continue
+        if p.get("risky_work") is not None and e.risky_work != p["risky_work"]:
+            continue
         out.append(e)
     return _reading_of(out)
 
@@ -432,6 +437,7 @@ FACTS: Final[dict[str, Fact]] = {
                 "article": Param("int", "only penalties whose legal basis cites this 安全生产法 article"),
                 "execution": Param("executions", "execution states: pending, executed, refused"),
                 "serious": Param("bool", "性质恶劣、情节严重 as found by the deciding bureau"),
+                "licence_withdrawn": Param("bool", "the penalty suspended or revoked the safety-production licence"),
                 **_WINDOW,
             },
         ),
@@ -446,7 +452,8 @@ FACTS: Final[dict[str, Fact]] = {
         Fact(
             "licence_violations",
             "int",
-            "operating without a licence or while it is suspended or revoked",
+            "operating without a licence or while it is suspended or revoked; using a construction project's "
+            "safety facilities before their acceptance",
             _typed("licence_violation"),
             {**_TYPES, **_PENALISED, **_WINDOW},
             "licence_violation",
@@ -462,7 +469,8 @@ FACTS: Final[dict[str, Fact]] = {
         Fact(
             "obstructions",
             "int",
-            "evading or resisting supervision, destroying the scene or evidence, obstructing the investigation",
+            "evading or resisting supervision, destroying the scene or evidence, obstructing the investigation, "
+            "working on after a 停产停业整顿 order",
             _typed("obstruction"),
             {**_TYPES, **_PENALISED, **_WINDOW},
             "obstruction",
@@ -503,7 +511,11 @@ FACTS: Final[dict[str, Fact]] = {
             "int",
             "major hidden hazards (重大事故隐患)",
             major_hazards,
-            {"overdue": Param("bool", "not rectified by the deadline, the deadline being past"), **_WINDOW},
+            {
+                "overdue": Param("bool", "not rectified by the deadline, the deadline being past"),
+                "risky_work": Param("bool", "the unit still had its workers work at risk (仍组织从业人员冒险作业)"),
+                **_WINDOW,
+            },
         ),
         Fact("subject_type", "str", "enterprise, agency or person", subject_type),
         Fact("industry", "str", "the unit's industry code (DESIGN section 6)", industry),

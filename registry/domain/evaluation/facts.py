@@ -49,6 +49,7 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             articles=safety_law_articles(str(d.get("legal_basis", ""))),
             execution=d.get("execution", "pending"),
             serious=bool(d.get("serious_circumstances", False)),
+            licence_action=d.get("licence_action"),
             deciding_authority=d.get("deciding_authority") or authorities.get(row.recording_authority_id),
         )
     if kind == "major_hazard":
@@ -56,6 +57,7 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             **common,
             deadline=_date(d.get("rectification_deadline")),
             rectified_on=_date(d.get("rectified_on")),
+            risky_work=bool(d.get("risky_work", False)),
         )
     if kind == "criminal_liability":
         return f.Event(**common, sentence_end_on=_date(d.get("sentence_end_on")))

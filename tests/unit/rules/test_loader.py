@@ -246,6 +246,20 @@ def test_an_empty_jurisdiction_would_apply_nowhere() -> None:
     ]
 
 
+def test_a_superseded_conduct_regime_may_end_its_new_listings() -> None:
+    """DOMAIN 8.4: 49号 and the 2015 rule list nothing new after 2023-09-30."""
+    ended = doc(scope="conduct", effective_to=D(2021, 1, 1), new_listings_until=D(2023, 9, 30))
+    assert parse(text(ended)).new_listings_until == D(2023, 9, 30)
+    assert export.ruleset(parse(text(ended)))["new_listings_until"] == "2023-09-30"
+
+
+@pytest.mark.parametrize("over", [{"scope": "state", "effective_to": D(2021, 1, 1)}, {"scope": "conduct"}])
+def test_only_a_superseded_conduct_regime_ends_its_new_listings(over: dict[str, Any]) -> None:
+    assert problems(doc(**over, new_listings_until=D(2023, 9, 30))) == [
+        "<string>: new_listings_until: only a superseded conduct regime (scope conduct, with effective_to) has one"
+    ]
+
+
 def test_a_numeric_jurisdiction_is_a_schema_error() -> None:
     (problem,) = problems(doc(jurisdiction=[11]))
     assert problem == "<string>: (document): Expected `str`, got `int` - at `$.jurisdiction[0]`"
@@ -655,6 +669,7 @@ def test_export_of_a_ruleset() -> None:
         "legal_basis": ["mem11"],
         "note": "n",
         "jurisdiction": None,
+        "new_listings_until": None,
     }
     assert [(r["id"], r["tag"], r["verified"], r["basis"], r["note"]) for r in rules] == [
         ("X", "C", True, ["mem11"], ""),
