@@ -449,15 +449,26 @@ def listings_propose_batch(officer: str, division: str | None, dry_run: bool, re
     except RegistryError as exc:
         _fail(exc)
         return
-    click.echo(f"units {report.units}  proposed {len(report.proposed)}  skipped {len(report.skipped)}")
+    click.echo(
+        f"units {report.units}  proposed {len(report.proposed)}  skipped {len(report.skipped)}"
+        f"  for review {len(report.for_review)}"
+    )
     for row in report.proposed:
         click.echo(f"  + {row['uscc']} {row['list_type']} {row.get('listing_id', '(dry run)')}")
     for row in report.skipped:
         click.echo(f"  - {row['uscc']} {row['list_type']}: {row['reason']}")
+    for row in report.for_review:
+        criteria = ",".join(str(c) for c in row["criteria"])  # type: ignore[attr-defined]
+        click.echo(f"  ? {row['uscc']} {row['code']} {criteria}: 仅供审查，未提议 / for review, not proposed")
     if report_path is not None:
         report_path.write_text(
             json.dumps(
-                {"units": report.units, "proposed": report.proposed, "skipped": report.skipped},
+                {
+                    "units": report.units,
+                    "proposed": report.proposed,
+                    "skipped": report.skipped,
+                    "for_review": report.for_review,
+                },
                 ensure_ascii=False,
                 indent=2,
             ),

@@ -818,6 +818,21 @@ async def test_a_valid_manual_proposal_is_created_with_its_reasons(client, servi
     assert body["related"] == []
 
 
+async def test_case_8_is_proposed_by_hand_on_the_bureaus_finding_never_from_the_rules(client, services):
+    """DOMAIN 8.5: a refused penalty is shown for review (case 8), never proposed from the rules; the
+    bureau proposes it by hand with the reasons of its finding (the means to pay and the refusal)."""
+    a = await officer(client, services)
+    unit = await t.create(client, a.h)
+    pen = await record(client, a.h, penalty(unit["uscc"], "2026-10-15", execution="refused"))
+    t.assert_field(await propose(client, a.h, unit["uscc"]), "list_type", "no_rule_decision")
+
+    reasons = "经查当事人账户资金充足，有执行能力，催告后仍拒不缴纳罚款。"
+    body = await proposed(client, a.h, unit["uscc"], **case9(pen["id"], criterion="11-8", reasons=reasons))
+    listing = body["listing"]
+    assert (listing["source"], listing["criteria"], listing["reasons"]) == ("manual", ["11-8"], reasons)
+    assert [b["code"] for b in listing["basis"]] == ["mem11_case8", "mem11_art3", "mem11_art4"]
+
+
 # ==== 6. effects on grades and on the rules =====================================================================
 
 

@@ -195,3 +195,63 @@ async def test_an_outcome_for_review_is_never_proposed(client: httpx.AsyncClient
         t.assert_field(r, "list_type", "no_rule_decision")
     run = await propose_batch(services.listings, officer, "410103")
     assert body["uscc"] not in [row["uscc"] for row in run.proposed]
+
+
+async def test_transitional_and_manual_only_cases_are_shown_for_review_never_proposed(
+    client: httpx.AsyncClient, services: Any, clock: Any
+) -> None:
+    """DOMAIN 8.4 and 8.5: a 49号 case (2023-09 accident) completed by a 2024 penalty, and a penalty
+    whose execution was refused (部令11号 case 8), are shown by ``POST /api/v1/rules/evaluate`` with
+    the facts and basis as ``for_review``; proposing them is refused, and a batch run reports them
+    "for review" without proposing."""
+    from registry.domain.listings.batch import propose_batch
+
+    cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+    officer = (await services.accounts.authenticate(cid, secret)).actor()
+    h = {"Authorization": f"Bearer {await f.token(client, cid, secret)}"}
+    old = await t.create(client, h)
+    acc = await record(client, h, accident(old["uscc"], "2023-09-15", deaths=3))
+    pen = await record(client, h, penalty(old["uscc"], "2024-01-10", links=[acc["id"]]))
+    refused = await t.create(client, h)
+    fine = await record(client, h, penalty(refused["uscc"], "2024-02-01", execution="refused"))
+
+    got = await client.post(
+        "/api/v1/rules/evaluate",
+        json={"subject": {"uscc": old["uscc"]}, "as_of": "2024-03-01", "families": ["listing"]},
+        headers=h,
+    )
+    decision = got.json()["decision"]
+    assert decision["listings"] == []
+    [review] = decision["for_review"]
+    assert (review["kind"], review["code"], review["criteria"]) == (
+        "for_review",
+        "review_transitional_listing",
+        ["49-2-1"],
+    )
+    assert (review["start"], review["until"], review["deciding_authority"]) == ("2024-01-10", "2025-01-10", "410103")
+    assert review["evidence"] == [acc["id"], pen["id"]]
+    assert {"aqjg2017_49_art2", "transition_2023"} <= {b["code"] for b in review["basis"]}
+    assert review["because"][0]["rule"] == "R21-2017-2.1"
+    assert review["because"][0]["facts"][0]["evidence"] == [acc["id"]]
+    assert any("decides by hand" in note for note in review["notes"])
+
+    got = await client.post(
+        "/api/v1/rules/evaluate",
+        json={"subject": {"uscc": refused["uscc"]}, "as_of": "2024-03-01", "families": ["listing"]},
+        headers=h,
+    )
+    decision = got.json()["decision"]
+    assert (decision["listings"], decision["notices"]) == ([], [])
+    assert [(o["code"], o["criteria"], o["evidence"]) for o in decision["for_review"]] == [
+        ("review_case8_execution", ["11-8"], [fine["id"]])
+    ]
+
+    set_day(clock, dt.date(2024, 3, 1))
+    for uscc, list_type in ((old["uscc"], "JOINT_PUNISHMENT_2017"), (refused["uscc"], "SERIOUS_DISHONEST_2023")):
+        r = await client.post(LISTINGS, json={"subject": {"uscc": uscc}, "list_type": list_type}, headers=h)
+        t.assert_field(r, "list_type", "no_rule_decision")
+    run = await propose_batch(services.listings, officer, "410103")
+    assert not {old["uscc"], refused["uscc"]} & {row["uscc"] for row in [*run.proposed, *run.skipped]}
+    reviews = {row["uscc"]: (row["code"], row["criteria"]) for row in run.for_review}
+    assert reviews[old["uscc"]] == ("review_transitional_listing", ["49-2-1"])
+    assert reviews[refused["uscc"]] == ("review_case8_execution", ["11-8"])

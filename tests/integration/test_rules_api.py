@@ -227,6 +227,10 @@ async def test_catalogue_lists_every_shipped_ruleset_with_its_hash_bases_and_mea
     }
     r8 = next(rule for rule in listing["rules"] if rule["id"] == "R8")
     assert (r8["tag"], r8["verified"]) == ("R", False)
+    # cases 8 and 9 are for the bureau's review only, and 49号 lists nothing new after 2023-09-30 (DOMAIN 8.4, 8.5)
+    r9 = next(rule for rule in listing["rules"] if rule["id"] == "R9")
+    assert [r["then"][0]["kind"] for r in (r8, r9)] == ["for_review", "for_review"]
+    assert (by_id["listing/2017"]["new_listings_until"], listing["new_listings_until"]) == ("2023-09-30", None)
 
     mof = {m["code"]: m for m in body["measures_by_department"]["mof"]}
     procurement = mof["restrict_procurement"]

@@ -23,7 +23,8 @@ class ListType:
     automatic_expiry: bool
     #: early removal by credit repair after 12 full months (11号)
     repairable: bool
-    #: may be proposed by hand (case 9, with written reasons)
+    #: may be proposed by hand, with written reasons: cases 8 and 9 of 部令11号 rest on the
+    #: bureau's own finding and are never proposed from the rules (DOMAIN 8.5)
     manual_criteria: tuple[str, ...] = ()
 
 
@@ -36,7 +37,7 @@ LIST_TYPES: Final[dict[str, ListType]] = {
             36,
             automatic_expiry=True,
             repairable=True,
-            manual_criteria=("11-9",),
+            manual_criteria=("11-8", "11-9"),
         ),
         # 49号: one year from publication, removed on application (30 days before expiry), no repair
         ListType("BLACKLIST_2017", REGIME_LIST_TYPES["BLACKLIST_2017"], 12, automatic_expiry=False, repairable=False),
