@@ -1015,3 +1015,65 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
         e["uscc"],
     )
     assert {o["code"] for o in got["decision"]["bans"]} == {"ban_principal_any_unit", "ban_principal_industry_life"}
+
+
+def event(kind: str, uscc: str, on: str, **details: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "subject": unit(uscc),
+        "occurred_on": on,
+        "source_document": f"郑二应急文〔{on[:4]}〕{t.rand(DIGITS, 6)}号",
+        "details": details,
+    }
+
+
+async def test_stored_details_reach_the_49_items_and_the_2015_case_4(client, services):
+    """DOMAIN 8.8, on stored facts: a hazard's risky_work (49号 item 3), an obstruction defying a
+    停产整顿 order (item 5), a 金属冶炼 project used before acceptance (item 7), and a penalty that
+    suspended the licence (2015 rule case 4, the suspension itself)."""
+    h = await t.bureau(client, services)
+    smelter = await t.create(client, h, industry="nonferrous")
+    uscc = smelter["uscc"]
+    await record(
+        client,
+        h,
+        event(
+            "major_hazard",
+            uscc,
+            "2021-03-01",
+            description="熔炼炉冷却水系统存在重大事故隐患",
+            rectification_deadline="2021-04-30",
+            risky_work=True,
+        ),
+    )
+    await record(
+        client,
+        h,
+        event(
+            "obstruction", uscc, "2021-05-10", type="defying_suspension_order", description="责令停产整顿期间擅自复产"
+        ),
+    )
+    await record(
+        client,
+        h,
+        event(
+            "licence_violation",
+            uscc,
+            "2021-06-01",
+            type="facilities_unaccepted",
+            description="新建熔炼车间未经验收即投产",
+        ),
+    )
+    got = await evaluate(client, h, subject={"uscc": uscc}, as_of="2021-12-01", families=["listing"])
+    assert sorted(got["decision"]["fired"]) == [
+        "listing/2017#R21-2017-2.3",
+        "listing/2017#R21-2017-2.5",
+        "listing/2017#R21-2017-2.7",
+    ]
+
+    other = await t.create(client, h, industry="metallurgy")
+    await record(client, h, penalty(other["uscc"], "2016-06-01", licence_action="suspended"))
+    got = await evaluate(client, h, subject={"uscc": other["uscc"]}, as_of="2016-12-01", families=["listing"])
+    assert got["decision"]["fired"] == ["listing/2015#R21-2015"]
+    [listing] = got["decision"]["listings"]
+    assert (listing["code"], listing["start"]) == ("list_blacklist_2015", "2016-06-01")
