@@ -225,11 +225,14 @@ class _Review:
     note: str = ""
 
 
-def _transitional(spec: OutcomeSpec, ruleset: Ruleset, view: View, hits: list[_Hit]) -> _Review | None:
+def _transitional(
+    spec: OutcomeSpec, ruleset: Ruleset, view: View, hits: list[_Hit], conduct: dt.date | None
+) -> _Review | None:
     """DOMAIN 8.4: after ``new_listings_until`` a superseded regime lists nothing new. A case of
     its period completed by a penalty dated after that day is shown for the bureau's review,
-    from that penalty (the earliest day it could be decided) for the regime's own term; one that
-    a listing decided since covers, or one without such a penalty, shows nothing."""
+    from that penalty (the earliest day it could be decided) for the regime's own term. Nothing is
+    shown without such a penalty, nor once a listing covers the case: one of the regime's type
+    decided since the conduct, or a 部令11号 listing decided since the penalty."""
     cutoff = ruleset.new_listings_until
     entry = spec.entry
     if cutoff is None or view.as_of <= cutoff or entry.kind != "listing":
@@ -239,7 +242,11 @@ def _transitional(spec: OutcomeSpec, ruleset: Ruleset, view: View, hits: list[_H
         return _Review([])
     start = later[-1].occurred_on
     if any(
-        x.list_type in (entry.list_type, "SERIOUS_DISHONEST_2023") and start <= x.listed_on <= view.as_of
+        x.listed_on <= view.as_of
+        and (
+            (x.list_type == entry.list_type and conduct is not None and conduct <= x.listed_on)
+            or (x.list_type == "SERIOUS_DISHONEST_2023" and start <= x.listed_on)
+        )
         for x in view.facts.listings
     ):
         return _Review([])
@@ -258,7 +265,7 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
     entry = spec.entry
     evidence = _evidence(hits)
     authority = _deciding_authority(view, evidence)
-    review = _transitional(spec, ruleset, view, hits)
+    review = _transitional(spec, ruleset, view, hits, start)
     if review is not None:
         if not review.later:
             return None
