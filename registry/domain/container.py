@@ -76,7 +76,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     accounts = AccountService(db, clock)
     persons = PersonService(db, clock, person_key)
     events = EventService(db, clock)
-    rulesets = load_rulesets()
+    rulesets = load_rulesets(extensions=dict(settings.rules.local_packs))
     log = LogService(db, clock, keys, settings.log_origin)
     return Services(
         settings=settings,

@@ -260,7 +260,9 @@ def _transitional(
     return _Review(later, start, until, note)
 
 
-def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit]) -> Outcome | None:
+def _outcome(
+    spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit], how: str | None = None
+) -> Outcome | None:
     start, until, notes = _dates(spec, view, hits)
     entry = spec.entry
     evidence = _evidence(hits)
@@ -316,6 +318,9 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         basis=_basis([*rule.basis, *(BASES[c] for c in spec.entry.basis), *(BASES[c] for c in entry.basis)]),
         because=[because],
         notes=[*notes, *([spec.note] if spec.note else []), *([rule.note] if rule.note else [])],
+        pack=None if ruleset.jurisdiction is None else ruleset.id,
+        jurisdiction=None if ruleset.jurisdiction is None else list(ruleset.jurisdiction),
+        enabled_by=None if ruleset.jurisdiction is None else how,
     )
 
 
@@ -341,6 +346,9 @@ def _merge(into: Outcome, other: Outcome) -> Outcome:
     keep.notes = keep.notes + [n for n in extra.notes if n not in keep.notes]
     keep.verified = keep.verified and extra.verified
     keep.deciding_authority = keep.deciding_authority or extra.deciding_authority
+    if extra.pack is None and keep.pack is not None:
+        # ordered nationally as well: it holds everywhere, the local pack stays among the reasons
+        keep.pack, keep.jurisdiction, keep.enabled_by = None, None, None
     return keep
 
 
@@ -354,9 +362,14 @@ def _view(ruleset: Ruleset, facts: Facts, as_of: dt.date, views: dict[object, Vi
 
 
 def evaluate_ruleset(
-    ruleset: Ruleset, facts: Facts, as_of: dt.date, views: dict[object, View] | None = None
+    ruleset: Ruleset,
+    facts: Facts,
+    as_of: dt.date,
+    views: dict[object, View] | None = None,
+    how: str | None = "jurisdiction",
 ) -> tuple[list[str], list[Outcome]]:
-    """The fired rule ids and the outcomes of one ruleset version."""
+    """The fired rule ids and the outcomes of one ruleset version (``how``: why a local pack
+    applies, see ``Ruleset.enabled_by``)."""
     view = _view(ruleset, facts, as_of, {} if views is None else views)
     produced: set[str] = set()
     fired: list[str] = []
@@ -367,7 +380,7 @@ def evaluate_ruleset(
         if not _holds(rule.when, view, produced):
             continue
         _, hits = _test(rule.when, view, produced)
-        made = [o for o in (_outcome(spec, rule, ruleset, view, hits) for spec in rule.then) if o is not None]
+        made = [o for o in (_outcome(spec, rule, ruleset, view, hits, how) for spec in rule.then) if o is not None]
         if not made:
             continue
         fired.append(f"{ruleset.id}#{rule.id}")
@@ -386,13 +399,14 @@ def evaluate_ruleset(
 
 def applicable(rulesets: Iterable[Ruleset], as_of: dt.date, division_code: str | None = None) -> list[Ruleset]:
     """Conduct families: every version begun by the day; state families: the one in force. A
-    local pack only where the subject is located inside its jurisdiction."""
+    local pack only where the subject is located inside its jurisdiction or inside an area the
+    deployment enabled it for (``Ruleset.enabled_by``: one test for every caller)."""
     return sorted(
         (
             r
             for r in rulesets
             if (r.in_force(as_of) or (r.scope == "conduct" and r.effective_from <= as_of))
-            and (r.jurisdiction is None or (division_code or "").startswith(r.jurisdiction))
+            and r.enabled_by(division_code) is not None
         ),
         key=lambda r: (r.family, r.effective_from),
     )
@@ -404,16 +418,17 @@ def _key(o: Outcome) -> tuple[str, str, str, str, str]:
 
 
 def evaluate(rulesets: Ruleset | Iterable[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
-    chosen = applicable([rulesets] if isinstance(rulesets, Ruleset) else rulesets, as_of, facts.subject.division_code)
-    return _decide(chosen, facts, as_of)
+    division = facts.subject.division_code
+    chosen = applicable([rulesets] if isinstance(rulesets, Ruleset) else rulesets, as_of, division)
+    return _decide([(r, r.enabled_by(division)) for r in chosen], facts, as_of)
 
 
-def _decide(chosen: list[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
+def _decide(chosen: list[tuple[Ruleset, str | None]], facts: Facts, as_of: dt.date) -> Decision:
     fired: list[str] = []
     outcomes: dict[tuple[str, str, str, str, str], Outcome] = {}
     views: dict[object, View] = {}
-    for ruleset in chosen:
-        ids, made = evaluate_ruleset(ruleset, facts, as_of, views)
+    for ruleset, how in chosen:
+        ids, made = evaluate_ruleset(ruleset, facts, as_of, views, how)
         fired.extend(ids)
         for o in made:
             k = _key(o)
@@ -422,7 +437,18 @@ def _decide(chosen: list[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
     decision = Decision(
         subject=facts.subject,
         as_of=as_of,
-        rulesets=[RulesetRef(id=r.id, family=r.family, version=r.version, hash=r.hash, title=r.title) for r in chosen],
+        rulesets=[
+            RulesetRef(
+                id=r.id,
+                family=r.family,
+                version=r.version,
+                hash=r.hash,
+                title=r.title,
+                jurisdiction=None if r.jurisdiction is None else list(r.jurisdiction),
+                enabled_by=None if r.jurisdiction is None else how,
+            )
+            for r, how in chosen
+        ],
         fired=fired,
     )
     for o in sorted(outcomes.values(), key=_key):
@@ -438,7 +464,8 @@ class Memo:
     would take a batch of 1000 subjects past its 250 ms. The rules read of the subject only its
     type, industry, scale and whether it has a parent company (``vocabulary``), and its division
     only to choose the local packs (``applicable``); so the decision is remembered under the
-    chosen rulesets, the day and the facts with the subject reduced to those four, and handed back
+    chosen rulesets (and why each local pack applies: its own area or the configuration), the day
+    and the facts with the subject reduced to those four, and handed back
     with the real subject. The decisions handed out share their lists: read them, never change them.
     """
 
@@ -448,7 +475,8 @@ class Memo:
         self._memo: OrderedDict[tuple[object, ...], Decision] = OrderedDict()
 
     def __call__(self, facts: Facts, as_of: dt.date) -> Decision:
-        chosen = applicable(self.rulesets, as_of, facts.subject.division_code)
+        division = facts.subject.division_code
+        chosen = [(r, r.enabled_by(division)) for r in applicable(self.rulesets, as_of, division)]
         s = facts.subject
         reduced = replace(
             facts,
@@ -456,7 +484,7 @@ class Memo:
                 type=s.type, industry=s.industry, scale=s.scale, parent_uscc=None if s.parent_uscc is None else ""
             ),
         )
-        key = (tuple(r.hash for r in chosen), as_of, reduced)
+        key = (tuple((r.hash, how) for r, how in chosen), as_of, reduced)
         found = self._memo.get(key)
         if found is None:
             found = _decide(chosen, reduced, as_of)
