@@ -170,14 +170,15 @@ async def test_a_rules_run_proposes_what_the_rules_order_for_the_officers_author
 
 async def test_an_outcome_for_review_is_never_proposed(client: httpx.AsyncClient, services: Any) -> None:
     """DOMAIN 8.1: an agency the bureau found to bear major responsibility for an accident is flagged
-    for the bureau's review (``for_review``); no ban is proposed, one by one or in a batch run."""
+    for the bureau's review (``for_review``; in 惠济区, whose local text gives the principle, DOMAIN
+    8.9); no ban is proposed, one by one or in a batch run."""
     from registry.domain.listings.batch import propose_batch
     from tests.integration.test_grades import agency_body
 
-    cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+    cid, secret = await f.account(services, "bureau", level="county", division="410108", kind="officer")
     officer = (await services.accounts.authenticate(cid, secret)).actor()
     h = {"Authorization": f"Bearer {await f.token(client, cid, secret)}"}
-    body = agency_body()
+    body = agency_body("410108")
     r = await client.post("/api/v1/agencies", json=body, headers=h)
     assert r.status_code == 201, r.text
     as_agency = {"subject": {"type": "agency", "uscc": body["uscc"]}}
@@ -187,13 +188,15 @@ async def test_an_outcome_for_review_is_never_proposed(client: httpx.AsyncClient
     await record(client, h, {**penalty(body["uscc"], "2026-06-01", links=[hit["id"]]), **as_agency})
 
     got = await client.post(
-        "/api/v1/rules/evaluate", json={"subject": {"uscc": body["uscc"]}, "families": ["bans"]}, headers=h
+        "/api/v1/rules/evaluate",
+        json={"subject": {"uscc": body["uscc"]}, "families": ["bans", "huiji_four_always"]},
+        headers=h,
     )
     assert [o["code"] for o in got.json()["decision"]["for_review"]] == ["review_intermediary_accident"]
     for list_type in ("INDUSTRY_BAN", "INDUSTRY_BAN_LIFE"):
         r = await client.post(LISTINGS, json={"subject": {"uscc": body["uscc"]}, "list_type": list_type}, headers=h)
         t.assert_field(r, "list_type", "no_rule_decision")
-    run = await propose_batch(services.listings, officer, "410103")
+    run = await propose_batch(services.listings, officer, "410108")
     assert body["uscc"] not in [row["uscc"] for row in run.proposed]
 
 
