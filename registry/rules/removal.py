@@ -68,7 +68,7 @@ def _own_penalties(events: Iterable[Event], listing: Listing) -> list[Event]:
 def new_cases(ruleset: Ruleset, facts: Facts, listing: Listing, on: dt.date) -> tuple[int, ...]:
     """Evidence of the listing cases of ``ruleset`` that arose after ``listing`` (their case, as the
     rules date it, falls after the day it was listed): the same rules that propose listings."""
-    from registry.rules.evaluator import evaluate_ruleset  # the evaluator reads this module's facts
+    from registry.rules.evaluator import evaluate_ruleset  # noqa: PLC0415 - the evaluator's facts import this module
 
     _, made = evaluate_ruleset(ruleset, replace(facts, listings=()), on)
     return tuple(
@@ -134,7 +134,9 @@ def early_removal(
                     code,
                     not newer,
                     "列入后未再受到行政处罚" if not newer else f"列入后又受到行政处罚（事件 {list(newer)}）",
-                    "no new penalty since the listing" if not newer else f"new penalties since the listing: {list(newer)}",
+                    "no new penalty since the listing"
+                    if not newer
+                    else f"new penalties since the listing: {list(newer)}",
                     newer,
                 )
             )

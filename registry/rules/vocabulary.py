@@ -65,7 +65,8 @@ class Reading:
 
 @dataclass(frozen=True)
 class Param:
-    #: "bool" | "int" | "float" | "date" | "grade" | "role" | "reason" | "types" | "list_types" | "executions" | "conditions"
+    #: "bool" | "int" | "float" | "date" | "grade" | "role" | "reason" | "types" | "list_types" |
+    #: "executions" | "conditions"
     type: str
     doc: str
     required: bool = False

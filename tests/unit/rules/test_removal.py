@@ -24,7 +24,13 @@ def ev(id: int, kind: str, on: dt.date, **kw: Any) -> Event:
 
 
 def listing(id: int, on: dt.date, *evidence: int) -> Listing:
-    return Listing(id=id, list_type="SERIOUS_DISHONEST_2023", listed_on=on, until=D(on.year + 3, on.month, on.day), evidence=evidence)
+    return Listing(
+        id=id,
+        list_type="SERIOUS_DISHONEST_2023",
+        listed_on=on,
+        until=D(on.year + 3, on.month, on.day),
+        evidence=evidence,
+    )
 
 
 def held(checks: list[rm.Check]) -> dict[str, bool]:
@@ -161,11 +167,36 @@ GRADE = (D(2024, 1, 1), D(2027, 1, 1))
         ("fatal_accident", ev(1, "accident", D(2024, 7, 1), deaths=1), D(2024, 6, 1), False),
         ("fatal_accident", ev(1, "major_hazard", D(2024, 5, 1)), D(2024, 6, 1), False),
         # found before the announcement, deadline inside the validity, missed: a ground
-        ("major_hazard_unrectified", ev(2, "major_hazard", D(2023, 12, 1), deadline=D(2024, 2, 1)), D(2024, 6, 1), True),
-        ("major_hazard_unrectified", ev(2, "major_hazard", D(2024, 1, 5), deadline=D(2024, 2, 1), rectified_on=D(2024, 2, 1)), D(2024, 6, 1), False),
-        ("major_hazard_unrectified", ev(2, "major_hazard", D(2024, 1, 5), deadline=D(2024, 2, 1), rectified_on=D(2024, 2, 2)), D(2024, 6, 1), True),
-        ("major_hazard_unrectified", ev(2, "major_hazard", D(2024, 1, 5), deadline=D(2024, 6, 1)), D(2024, 6, 1), False),
-        ("major_hazard_unrectified", ev(2, "major_hazard", D(2023, 6, 1), deadline=D(2023, 12, 31)), D(2024, 6, 1), False),
+        (
+            "major_hazard_unrectified",
+            ev(2, "major_hazard", D(2023, 12, 1), deadline=D(2024, 2, 1)),
+            D(2024, 6, 1),
+            True,
+        ),
+        (
+            "major_hazard_unrectified",
+            ev(2, "major_hazard", D(2024, 1, 5), deadline=D(2024, 2, 1), rectified_on=D(2024, 2, 1)),
+            D(2024, 6, 1),
+            False,
+        ),
+        (
+            "major_hazard_unrectified",
+            ev(2, "major_hazard", D(2024, 1, 5), deadline=D(2024, 2, 1), rectified_on=D(2024, 2, 2)),
+            D(2024, 6, 1),
+            True,
+        ),
+        (
+            "major_hazard_unrectified",
+            ev(2, "major_hazard", D(2024, 1, 5), deadline=D(2024, 6, 1)),
+            D(2024, 6, 1),
+            False,
+        ),
+        (
+            "major_hazard_unrectified",
+            ev(2, "major_hazard", D(2023, 6, 1), deadline=D(2023, 12, 31)),
+            D(2024, 6, 1),
+            False,
+        ),
         ("major_hazard_unrectified", ev(2, "major_hazard", D(2024, 1, 5)), D(2024, 6, 1), False),
         ("system_ineffective", ev(1, "accident", D(2024, 5, 1), deaths=1), D(2024, 6, 1), False),
     ],
@@ -177,13 +208,9 @@ def test_revocation_grounds(reason: str, event: Event, on: dt.date, ground: bool
 def test_the_rules_shipped_ask_the_shared_definition() -> None:
     """R10, R21-2017-removal and R18 read the facts backed by registry.rules.removal."""
     facts_of = {
-        f"{r.id}#{rule.id}": {leaf.fact for leaf in rm._leaves(rule.when)}
-        for r in RULESETS
-        for rule in r.rules
+        f"{r.id}#{rule.id}": {leaf.fact for leaf in rm._leaves(rule.when)} for r in RULESETS for rule in r.rules
     }
     assert facts_of["listing/2023#R10"] == {"early_removal_eligible"}
     assert facts_of["listing/2017#R21-2017-removal"] == {"removal_application_open"}
     assert facts_of["standardization/2021#R18-fatal"] == {"grade_revocation_grounds"}
     assert facts_of["standardization/2021#R18-hazard"] == {"grade_revocation_grounds"}
-
-
