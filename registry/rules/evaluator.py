@@ -35,10 +35,13 @@ class _Hit:
 
 
 def _read(view: View, leaf: Leaf) -> Reading:
-    key = (leaf.fact, leaf.where)
+    fact = FACTS[leaf.fact]
+    key: tuple[object, ...] = (leaf.fact, leaf.where)
+    if fact.per_ruleset:
+        key = (*key, view.ruleset.id if view.ruleset is not None else None)
     found = view.cache.get(key)
     if found is None:
-        found = FACTS[leaf.fact].read(view, dict(leaf.where))
+        found = fact.read(view, dict(leaf.where))
         view.cache[key] = found
     assert isinstance(found, Reading)
     return found
@@ -90,7 +93,9 @@ def _trigger(hits: list[_Hit], as_of: dt.date) -> dt.date:
     return max(dates, default=as_of)
 
 
-LISTING_FACTS = frozenset({"listed", "months_listed", "days_to_listing_end"})
+LISTING_FACTS = frozenset(
+    {"listed", "months_listed", "days_to_listing_end", "early_removal_eligible", "removal_application_open"}
+)
 
 
 def _listing_span(view: View, hits: list[_Hit]) -> tuple[dt.date | None, dt.date | None]:
@@ -371,6 +376,7 @@ def evaluate_ruleset(
     """The fired rule ids and the outcomes of one ruleset version (``how``: why a local pack
     applies, see ``Ruleset.enabled_by``)."""
     view = _view(ruleset, facts, as_of, {} if views is None else views)
+    view.ruleset = ruleset
     produced: set[str] = set()
     fired: list[str] = []
     out: list[Outcome] = []

@@ -118,6 +118,9 @@ class Listing(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     removed_on: dt.date | None = None
     id: int | None = None
     criterion: str | None = None
+    #: the credit events (the penalty decisions) the listing rests on: early removal judges each
+    #: listing on its own penalty (DOMAIN 8.6)
+    evidence: tuple[int, ...] = ()
 
 
 class Role(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):

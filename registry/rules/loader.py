@@ -27,7 +27,7 @@ from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
 from registry.rules.view import ACCIDENT_RANK
-from registry.rules.vocabulary import EVENT_TYPES, EXECUTIONS, FACTS, LIST_TYPES, OPERATORS
+from registry.rules.vocabulary import CONDITIONS, EVENT_GROUNDS, EVENT_TYPES, EXECUTIONS, FACTS, LIST_TYPES, OPERATORS
 
 RULESETS = Path(__file__).parent / "rulesets"
 SUBJECTS = ("enterprise", "agency", "person")
@@ -129,11 +129,14 @@ class _Checker:
             ok = value in ACCIDENT_RANK
         elif kind == "role":
             ok = value in PERSON_ROLES
+        elif kind == "reason":
+            ok = value in EVENT_GROUNDS
         else:
             allowed = {
                 "types": EVENT_TYPES.get(FACTS[fact].kind or "", ()),
                 "list_types": tuple(LIST_TYPES),
                 "executions": EXECUTIONS,
+                "conditions": tuple(CONDITIONS),
             }[kind]
             ok = isinstance(value, list) and bool(value) and all(v in allowed for v in value)
             if ok:

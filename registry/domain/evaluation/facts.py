@@ -160,18 +160,23 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
 
 async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, tuple[f.Listing, ...]]:
     keys = list(subject_keys)
-    rows = await session.scalars(
-        select(Listing)
-        .where(
-            among(session, Listing.subject_key, keys),
-            Listing.status.in_(("listed", "removed")),
-            Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
+    rows = list(
+        await session.scalars(
+            select(Listing)
+            .where(
+                among(session, Listing.subject_key, keys),
+                Listing.status.in_(("listed", "removed")),
+                Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
+            )
+            .order_by(Listing.id)
         )
-        .order_by(Listing.id)
     )
     out: dict[str, list[f.Listing]] = {k: [] for k in keys}
+    # a listing's evidence may name an event since corrected: the rules see its effective form
+    found = await heads(session, {int(i) for r in rows for i in r.evidence})
     for r in rows:
         if r.effective_on is not None and r.removal_type not in CORRECTIONS:
+            evidence = sorted({e.id for i in r.evidence if (e := found.get(int(i))) is not None})
             out[r.subject_key].append(
                 f.Listing(
                     list_type=r.list_type,
@@ -180,6 +185,7 @@ async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[s
                     removed_on=r.removed_on if r.status == "removed" else None,
                     id=r.id,
                     criterion=r.criteria[0] if r.criteria else None,
+                    evidence=tuple(evidence),
                 )
             )
     return {k: tuple(v) for k, v in out.items()}

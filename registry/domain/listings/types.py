@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from registry.rules import removal
 from registry.rules.vocabulary import LIST_TYPES as REGIME_LIST_TYPES
 
 
@@ -114,7 +115,7 @@ PUBLICATION_CHANNELS: Final[dict[str, str]] = {
     "safety_credit_system": "安全生产信用信息管理系统",
 }
 
-#: months listed before early removal may be applied for (11号: 满12个月)
-REPAIR_AFTER_MONTHS: Final = 12
-#: 49号: removal on application from 30 days before expiry
-APPLICATION_WINDOW_DAYS: Final = 30
+#: months listed before early removal may be applied for (11号: 满12个月), and 49号's removal on
+#: application from 30 days before expiry: the rules' own numbers (registry.rules.removal)
+REPAIR_AFTER_MONTHS: Final = removal.REPAIR_AFTER_MONTHS
+APPLICATION_WINDOW_DAYS: Final = removal.APPLICATION_WINDOW_DAYS
