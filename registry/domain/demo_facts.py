@@ -504,17 +504,17 @@ async def _events(services: Any) -> None:
         _penalty("郑应急罚〔2025〕44号", 3_000_000, "《安全生产法》第一百一十条", published_on=D(2025, 12, 24)),
         links=[hidden],
     )
-    # a major hazard recorded open, then followed up as rectified with the 五到位 (n = 0)
+    # a major hazard recorded open, then followed up as rectified with the 五到位 (n = 33, in 惠济区: hazard publicity rests on its local text, DOMAIN 8.9)
     hazard = await _record(
         services,
         "major_hazard",
-        0,
+        33,
         D(2025, 10, 10),
-        "郑应急隐患〔2025〕17号",
+        "惠济区应急隐患〔2025〕17号",
         {
             "description": "液氨制冷车间未设置泄漏报警装置",
             "rectification_deadline": D(2025, 12, 31),
-            "order_no": "郑应急责改〔2025〕17号",
+            "order_no": "惠济区应急责改〔2025〕17号",
         },
     )
     await services.events.amend(
@@ -526,16 +526,16 @@ async def _events(services: Any) -> None:
             event=msgspec.convert(
                 {
                     "kind": "major_hazard",
-                    "subject": {"type": "enterprise", "uscc": unit(0)},
+                    "subject": {"type": "enterprise", "uscc": unit(33)},
                     "occurred_on": D(2025, 10, 10),
-                    "source_document": "郑应急复查〔2025〕88号",
-                    "division_code": "410103",
-                    "recording_authority": "410103",
+                    "source_document": "惠济区应急复查〔2025〕88号",
+                    "division_code": "410108",
+                    "recording_authority": RECORDER["410108"],
                     "details": {
                         "description": "液氨制冷车间未设置泄漏报警装置",
                         "rectification_deadline": D(2025, 12, 31),
                         "rectified_on": D(2025, 12, 20),
-                        "order_no": "郑应急责改〔2025〕17号",
+                        "order_no": "惠济区应急责改〔2025〕17号",
                         "five_in_place": ["measures", "responsibility", "funds", "time_limit", "contingency_plan"],
                         "evidence": ["整改方案", "复查意见书"],
                     },

@@ -452,13 +452,13 @@ def test_no_demo_resident_id_in_pages_or_signed_json(http: httpx.Client, demo: D
 @pytest.mark.parametrize(
     ("n", "description", "state"),
     [
-        (0, "液氨制冷车间未设置泄漏报警装置", re.compile("已整改")),
+        (33, "液氨制冷车间未设置泄漏报警装置", re.compile("已整改")),
         (17, "涉爆粉尘除尘系统未按规定设置锁气卸灰装置", re.compile("未整改|逾期")),
     ],
     ids=["rectified", "overdue"],
 )
 def test_hazards_show_their_rectification_state(page: Any, n: int, description: str, state: re.Pattern[str]) -> None:
-    from registry.domain.demo_facts import unit  # demo_facts: unit 0 rectified, unit 17 past its deadline
+    from registry.domain.demo_facts import unit  # demo_facts: unit 33 rectified, unit 17 past its deadline (both 惠济区)
 
     assert goto(page, f"/enterprises/{unit(n)}").status == 200
     hazards = page.locator("section#hazards")
