@@ -49,6 +49,7 @@ OUTCOME_KEYS = frozenset(
         "criteria",
         "persons",
         "deciding_authority",
+        "repair_from",
         "evidence",
         "verified",
         "tag",
@@ -106,7 +107,7 @@ def _matches(outcome: Outcome, want: dict[str, Any]) -> bool:
         elif key == "rules":
             if sorted(f"{b['ruleset']}#{b['rule']}" for b in got["because"]) != sorted(value):
                 return False
-        elif key in ("start", "until"):
+        elif key in ("start", "until", "repair_from"):
             if got[key] != (None if value is None else str(value)):
                 return False
         elif got.get(key) != value:
