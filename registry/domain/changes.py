@@ -109,10 +109,12 @@ async def record(
 
 
 async def record_event(session: AsyncSession, now: dt.datetime, *events: CreditEvent) -> None:
+    """A credit repair is told as such (kind ``credit_repair``): partners end the sharing, use and
+    measures tied to the repaired information (国家发展改革委令第36号 art. 3)."""
     await record(
         session,
         now,
-        "event",
+        "credit_repair" if any(e.kind == "credit_repair" for e in events) else "event",
         enterprise_ids=[e.enterprise_id for e in events],
         person_ids=[e.person_id for e in events],
     )

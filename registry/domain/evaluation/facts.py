@@ -50,6 +50,7 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             execution=d.get("execution", "pending"),
             serious=bool(d.get("serious_circumstances", False)),
             deciding_authority=d.get("deciding_authority") or authorities.get(row.recording_authority_id),
+            credit_class=d.get("credit_class"),
         )
     if kind == "major_hazard":
         return f.Event(
@@ -126,6 +127,24 @@ async def heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent |
     return found
 
 
+#: the kind of the bureau's credit repair of a penalty: not a fact the rules read by itself
+REPAIR = "credit_repair"
+
+
+def repairs(rows: Iterable[CreditEvent], head_of: dict[int, CreditEvent | None]) -> dict[int, dt.date]:
+    """Effective penalty id -> the day its publication was ended by credit repair (the earliest
+    effective repair naming it, through corrections of the penalty)."""
+    out: dict[int, dt.date] = {}
+    for r in rows:
+        if r.kind != REPAIR:
+            continue
+        for i in r.links:
+            head = head_of.get(i)
+            if head is not None and head.kind == "penalty":
+                out[head.id] = min(out.get(head.id, r.occurred_on), r.occurred_on)
+    return out
+
+
 async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]) -> dict[int, tuple[f.Event, ...]]:
     """Each subject's effective events: the same effective view as the events API (an event
     corrected onto another subject no longer counts here), links followed to their heads. One
@@ -145,20 +164,25 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
         a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
     }
     key = column.key
+    repaired = repairs(effective, head_of)
     for r in effective:
+        if r.kind == REPAIR:
+            continue  # folded into the penalty it repaired
         linked = [h for i in r.links if (h := head_of.get(i)) is not None]
         event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
         # the accident of the unit a judgment or flight is about: another subject's row
         context = await accident_context(session, r.kind, linked)
         if context:
             event = msgspec.structs.replace(event, **context)
+        if r.id in repaired:
+            event = msgspec.structs.replace(event, repaired_on=repaired[r.id])
         out[getattr(r, key)].append(event)
     return {i: tuple(events) for i, events in out.items()}
 
 
 async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, tuple[f.Listing, ...]]:
     keys = list(subject_keys)
-    rows = await session.scalars(
+    found = await session.scalars(
         select(Listing)
         .where(
             among(session, Listing.subject_key, keys),
@@ -168,8 +192,11 @@ async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[s
         .order_by(Listing.id)
     )
     out: dict[str, list[f.Listing]] = {k: [] for k in keys}
+    rows = [r for r in found if r.effective_on is not None and r.removal_type not in CORRECTIONS]
+    # the events a listing rests on, as they now stand (a corrected penalty keeps its listing)
+    head_of = await heads(session, {int(i) for r in rows for i in r.evidence})
     for r in rows:
-        if r.effective_on is not None and r.removal_type not in CORRECTIONS:
+        if r.effective_on is not None:
             out[r.subject_key].append(
                 f.Listing(
                     list_type=r.list_type,
@@ -178,6 +205,7 @@ async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[s
                     removed_on=r.removed_on if r.status == "removed" else None,
                     id=r.id,
                     criterion=r.criteria[0] if r.criteria else None,
+                    evidence=tuple(sorted({h.id for i in r.evidence if (h := head_of.get(int(i))) is not None})),
                 )
             )
     return {k: tuple(v) for k, v in out.items()}
