@@ -69,8 +69,8 @@ async def record(
     person_ids: Iterable[int | None] = (),
     usccs: dict[int, str] | None = None,
 ) -> None:
-    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing);
-    ``usccs`` (id -> USCC) spares a lookup when the caller has them."""
+    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing,
+    credit_repair); ``usccs`` (id -> USCC) spares a lookup when the caller has them."""
     units = sorted({i for i in enterprise_ids if i is not None})
     persons = sorted({i for i in person_ids if i is not None})
     if not units and not persons:
