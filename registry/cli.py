@@ -449,15 +449,26 @@ def listings_propose_batch(officer: str, division: str | None, dry_run: bool, re
     except RegistryError as exc:
         _fail(exc)
         return
-    click.echo(f"units {report.units}  proposed {len(report.proposed)}  skipped {len(report.skipped)}")
+    click.echo(
+        f"units {report.units}  proposed {len(report.proposed)}  skipped {len(report.skipped)}"
+        f"  for review {len(report.for_review)}"
+    )
     for row in report.proposed:
         click.echo(f"  + {row['uscc']} {row['list_type']} {row.get('listing_id', '(dry run)')}")
     for row in report.skipped:
         click.echo(f"  - {row['uscc']} {row['list_type']}: {row['reason']}")
+    for row in report.for_review:
+        criteria = ",".join(str(c) for c in row["criteria"])  # type: ignore[attr-defined]
+        click.echo(f"  ? {row['uscc']} {row['code']} {criteria}: 仅供审查，未提议 / for review, not proposed")
     if report_path is not None:
         report_path.write_text(
             json.dumps(
-                {"units": report.units, "proposed": report.proposed, "skipped": report.skipped},
+                {
+                    "units": report.units,
+                    "proposed": report.proposed,
+                    "skipped": report.skipped,
+                    "for_review": report.for_review,
+                },
                 ensure_ascii=False,
                 indent=2,
             ),
@@ -546,11 +557,13 @@ def rules() -> None:
     "--dir", "directory", type=click.Path(exists=True, file_okay=False, path_type=Path), help="another rulesets tree"
 )
 def rules_check(directory: Path | None) -> None:
-    """Load and check every ruleset (names resolved, types checked, no overlapping versions)."""
+    """Load and check every ruleset (names resolved, types checked, no overlapping versions, a local
+    basis only with a jurisdiction, a ban only on a statute) and REGISTRY_RULES_LOCAL_PACKS."""
     from registry.rules.loader import RULESETS, RulesetError, load  # noqa: PLC0415
+    from registry.settings import Settings  # noqa: PLC0415
 
     try:
-        loaded = load(directory or RULESETS)
+        loaded = load(directory or RULESETS, dict(Settings.from_env().rules.local_packs))
     except RulesetError as exc:
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
@@ -559,6 +572,9 @@ def rules_check(directory: Path | None) -> None:
     for r in sorted(loaded, key=lambda r: (r.family, r.effective_from)):
         until = r.effective_to.isoformat() if r.effective_to else "…"
         click.echo(f"{r.id:<36} {r.effective_from}..{until:<10} {len(r.rules):>3} rules  {r.hash}")
+        if r.jurisdiction is not None:
+            extra = f"; configured: {', '.join(r.extensions)}" if r.extensions else ""
+            click.echo(f"{'':<4}local pack / 地方政策包: {', '.join(r.jurisdiction)}{extra}")
     click.echo(f"规则集通过 / rulesets ok: {len(loaded)} versions, {sum(len(r.rules) for r in loaded)} rules")
 
 

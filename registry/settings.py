@@ -134,6 +134,37 @@ class PublicSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class RulesSettings:
+    #: local packs enabled for more areas than their own text's (DOMAIN 8.9): pack family ->
+    #: division-code prefixes. A local text applies only where it was issued; a province or city
+    #: that adopts one says so here, and every outcome the pack orders there says
+    #: ``enabled_by: configuration``. Unknown packs and bad prefixes stop the start.
+    local_packs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+
+def parse_local_packs(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``REGISTRY_RULES_LOCAL_PACKS``: ``pack=prefix,prefix;pack=prefix`` inline, or the path of a
+    YAML file mapping each pack to a list of prefixes (a file ends in .yaml or .yml)."""
+    if value.endswith((".yaml", ".yml")):
+        import yaml  # noqa: PLC0415 - only a deployment with a settings file needs it
+
+        raw = yaml.safe_load(Path(value).read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and all(isinstance(p, str | int) for p in v)
+            for k, v in raw.items()
+        ):
+            raise ValueError(f"REGISTRY_RULES_LOCAL_PACKS: {value} must map each pack to a list of prefixes")
+        return tuple(sorted((k, tuple(str(p) for p in v)) for k, v in raw.items()))
+    out: dict[str, tuple[str, ...]] = {}
+    for item in filter(None, (x.strip() for x in value.split(";"))):
+        pack, sep, prefixes = item.partition("=")
+        if not sep or not pack.strip():
+            raise ValueError(f"REGISTRY_RULES_LOCAL_PACKS: {item!r} is not pack=prefix,prefix")
+        out[pack.strip()] = tuple(p.strip() for p in prefixes.split(",") if p.strip())
+    return tuple(sorted(out.items()))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
     database: DatabaseSettings = DatabaseSettings()
@@ -144,6 +175,7 @@ class Settings:
     uploads: UploadSettings = UploadSettings()
     listings: ListingSettings = ListingSettings()
     public: PublicSettings = PublicSettings()
+    rules: RulesSettings = RulesSettings()
     #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
     log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
@@ -216,6 +248,7 @@ class Settings:
                 sweep_interval_seconds=int(get("SWEEP_INTERVAL_SECONDS", "3600") or 0),
             ),
             public=PublicSettings(rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120)),
+            rules=RulesSettings(local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or "")),
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),

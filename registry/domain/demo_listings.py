@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from registry.db.models import Account, Listing
+from registry.db.models import Account, CreditEvent, Enterprise, Listing
 from registry.domain.accounts.service import principal_of
 from registry.domain.actors import Actor
 from registry.domain.demo_facts import ASSESSOR, _penalty, _record, unit
@@ -28,6 +28,7 @@ from registry.lib.clock import FixedClock
 D = dt.date
 CHANNELS = ["credit_china", "gsxt", "department_website"]
 DOCS = [s.Document(title="罚款缴纳凭证及整改验收报告", reference="演示材料")]
+CASE9_REASONS = "违法行为持续时间长、多次责令改正拒不改正，性质恶劣、情节严重。"
 
 
 @dataclass
@@ -51,6 +52,30 @@ class _Demo:
         self.on(day)
         answer = await self.listings.propose(self.officers[authority].a, body, None)
         return [answer.body["listing"], *answer.body["related"]]
+
+    async def by_hand(
+        self, day: dt.date, authority: str, n: int, criterion: str, reasons: str, penalty_id: int | None = None
+    ) -> dict[str, Any]:
+        """Cases 8 and 9 of 部令11号 are proposed by hand with written reasons, never from the rules
+        (DOMAIN 8.5); the proposal cites the unit's latest recorded penalty unless given one."""
+        if penalty_id is None:
+            async with self.services.db.read() as session:
+                penalty_id = await session.scalar(
+                    select(CreditEvent.id)
+                    .join(Enterprise, Enterprise.id == CreditEvent.enterprise_id)
+                    .where(Enterprise.uscc == unit(n), CreditEvent.kind == "penalty")
+                    .order_by(CreditEvent.id.desc())
+                    .limit(1)
+                )
+        body = s.ListingPropose(
+            subject=s.SubjectRef(uscc=unit(n)),
+            source="manual",
+            criterion=criterion,
+            reasons=reasons,
+            penalty_event_id=penalty_id,
+        )
+        [listing, *_] = await self.propose(day, authority, body)
+        return listing
 
     async def act(self, day: dt.date, who: Actor, listing: dict[str, Any], action: str, **body: Any) -> dict[str, Any]:
         self.on(day)
@@ -119,11 +144,12 @@ async def _from_stored_facts(demo: _Demo, today: dt.date) -> None:
         today - dt.timedelta(days=3), "410103", s.ListingPropose(subject=s.SubjectRef(uscc=unit(8)), with_persons=False)
     )
     await demo.act(today - dt.timedelta(days=2), erqi.a, unit8, "notify", notice_no="二七应急信告〔2026〕8号")
-    # unit 23 (a 性质恶劣、情节严重 penalty): proposed today
-    await demo.propose(today, "410100", s.ListingPropose(subject=s.SubjectRef(uscc=unit(23)), with_persons=False))
-    # unit 25 (penalty refused, 11号 case 8): listed in March 2026, then an objection (frozen)
-    [unit25, *_] = await demo.propose(
-        D(2026, 2, 20), "410100", s.ListingPropose(subject=s.SubjectRef(uscc=unit(25)), with_persons=False)
+    # unit 23 (a 性质恶劣、情节严重 penalty): proposed by hand today (case 9)
+    await demo.by_hand(today, "410100", 23, "11-9", CASE9_REASONS)
+    # unit 25 (penalty refused, 11号 case 8, proposed by hand on the bureau's finding): listed in
+    # March 2026, then an objection (frozen)
+    unit25 = await demo.by_hand(
+        D(2026, 2, 20), "410100", 25, "11-8", "经查当事人账户资金充足，有执行能力，催告后仍拒不缴纳罚款。"
     )
     unit25 = await demo.listed("410100", unit25, D(2026, 2, 24), D(2026, 3, 10), "郑应急信决〔2026〕3号")
     await demo.act(
@@ -165,7 +191,7 @@ async def _further_cases(demo: _Demo, services: Any, today: dt.date) -> None:
 
     async def case9(n: int, on: dt.date) -> dict[str, Any]:
         no = f"郑应急罚〔{on.year}〕{n}号"
-        await _record(
+        penalty_id = await _record(
             services,
             "penalty",
             n,
@@ -180,11 +206,7 @@ async def _further_cases(demo: _Demo, services: Any, today: dt.date) -> None:
                 executed_on=on,
             ),
         )
-        proposed_on = on + dt.timedelta(days=7)
-        [listing, *_] = await demo.propose(
-            proposed_on, "410100", s.ListingPropose(subject=s.SubjectRef(uscc=unit(n)), with_persons=False)
-        )
-        return listing
+        return await demo.by_hand(on + dt.timedelta(days=7), "410100", n, "11-9", CASE9_REASONS, penalty_id)
 
     # expired at the end of its 3 years: the sweep removes it
     old = await case9(41, D(2023, 10, 16))

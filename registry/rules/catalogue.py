@@ -22,6 +22,9 @@ class LegalBasis:
     article: str
     tag: str
     note: str = ""
+    #: a national statute or administrative regulation (法律、行政法规): the only basis a ban may
+    #: rest on (``registry rules check`` refuses a ban without one tagged C, DOMAIN 8.1-8.3)
+    statute: bool = False
 
     @property
     def verified(self) -> bool:
@@ -138,6 +141,14 @@ BASES: Final[dict[str, LegalBasis]] = {
             "C-2",
         ),
         _B(
+            "transition_2023",
+            "应急管理部令第11号",
+            "《安全生产严重失信主体名单管理办法》施行（2023-10-01）后的过渡处理",
+            "施行前的行为、施行后作出的处罚：不再按49号或2015年规定新列入，由处罚机关人工决定（从旧兼从轻）",
+            "R",
+            "DOMAIN 8.4: 从旧兼从轻 is the general principle [R]; no transitional article of 11号 was read",
+        ),
+        _B(
             "ab2015",
             "安委办（2015-07-29）",
             "《生产经营单位安全生产不良记录“黑名单”管理暂行规定》",
@@ -197,6 +208,7 @@ BASES: Final[dict[str, LegalBasis]] = {
             _SAFETY_LAW_TITLE,
             "第七十八条（违法行为信息库；处罚决定七个工作日内公开；联合惩戒）",
             "C",
+            statute=True,
         ),
         _B(
             "safety_law_92",
@@ -204,6 +216,7 @@ BASES: Final[dict[str, LegalBasis]] = {
             _SAFETY_LAW_TITLE,
             "第九十二条第二款、第三款（中介机构：吊销资质、五年禁入；情节严重的终身禁入）",
             "C",
+            statute=True,
         ),
         _B(
             "safety_law_94",
@@ -211,6 +224,7 @@ BASES: Final[dict[str, LegalBasis]] = {
             _SAFETY_LAW_TITLE,
             "第九十四条第三款（五年内不得担任主要负责人；重大、特别重大事故终身不得担任本行业主要负责人）",
             "C",
+            statute=True,
         ),
         _B(
             "safety_law_114",
@@ -218,6 +232,7 @@ BASES: Final[dict[str, LegalBasis]] = {
             _SAFETY_LAW_TITLE,
             "第一百一十四条（事故罚款；情节特别严重的二倍以上五倍以下）",
             "C",
+            statute=True,
         ),
         _B(
             "parent_notice",
@@ -286,6 +301,40 @@ BASES: Final[dict[str, LegalBasis]] = {
             "《企业安全生产标准化建设定级办法》",
             "有效期内发生死亡事故、重大隐患逾期未整改等撤销等级（上海市通告转述）",
             "C",
+        ),
+        _B(
+            "aqjg2011_84",
+            "安监总管四〔2011〕84号",
+            "《全国冶金等工贸企业安全生产标准化考评办法》",
+            "证书和牌匾有效期为3年；期满前3个月申请复评",
+            "C-2",
+            "the 2011 scheme, replaced by 应急〔2021〕83号 (DOMAIN 3.1, 8.11)",
+        ),
+        _B(
+            "huiji_2017_10",
+            "惠安监管〔2017〕10号",
+            "郑州市惠济区安全生产监督管理局《惠济区冶金等工贸行业2017年安全监管工作要点》",
+            "七、“四个一律”惩戒措施：对发生事故、受到行政处罚或存在重大隐患的企业一律上网公示并通报上级公司",
+            "L",
+            "a local text of 郑州市惠济区 (410108): applies there, elsewhere only where a deployment enables it (DOMAIN 8.9)",
+        ),
+        _B(
+            "shenzhen_grade3_reform",
+            "深圳市安全生产监督管理局",
+            "《关于推进工贸企业安全生产三级标准化改革创新工作的通知（试行）》起草说明",
+            "三（二）4：对安全生产标准化达标的企业给予减少安全生产执法监督频次、下调工伤保险费率、"
+            "推动安全生产标准化与安全生产责任险费用衔接等激励措施",
+            "L",
+            "a drafting note of 深圳市 (4403); it gives no percentage: any amount is the deployment's configuration, not law",
+        ),
+        _B(
+            "erqi_2016_8",
+            "二七安监管[2016]8号",
+            "郑州市二七区安全生产监督管理局《关于进一步加强工贸行业企业安全生产标准化建设工作的实施意见》",
+            "五（一）完善激励约束措施：标准化建设情况与工伤保险、安全生产责任险费率挂钩；达标情况纳入企业信用信息公示系统，"
+            "落实企业信贷信用等级评定政策；达标企业参加先进单位评选等荣誉的，予以优先支持或推荐",
+            "L",
+            "a local text of 郑州市二七区 (410103)",
         ),
         _B("rsb2015_71", "人社部发〔2015〕71号", "《关于调整工伤保险费率政策的通知》", "行业基准费率与浮动档次", "C"),
         _B(
@@ -383,8 +432,8 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "notify the parent company",
             ("mem",),
             _UNIT,
-            ("four_always", "parent_notice"),
-            "?",
+            ("huiji_2017_10",),
+            "L",
         ),
         # --- removals ----------------------------------------------------------------------------
         _O(
@@ -425,7 +474,8 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "standardization grade valid for 3 years from its announcement",
             ("mem",),
             _UNIT,
-            ("yj2021_83",),
+            # the scheme is the rule's basis: 2011 scheme or 应急〔2021〕83号 by date (DOMAIN 8.11)
+            (),
             "C",
         ),
         _O(
@@ -527,7 +577,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "financing, credit, bonds and securities: restricted / reviewed strictly",
             ("pbc", "nfra", "ndrc", "csrc"),
             _UNIT,
-            ("ndrc1001_2", "gbf2015_20", "four_always"),
+            ("ndrc1001_2", "gbf2015_20"),
             "R",
         ),
         _O(
@@ -537,7 +587,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "raise safety liability and related insurance rates",
             ("nfra",),
             _UNIT,
-            ("ndrc1001_2", "safety_law_78", "four_always"),
+            ("ndrc1001_2", "safety_law_78"),
             "R",
         ),
         _O(
@@ -547,7 +597,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "tax credit rating reference; closer tax supervision",
             ("sta",),
             _UNIT,
-            ("ndrc1001_2", "four_always"),
+            ("ndrc1001_2",),
             "R",
         ),
         _O(
@@ -557,7 +607,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "barred as a government procurement supplier",
             ("mof",),
             _UNIT,
-            ("ndrc1001_2", "gbf2015_20", "four_always"),
+            ("ndrc1001_2", "gbf2015_20"),
             "R",
         ),
         _O(
@@ -567,7 +617,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "restricted in bidding for projects that must be tendered",
             ("ndrc",),
             _UNIT,
-            ("ndrc1001_2", "four_always"),
+            ("ndrc1001_2",),
             "R",
         ),
         _O(
@@ -577,7 +627,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "restricted from acquiring state-supplied land",
             ("mnr",),
             _UNIT,
-            ("ndrc1001_2", "four_always"),
+            ("ndrc1001_2",),
             "R",
         ),
         _O(
@@ -688,7 +738,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "enterprise with an accident disclosed online",
             ("mem",),
             _UNIT,
-            ("four_always", "publicity_period"),
+            ("huiji_2017_10", "publicity_period"),
             "L",
         ),
         _O(
@@ -698,7 +748,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "enterprise with a major hazard disclosed online",
             ("mem",),
             _UNIT,
-            ("four_always", "publicity_period"),
+            ("huiji_2017_10", "publicity_period"),
             "L",
         ),
         # --- bans (the third and fourth "always") ------------------------------------------------
@@ -709,7 +759,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "may not be the principal of any unit for 5 years after the sentence",
             ("mem", "samr"),
             ("person",),
-            ("safety_law_94", "four_always"),
+            ("safety_law_94",),
             "C",
         ),
         _O(
@@ -719,7 +769,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "responsible for a major or especially major accident: barred for life as principal in the same industry",
             ("mem", "samr"),
             ("person",),
-            ("safety_law_94", "four_always"),
+            ("safety_law_94",),
             "C",
         ),
         _O(
@@ -765,6 +815,43 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             ("agency",),
             ("four_always",),
             "L",
+        ),
+        # DOMAIN 8.4: a case of 49号 or the 2015 rule completed by a penalty after 2023-10-01
+        _O(
+            "review_transitional_listing",
+            "for_review",
+            "过渡情形：行为发生在2023-10-01前、处罚作出在后，不再按安监总办〔2017〕49号或2015年规定新列入；由处罚机关依法人工决定（从旧兼从轻）",
+            "transitional: conduct before 2023-10-01, penalty after; no new listing under SAWS 2017 No. 49 or the 2015 "
+            "rule; the penalising bureau decides by hand (the older law unless the newer is lighter)",
+            ("mem",),
+            _ANY,
+            ("transition_2023", "mem11_art3", "mem11_art4"),
+            "R",
+        ),
+        # DOMAIN 8.5: cases 8 and 9 of 部令11号 are never proposed automatically
+        _O(
+            "review_case8_execution",
+            "for_review",
+            "行政处罚未执行：如经认定有执行能力拒不执行或者逃避执行，可由处罚机关书面说明理由后人工决定是否列入（11号第8项）",
+            "penalty not executed: if the bureau finds the party had the means and refused or evaded execution, it may "
+            "decide a listing by hand with written reasons (MEM Order 11 case 8)",
+            ("mem",),
+            _ANY,
+            ("mem11_case8", "mem11_art3", "mem11_art4"),
+            "R",
+            "SERIOUS_DISHONEST_2023",
+        ),
+        _O(
+            "review_case9_serious",
+            "for_review",
+            "处罚机关认定性质恶劣、情节严重：只可人工提议列入并书面说明理由（11号第9项）",
+            "the penalising bureau found the conduct 性质恶劣、情节严重: a listing may be proposed only by hand, with "
+            "written reasons (MEM Order 11 case 9)",
+            ("mem",),
+            _ANY,
+            ("mem11_case9", "mem11_art3", "mem11_art4"),
+            "R",
+            "SERIOUS_DISHONEST_2023",
         ),
         # --- incentives and inspection classes ----------------------------------------------------
         _O(
@@ -834,7 +921,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "priority for honours",
             ("mem",),
             _UNIT,
-            ("inspection_relief_local",),
+            ("erqi_2016_8",),
             "L",
         ),
         _O(
@@ -844,7 +931,59 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             "graded supervision: inspection frequency class",
             ("mem",),
             _UNIT,
-            ("mem2025_graded", "inspection_relief_local", "ab2015"),
+            ("mem2025_graded", "ab2015"),
+            "C-2",
+        ),
+        # --- local incentive packs: 深圳市 (seed 002) and 郑州市二七区 (seed 001) ---------------------
+        _O(
+            "inspection_frequency_reduced",
+            "incentive",
+            "标准化达标企业减少安全生产执法监督频次（地方激励，频次由当地确定）",
+            "graded enterprise: fewer safety inspections (local incentive; the frequency is set locally)",
+            ("mem",),
+            _UNIT,
+            ("shenzhen_grade3_reform",),
+            "L",
+        ),
+        _O(
+            "work_injury_rate_lowered",
+            "incentive",
+            "标准化达标企业下调工伤保险费率（地方激励，幅度由当地确定）",
+            "graded enterprise: work-injury insurance rate lowered (local incentive; the amount is set locally)",
+            ("mohrss",),
+            _UNIT,
+            ("shenzhen_grade3_reform",),
+            "L",
+        ),
+        _O(
+            "liability_insurance_linked",
+            "incentive",
+            "安全生产标准化与安全生产责任险费用衔接（地方激励）",
+            "standardization linked to the safety liability insurance premium (local incentive)",
+            ("nfra",),
+            _UNIT,
+            ("shenzhen_grade3_reform",),
+            "L",
+        ),
+        _O(
+            "insurance_rates_linked",
+            "incentive",
+            "标准化建设情况与工伤保险、安全生产责任险费率挂钩（地方激励）",
+            "standardization linked to the work-injury and safety liability insurance rates (local incentive)",
+            ("mohrss", "nfra"),
+            _UNIT,
+            ("erqi_2016_8",),
+            "L",
+        ),
+        _O(
+            "credit_linked",
+            "incentive",
+            "标准化达标情况纳入企业信用信息公示系统，落实企业信贷信用等级评定政策（地方激励）",
+            "grade published in the enterprise credit publicity system and used in credit ratings for loans "
+            "(local incentive)",
+            ("samr", "pbc"),
+            _UNIT,
+            ("erqi_2016_8",),
             "L",
         ),
         # --- enforcement "four always" -------------------------------------------------------------

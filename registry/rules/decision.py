@@ -82,6 +82,13 @@ class Outcome(Struct, kw_only=True):
     basis: list[Basis] = field(default_factory=list)
     because: list[Because] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: an outcome of a local pack (DOMAIN 8.9): the pack (ruleset id) whose local text orders it,
+    #: the pack's own area (division-code prefixes), and why it applies to this subject:
+    #: "jurisdiction" (inside that area) or "configuration" (an area the deployment added);
+    #: all three null for a national outcome
+    pack: str | None = None
+    jurisdiction: list[str] | None = None
+    enabled_by: str | None = None
 
 
 class RulesetRef(Struct, kw_only=True):
@@ -90,6 +97,10 @@ class RulesetRef(Struct, kw_only=True):
     version: str
     hash: str
     title: str
+    #: a local pack's area (null: national) and why it applies here ("jurisdiction" or
+    #: "configuration"; null for a national ruleset)
+    jurisdiction: list[str] | None = None
+    enabled_by: str | None = None
 
 
 class Decision(Struct, kw_only=True):

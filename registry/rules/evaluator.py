@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from msgspec.structs import replace
 
 from registry.rules.calendar import add_months
-from registry.rules.catalogue import BASES, LegalBasis, OutcomeEntry
+from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS, Basis, Because, Decision, FactValue, Outcome, PersonRef, RulesetRef
-from registry.rules.facts import Facts, Subject
+from registry.rules.facts import Event, Facts, Subject
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset, plain
 from registry.rules.view import View, last_day
 from registry.rules.vocabulary import FACTS, Reading, compare
@@ -35,10 +35,13 @@ class _Hit:
 
 
 def _read(view: View, leaf: Leaf) -> Reading:
-    key = (leaf.fact, leaf.where)
+    fact = FACTS[leaf.fact]
+    key: tuple[object, ...] = (leaf.fact, leaf.where)
+    if fact.per_ruleset:
+        key = (*key, view.ruleset.id if view.ruleset is not None else None)
     found = view.cache.get(key)
     if found is None:
-        found = FACTS[leaf.fact].read(view, dict(leaf.where))
+        found = fact.read(view, dict(leaf.where))
         view.cache[key] = found
     assert isinstance(found, Reading)
     return found
@@ -90,7 +93,9 @@ def _trigger(hits: list[_Hit], as_of: dt.date) -> dt.date:
     return max(dates, default=as_of)
 
 
-LISTING_FACTS = frozenset({"listed", "months_listed", "days_to_listing_end"})
+LISTING_FACTS = frozenset(
+    {"listed", "months_listed", "days_to_listing_end", "early_removal_eligible", "removal_application_open"}
+)
 
 
 def _listing_span(view: View, hits: list[_Hit]) -> tuple[dt.date | None, dt.date | None]:
@@ -197,12 +202,77 @@ def _decided(entry: OutcomeEntry, view: View, start: dt.date | None) -> bool:
     return any(x.list_type == entry.list_type and start <= x.listed_on <= view.as_of for x in view.facts.listings)
 
 
-def _outcomes(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit]) -> list[Outcome]:
+def _later_penalties(view: View, evidence: list[int], after: dt.date) -> list[Event]:
+    """Penalties dated after ``after`` (and by the day) linked, either way, with the evidence: the
+    regime's view cuts them off, the transitional review needs them."""
+    ids = set(evidence)
+    linked_from = {i for e in view.facts.events if e.id in ids for i in e.links}
+    return sorted(
+        (
+            p
+            for p in view.facts.events
+            if p.kind == "penalty"
+            and after < p.occurred_on <= view.as_of
+            and (ids.intersection(p.links) or p.id in linked_from)
+        ),
+        key=lambda p: (p.occurred_on, p.id),
+    )
+
+
+@dataclass(frozen=True)
+class _Review:
+    """What a superseded regime's listing becomes after its last day (DOMAIN 8.4); no ``later``
+    penalty: nothing at all."""
+
+    later: list[Event]
+    start: dt.date | None = None
+    until: dt.date | None = None
+    note: str = ""
+
+
+def _transitional(
+    spec: OutcomeSpec, ruleset: Ruleset, view: View, hits: list[_Hit], conduct: dt.date | None
+) -> _Review | None:
+    """DOMAIN 8.4: after ``new_listings_until`` a superseded regime lists nothing new. A case of
+    its period completed by a penalty dated after that day is shown for the bureau's review,
+    from that penalty (the earliest day it could be decided) for the regime's own term. Nothing is
+    shown without such a penalty, nor once a listing covers the case: one of the regime's type
+    decided since the conduct, or a 部令11号 listing decided since the penalty."""
+    cutoff = ruleset.new_listings_until
+    entry = spec.entry
+    if cutoff is None or view.as_of <= cutoff or entry.kind != "listing":
+        return None
+    later = _later_penalties(view, _evidence(hits), cutoff)
+    if not later:
+        return _Review([])
+    start = later[-1].occurred_on
+    if any(
+        x.listed_on <= view.as_of
+        and (
+            (x.list_type == entry.list_type and conduct is not None and conduct <= x.listed_on)
+            or (x.list_type == "SERIOUS_DISHONEST_2023" and start <= x.listed_on)
+        )
+        for x in view.facts.listings
+    ):
+        return _Review([])
+    note = (
+        f"过渡情形：按{ruleset.title}本应{entry.text}（{entry.list_type}），该规定自{cutoff + dt.timedelta(days=1)}起"
+        f"不再新列入；{start}作出的处罚使本案可以决定，请处罚机关依法人工决定 / transitional: under {ruleset.id} "
+        f"this would be a {entry.list_type} listing, but nothing is newly listed under it after {cutoff}; the penalty "
+        f"of {start} completed the case: the penalising bureau decides by hand"
+    )
+    until = _add(start, spec.term) if isinstance(spec.term, Period) else None
+    return _Review(later, start, until, note)
+
+
+def _outcomes(
+    spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit], how: str | None = None
+) -> list[Outcome]:
     """The rule's outcome, or with ``each`` one per evidence event (its term from that event's
     date, its trace cut to that event; with ``minimum``, none once the event's credit repair was
     granted: a repaired penalty is no longer published)."""
     if not spec.each:
-        found = _outcome(spec, rule, ruleset, view, hits)
+        found = _outcome(spec, rule, ruleset, view, hits, how)
         return [] if found is None else [found]
     out = []
     for i in _evidence(hits):
@@ -216,7 +286,7 @@ def _outcomes(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits:
             for h in hits
             if i in h.reading.evidence or not h.reading.evidence or not (h.held and not h.negated)
         ]
-        found = _outcome(spec, rule, ruleset, view, one)
+        found = _outcome(spec, rule, ruleset, view, one, how)
         if found is not None:
             out.append(found)
     return out
@@ -227,13 +297,23 @@ def _narrowed(reading: Reading, event_id: int, day: dt.date) -> Reading:
     return Reading(reading.value, (event_id,), day, reading.until, reading.listings)
 
 
-def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit]) -> Outcome | None:
+def _outcome(
+    spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit], how: str | None = None
+) -> Outcome | None:
     start, until, notes = _dates(spec, view, hits)
     entry = spec.entry
+    evidence = _evidence(hits)
+    authority = _deciding_authority(view, evidence)
+    review = _transitional(spec, ruleset, view, hits, start)
+    if review is not None:
+        if not review.later:
+            return None
+        entry, start, until, notes = OUTCOMES["review_transitional_listing"], review.start, review.until, [review.note]
+        evidence = sorted({*evidence, *(p.id for p in review.later)})
+        authority = review.later[-1].deciding_authority
     repair_from = _add(start, spec.minimum) if spec.minimum is not None and start is not None else None
     if (until is not None and until < view.as_of) or _decided(entry, view, start):
         return None
-    evidence = _evidence(hits)
     because = Because(
         ruleset=ruleset.id,
         version=ruleset.version,
@@ -269,14 +349,17 @@ def _outcome(spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: 
         unit=spec.unit,
         criteria=[spec.criterion] if spec.criterion else [],
         persons=_persons(spec, view, _conduct_day(view, evidence, start)),
-        deciding_authority=_deciding_authority(view, evidence),
+        deciding_authority=authority,
         repair_from=repair_from,
         evidence=evidence,
         tag=entry.tag,
         verified=entry.verified and all(b.verified for b in rule.basis) and all(BASES[c].verified for c in entry.basis),
-        basis=_basis([*rule.basis, *(BASES[c] for c in entry.basis)]),
+        basis=_basis([*rule.basis, *(BASES[c] for c in spec.entry.basis), *(BASES[c] for c in entry.basis)]),
         because=[because],
         notes=[*notes, *([spec.note] if spec.note else []), *([rule.note] if rule.note else [])],
+        pack=None if ruleset.jurisdiction is None else ruleset.id,
+        jurisdiction=None if ruleset.jurisdiction is None else list(ruleset.jurisdiction),
+        enabled_by=None if ruleset.jurisdiction is None else how,
     )
 
 
@@ -302,6 +385,9 @@ def _merge(into: Outcome, other: Outcome) -> Outcome:
     keep.notes = keep.notes + [n for n in extra.notes if n not in keep.notes]
     keep.verified = keep.verified and extra.verified
     keep.deciding_authority = keep.deciding_authority or extra.deciding_authority
+    if extra.pack is None and keep.pack is not None:
+        # ordered nationally as well: it holds everywhere, the local pack stays among the reasons
+        keep.pack, keep.jurisdiction, keep.enabled_by = None, None, None
     return keep
 
 
@@ -315,10 +401,16 @@ def _view(ruleset: Ruleset, facts: Facts, as_of: dt.date, views: dict[object, Vi
 
 
 def evaluate_ruleset(
-    ruleset: Ruleset, facts: Facts, as_of: dt.date, views: dict[object, View] | None = None
+    ruleset: Ruleset,
+    facts: Facts,
+    as_of: dt.date,
+    views: dict[object, View] | None = None,
+    how: str | None = "jurisdiction",
 ) -> tuple[list[str], list[Outcome]]:
-    """The fired rule ids and the outcomes of one ruleset version."""
+    """The fired rule ids and the outcomes of one ruleset version (``how``: why a local pack
+    applies, see ``Ruleset.enabled_by``)."""
     view = _view(ruleset, facts, as_of, {} if views is None else views)
+    view.ruleset = ruleset
     produced: set[str] = set()
     fired: list[str] = []
     out: list[Outcome] = []
@@ -328,7 +420,7 @@ def evaluate_ruleset(
         if not _holds(rule.when, view, produced):
             continue
         _, hits = _test(rule.when, view, produced)
-        made = [o for spec in rule.then for o in _outcomes(spec, rule, ruleset, view, hits)]
+        made = [o for spec in rule.then for o in _outcomes(spec, rule, ruleset, view, hits, how)]
         if not made:
             continue
         fired.append(f"{ruleset.id}#{rule.id}")
@@ -347,13 +439,14 @@ def evaluate_ruleset(
 
 def applicable(rulesets: Iterable[Ruleset], as_of: dt.date, division_code: str | None = None) -> list[Ruleset]:
     """Conduct families: every version begun by the day; state families: the one in force. A
-    local pack only where the subject is located inside its jurisdiction."""
+    local pack only where the subject is located inside its jurisdiction or inside an area the
+    deployment enabled it for (``Ruleset.enabled_by``: one test for every caller)."""
     return sorted(
         (
             r
             for r in rulesets
             if (r.in_force(as_of) or (r.scope == "conduct" and r.effective_from <= as_of))
-            and (r.jurisdiction is None or (division_code or "").startswith(r.jurisdiction))
+            and r.enabled_by(division_code) is not None
         ),
         key=lambda r: (r.family, r.effective_from),
     )
@@ -365,16 +458,17 @@ def _key(o: Outcome) -> tuple[str, str, str, str, str]:
 
 
 def evaluate(rulesets: Ruleset | Iterable[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
-    chosen = applicable([rulesets] if isinstance(rulesets, Ruleset) else rulesets, as_of, facts.subject.division_code)
-    return _decide(chosen, facts, as_of)
+    division = facts.subject.division_code
+    chosen = applicable([rulesets] if isinstance(rulesets, Ruleset) else rulesets, as_of, division)
+    return _decide([(r, r.enabled_by(division)) for r in chosen], facts, as_of)
 
 
-def _decide(chosen: list[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
+def _decide(chosen: list[tuple[Ruleset, str | None]], facts: Facts, as_of: dt.date) -> Decision:
     fired: list[str] = []
     outcomes: dict[tuple[str, str, str, str, str], Outcome] = {}
     views: dict[object, View] = {}
-    for ruleset in chosen:
-        ids, made = evaluate_ruleset(ruleset, facts, as_of, views)
+    for ruleset, how in chosen:
+        ids, made = evaluate_ruleset(ruleset, facts, as_of, views, how)
         fired.extend(ids)
         for o in made:
             k = _key(o)
@@ -383,7 +477,18 @@ def _decide(chosen: list[Ruleset], facts: Facts, as_of: dt.date) -> Decision:
     decision = Decision(
         subject=facts.subject,
         as_of=as_of,
-        rulesets=[RulesetRef(id=r.id, family=r.family, version=r.version, hash=r.hash, title=r.title) for r in chosen],
+        rulesets=[
+            RulesetRef(
+                id=r.id,
+                family=r.family,
+                version=r.version,
+                hash=r.hash,
+                title=r.title,
+                jurisdiction=None if r.jurisdiction is None else list(r.jurisdiction),
+                enabled_by=None if r.jurisdiction is None else how,
+            )
+            for r, how in chosen
+        ],
         fired=fired,
     )
     for o in sorted(outcomes.values(), key=_key):
@@ -399,7 +504,8 @@ class Memo:
     would take a batch of 1000 subjects past its 250 ms. The rules read of the subject only its
     type, industry, scale and whether it has a parent company (``vocabulary``), and its division
     only to choose the local packs (``applicable``); so the decision is remembered under the
-    chosen rulesets, the day and the facts with the subject reduced to those four, and handed back
+    chosen rulesets (and why each local pack applies: its own area or the configuration), the day
+    and the facts with the subject reduced to those four, and handed back
     with the real subject. The decisions handed out share their lists: read them, never change them.
     """
 
@@ -409,7 +515,8 @@ class Memo:
         self._memo: OrderedDict[tuple[object, ...], Decision] = OrderedDict()
 
     def __call__(self, facts: Facts, as_of: dt.date) -> Decision:
-        chosen = applicable(self.rulesets, as_of, facts.subject.division_code)
+        division = facts.subject.division_code
+        chosen = [(r, r.enabled_by(division)) for r in applicable(self.rulesets, as_of, division)]
         s = facts.subject
         reduced = replace(
             facts,
@@ -417,7 +524,7 @@ class Memo:
                 type=s.type, industry=s.industry, scale=s.scale, parent_uscc=None if s.parent_uscc is None else ""
             ),
         )
-        key = (tuple(r.hash for r in chosen), as_of, reduced)
+        key = (tuple((r.hash, how) for r, how in chosen), as_of, reduced)
         found = self._memo.get(key)
         if found is None:
             found = _decide(chosen, reduced, as_of)

@@ -7,12 +7,16 @@ legal bases and ``verified`` flags; measures grouped by implementing department.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
 from registry.rules.decision import KIND_TEXTS, NEVER_PROPOSED
 from registry.rules.model import All, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Ruleset, plain
 from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
+
+#: the change log of the rulesets (rulesets/CHANGES.md), sent with GET /api/v1/rules
+CHANGES = (Path(__file__).parent / "rulesets" / "CHANGES.md").read_text(encoding="utf-8")
 
 
 def _condition(c: Condition) -> dict[str, Any]:
@@ -77,6 +81,9 @@ def ruleset(r: Ruleset) -> dict[str, Any]:
         "legal_basis": [b.code for b in r.legal_basis],
         "note": r.note,
         "jurisdiction": list(r.jurisdiction) if r.jurisdiction is not None else None,
+        "new_listings_until": r.new_listings_until.isoformat() if r.new_listings_until else None,
+        # further areas this deployment enabled the local pack for (REGISTRY_RULES_LOCAL_PACKS)
+        "configured_extensions": list(r.extensions),
         "rules": [
             {
                 "id": rule.id,
@@ -112,8 +119,22 @@ def describe(rulesets: Iterable[Ruleset]) -> dict[str, Any]:
                     "verified": entry.verified,
                 }
             )
+    rulesets = sorted(rulesets, key=lambda r: (r.family, r.effective_from))
     return {
-        "rulesets": [ruleset(r) for r in sorted(rulesets, key=lambda r: (r.family, r.effective_from))],
+        "rulesets": [ruleset(r) for r in rulesets],
+        # local packs (DOMAIN 8.9): the area of their text and the areas this deployment added;
+        # their outcomes say which pack, which text and why they apply (``enabled_by``)
+        "local_packs": {
+            r.family: {
+                "title": r.title,
+                "legal_basis": [b.code for b in r.legal_basis],
+                "jurisdiction": list(r.jurisdiction),
+                "configured_extensions": list(r.extensions),
+            }
+            for r in rulesets
+            if r.jurisdiction is not None
+        },
+        "changes": CHANGES,
         "bases": [basis(b) for b in BASES.values()],
         "measures_by_department": dict(sorted(by_department.items())),
         "list_types": dict(LIST_TYPES),

@@ -72,6 +72,9 @@ class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     #: the recorded ``legal_basis``; 部令11号 case 3 needs art. 114)
     articles: tuple[int, ...] = ()
     execution: Literal["pending", "executed", "refused"] | None = None
+    #: penalty: it suspended or revoked the unit's safety-production licence (暂扣、吊销安全生产
+    #: 许可证; the 2015 rule's case 4 is triggered by that itself, DOMAIN 8.8)
+    licence_action: Literal["suspended", "revoked"] | None = None
     #: penalty: 性质恶劣、情节严重 found by the bureau; intermediary fraud: 情节严重 (art. 92)
     serious: bool = False
     #: penalty: division code of the deciding authority (谁处罚、谁决定)
@@ -85,6 +88,9 @@ class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     #: major hazard: rectification deadline and the day it was rectified
     deadline: dt.date | None = None
     rectified_on: dt.date | None = None
+    #: major hazard: the bureau recorded that the unit, not rectifying in time, still organised
+    #: its workers to work at risk (仍组织从业人员冒险作业; 49号 art. 2 item 3 needs it, DOMAIN 8.8)
+    risky_work: bool = False
     #: criminal liability: the day the sentence ends (the 5-year ban runs from it)
     sentence_end_on: dt.date | None = None
     #: criminal liability: the grade of the accident the judgment concerns, when that accident
@@ -121,7 +127,8 @@ class Listing(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     removed_on: dt.date | None = None
     id: int | None = None
     criterion: str | None = None
-    #: the credit events the listing rests on (its penalty among them)
+    #: the credit events (the penalty decisions) the listing rests on: early removal judges each
+    #: listing on its own penalty (DOMAIN 8.6)
     evidence: tuple[int, ...] = ()
 
 

@@ -4,26 +4,39 @@ Every fact, parameter, operator, outcome and legal basis a file names is resolve
 vocabulary and type-checked here, once, so evaluation never meets an unknown name. Refused: an
 unknown name, a value of the wrong type, a rule id used twice in a ruleset, a family/version
 whose path disagrees with its content, two versions of a family whose effective periods overlap.
-All problems of all files are reported together.
+Two structural rules of the legal review (DOMAIN 8) are refused as well, each problem naming its
+rule: ``local-basis-needs-jurisdiction`` (a ruleset resting on a local text, tag L, must say where
+it applies: DOMAIN 8.9) and ``ban-needs-statute`` (a ban rests on a national statute or
+administrative regulation tagged C: DOMAIN 8.1-8.3). All problems of all files are reported together.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import msgspec
 import yaml
 
-from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
+from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
 from registry.rules.view import ACCIDENT_RANK
-from registry.rules.vocabulary import CREDIT_CLASSES, EVENT_TYPES, EXECUTIONS, FACTS, LIST_TYPES, OPERATORS
+from registry.rules.vocabulary import (
+    CONDITIONS,
+    CREDIT_CLASSES,
+    EVENT_GROUNDS,
+    EVENT_TYPES,
+    EXECUTIONS,
+    FACTS,
+    LIST_TYPES,
+    OPERATORS,
+)
 
 RULESETS = Path(__file__).parent / "rulesets"
 SUBJECTS = ("enterprise", "agency", "person")
@@ -81,6 +94,7 @@ class _RulesetDoc(msgspec.Struct, forbid_unknown_fields=True):
     rules: list[_RuleDoc]
     note: str = ""
     jurisdiction: list[str] | None = None
+    new_listings_until: dt.date | None = None
 
 
 def digest(raw: Mapping[str, Any]) -> str:
@@ -126,12 +140,15 @@ class _Checker:
             ok = value in ACCIDENT_RANK
         elif kind == "role":
             ok = value in PERSON_ROLES
+        elif kind == "reason":
+            ok = value in EVENT_GROUNDS
         else:
             allowed = {
                 "types": EVENT_TYPES.get(FACTS[fact].kind or "", ()),
                 "list_types": tuple(LIST_TYPES),
                 "executions": EXECUTIONS,
                 "classes": CREDIT_CLASSES,
+                "conditions": tuple(CONDITIONS),
             }[kind]
             ok = isinstance(value, list) and bool(value) and all(v in allowed for v in value)
             if ok:
@@ -256,6 +273,52 @@ def _months(period: Period) -> int:
     return period.years * 12 + period.months
 
 
+def is_prefix(prefix: object) -> bool:
+    """A division-code prefix: 2 (province), 4 (city) or 6 (county) digits of GB/T 2260."""
+    return isinstance(prefix, str) and prefix.isdigit() and len(prefix) in (2, 4, 6)
+
+
+def _local_texts(rule: Rule) -> list[str]:
+    """What in a rule rests on a local text (tag L): its own tag, its bases, its outcomes' bases."""
+    found = [f"rule tag {rule.tag}"] if rule.tag == "L" else []
+    found += [f"basis {b.code} ({b.doc_no})" for b in rule.basis if b.tag == "L"]
+    entries: list[OutcomeEntry] = [o.entry for o in rule.then]
+    found += [f"outcome {e.code} (tag L)" for e in entries if e.tag == "L"]
+    found += [
+        f"outcome {e.code} basis {c} ({BASES[c].doc_no})" for e in entries for c in e.basis if BASES[c].tag == "L"
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _structural(ruleset: Ruleset, checker: _Checker) -> None:
+    """The two rules of DOMAIN 8 a file can break by its shape alone."""
+    if ruleset.jurisdiction is None:
+        local = [f"legal_basis {b.code} ({b.doc_no})" for b in ruleset.legal_basis if b.tag == "L"]
+        if local:
+            checker.fail(
+                "legal_basis",
+                "local-basis-needs-jurisdiction: rests on a local text (" + ", ".join(local) + ") but names no "
+                "jurisdiction; a local text applies only where it was issued (DOMAIN 8.9)",
+            )
+        for i, rule in enumerate(ruleset.rules):
+            local = _local_texts(rule)
+            if local:
+                checker.fail(
+                    f"rules[{i}] ({rule.id})",
+                    "local-basis-needs-jurisdiction: rests on a local text (" + ", ".join(local) + ") in a ruleset "
+                    "without jurisdiction; move it to a local pack (DOMAIN 8.9)",
+                )
+    for i, rule in enumerate(ruleset.rules):
+        bans = [o.entry.code for o in rule.then if o.entry.kind == "ban"]
+        if bans and not any(b.statute and b.tag == "C" for b in rule.basis):
+            checker.fail(
+                f"rules[{i}] ({rule.id})",
+                f"ban-needs-statute: orders {', '.join(bans)} without a national statute or administrative "
+                "regulation tagged C among its bases (" + (", ".join(b.code for b in rule.basis) or "-") + "); "
+                "a ban rests only on the law (DOMAIN 8.1-8.3)",
+            )
+
+
 def _build(raw: Mapping[str, Any], source: str, checker: _Checker) -> Ruleset | None:
     try:
         doc = msgspec.convert(raw, _RulesetDoc)
@@ -263,12 +326,16 @@ def _build(raw: Mapping[str, Any], source: str, checker: _Checker) -> Ruleset | 
         checker.fail("(document)", str(exc))
         return None
     for prefix in doc.jurisdiction or []:
-        if not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
+        if not is_prefix(prefix):
             checker.fail("jurisdiction", f"{prefix!r} is not a division-code prefix (2, 4 or 6 digits)")
     if doc.jurisdiction == []:
         checker.fail("jurisdiction", "omit jurisdiction for a national ruleset; an empty list would apply nowhere")
     if doc.effective_to is not None and doc.effective_to < doc.effective_from:
         checker.fail("effective_to", "ends before effective_from")
+    if doc.new_listings_until is not None and (doc.scope != "conduct" or doc.effective_to is None):
+        checker.fail(
+            "new_listings_until", "only a superseded conduct regime (scope conduct, with effective_to) has one"
+        )
     seen: set[str] = set()
     rules = []
     for i, r in enumerate(doc.rules):
@@ -296,7 +363,7 @@ def _build(raw: Mapping[str, Any], source: str, checker: _Checker) -> Ruleset | 
         )
     if not rules:
         checker.fail("rules", "a ruleset needs at least one rule")
-    return Ruleset(
+    ruleset = Ruleset(
         doc.family,
         doc.version,
         doc.title,
@@ -310,7 +377,10 @@ def _build(raw: Mapping[str, Any], source: str, checker: _Checker) -> Ruleset | 
         source,
         doc.note,
         None if doc.jurisdiction is None else tuple(doc.jurisdiction),
+        doc.new_listings_until,
     )
+    _structural(ruleset, checker)
+    return ruleset
 
 
 def parse(text: str, source: str = "<string>") -> Ruleset:
@@ -348,8 +418,40 @@ def check_families(rulesets: Iterable[Ruleset]) -> list[str]:
     return problems
 
 
-def load(root: Path = RULESETS) -> tuple[Ruleset, ...]:
-    """Every ruleset under ``root``; the path must be ``<family>/<version>.yaml``."""
+def extend(rulesets: Iterable[Ruleset], extensions: Mapping[str, Sequence[str]]) -> tuple[Ruleset, ...]:
+    """The rulesets with the areas a deployment enabled local packs for (family -> division-code
+    prefixes, ``REGISTRY_RULES_LOCAL_PACKS``). Refused: an unknown family, a national family
+    (it applies everywhere already), a prefix that is not 2, 4 or 6 digits."""
+    rulesets = tuple(rulesets)
+    families = {r.family: r for r in rulesets}
+    problems = []
+    for family, prefixes in sorted(extensions.items()):
+        found = families.get(family)
+        if found is None:
+            problems.append(
+                f"REGISTRY_RULES_LOCAL_PACKS: unknown pack {family!r} (local packs: "
+                + ", ".join(sorted(f for f, r in families.items() if r.jurisdiction is not None))
+                + ")"
+            )
+        elif found.jurisdiction is None:
+            problems.append(f"REGISTRY_RULES_LOCAL_PACKS: {family!r} is national, not a local pack")
+        bad = [p for p in prefixes if not is_prefix(p)]
+        if bad or not prefixes:
+            problems.append(
+                f"REGISTRY_RULES_LOCAL_PACKS: {family!r} needs division-code prefixes of 2, 4 or 6 digits "
+                f"(got {', '.join(map(repr, prefixes)) or 'none'})"
+            )
+    if problems:
+        raise RulesetError(problems)
+    return tuple(
+        dataclasses.replace(r, extensions=tuple(dict.fromkeys(extensions[r.family]))) if r.family in extensions else r
+        for r in rulesets
+    )
+
+
+def load(root: Path = RULESETS, extensions: Mapping[str, Sequence[str]] | None = None) -> tuple[Ruleset, ...]:
+    """Every ruleset under ``root``; the path must be ``<family>/<version>.yaml``. ``extensions``
+    enables local packs for further areas (``extend``)."""
     problems: list[str] = []
     out: list[Ruleset] = []
     for path in sorted(root.glob("*/*.yaml")):
@@ -368,4 +470,4 @@ def load(root: Path = RULESETS) -> tuple[Ruleset, ...]:
         problems.append(f"{root}: no rulesets found")
     if problems:
         raise RulesetError(problems)
-    return tuple(out)
+    return extend(out, extensions or {})

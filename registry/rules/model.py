@@ -111,10 +111,31 @@ class Ruleset:
     #: a local pack applies only to subjects located under one of these division-code prefixes
     #: (e.g. ["11"]: Beijing); None for a national ruleset
     jurisdiction: tuple[str, ...] | None = None
+    #: a superseded conduct regime: the last day a listing may still be newly proposed under it.
+    #: After it, a case of its period completed by a penalty dated later is shown to the bureau
+    #: for review ("transitional: decide by hand"), never proposed (DOMAIN 8.4: no new 49号 or
+    #: 2015-rule listing once 部令11号 is in force on 2023-10-01)
+    new_listings_until: dt.date | None = None
+    #: further prefixes a deployment enabled this local pack for (``REGISTRY_RULES_LOCAL_PACKS``);
+    #: not part of the file, so not of its hash
+    extensions: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         return f"{self.family}/{self.version}"
+
+    def enabled_by(self, division_code: str | None) -> str | None:
+        """Why this ruleset applies to a subject located in ``division_code``: "national" (no
+        jurisdiction), "jurisdiction" (inside the area of the text), "configuration" (inside an
+        area the deployment added), or None: it does not apply there."""
+        if self.jurisdiction is None:
+            return "national"
+        code = division_code or ""
+        if code.startswith(self.jurisdiction):
+            return "jurisdiction"
+        if self.extensions and code.startswith(self.extensions):
+            return "configuration"
+        return None
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective_from <= day and (self.effective_to is None or day <= self.effective_to)

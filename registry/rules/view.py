@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import cached_property
 
 from registry.rules.facts import Event, Facts, Grade, Listing
+from registry.rules.model import Ruleset
 
 ACCIDENT_RANK = {"ordinary": 0, "larger": 1, "major": 2, "especially_major": 3}
 PENDING_GRADE = frozenset({"applied", "reviewed", "audited", "suspended"})
@@ -36,6 +37,9 @@ class View:
             inside = [e for e in inside if e.id not in tied and not before.intersection(e.links)]
         self.events: tuple[Event, ...] = tuple(sorted(inside, key=lambda e: (e.occurred_on, e.id)))
         self.cache: dict[object, object] = {}
+        #: the ruleset being evaluated (set by the evaluator): a fact that judges by the regime's
+        #: own cases (early removal: "no new listing case") reads it
+        self.ruleset: Ruleset | None = None
 
     @cached_property
     def by_id(self) -> dict[int, Event]:

@@ -18,6 +18,14 @@ from typing import Any, Final
 from registry.rules.calendar import add_months, full_months
 from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.facts import Event, Listing
+from registry.rules.removal import (
+    CONDITIONS,
+    DEFAULT_CONDITIONS,
+    EVENT_GROUNDS,
+    application_window,
+    early_removal,
+    revocation_ground,
+)
 from registry.rules.view import ACCIDENT_RANK, PENDING_GRADE, View, last_day
 
 LIST_TYPES: Final = {
@@ -28,7 +36,7 @@ LIST_TYPES: Final = {
 }
 EVENT_TYPES: Final = {
     "reporting_violation": ("concealment", "false_report", "late_report"),
-    "licence_violation": ("no_licence", "while_suspended", "while_revoked"),
+    "licence_violation": ("no_licence", "while_suspended", "while_revoked", "facilities_unaccepted"),
     "intermediary_fraud": ("renting_qualification", "affiliation", "false_report", "false_certificate"),
     "obstruction": (
         "evading_supervision",
@@ -36,6 +44,7 @@ EVENT_TYPES: Final = {
         "destroying_scene",
         "forging_evidence",
         "obstructing_investigation",
+        "defying_suspension_order",
     ),
     "flight": ("no_rescue", "left_post", "fled"),
     "enforcement_order": ("suspension_for_rectification", "closure", "maximum_penalty", "accountability"),
@@ -59,7 +68,9 @@ class Reading:
 
 @dataclass(frozen=True)
 class Param:
-    type: str  # "bool" | "int" | "float" | "date" | "grade" | "role" | "types" | "list_types" | "executions"
+    #: "bool" | "int" | "float" | "date" | "grade" | "role" | "reason" | "types" | "list_types" |
+    #: "executions" | "conditions"
+    type: str
     doc: str
     required: bool = False
 
@@ -73,6 +84,8 @@ class Fact:
     params: Mapping[str, Param] = field(default_factory=dict)
     #: the kind of event whose sub-types ``types`` may name
     kind: str | None = None
+    #: the value depends on the ruleset evaluated (its own listing cases), not only on the facts
+    per_ruleset: bool = False
 
 
 def _reading_of(events: list[Event], value: int | None = None) -> Reading:
@@ -195,6 +208,8 @@ def penalties(view: View, p: Mapping[str, Any]) -> Reading:
             continue
         if p.get("credit_class") is not None and credit_class(view, e) not in p["credit_class"]:
             continue
+        if p.get("licence_withdrawn") is not None and (e.licence_action is not None) != p["licence_withdrawn"]:
+            continue
         if _common(view, e, p):
             out.append(e)
     return _reading_of(out)
@@ -297,6 +312,8 @@ def major_hazards(view: View, p: Mapping[str, Any]) -> Reading:
             )
             if late != p["overdue"]:
                 continue
+        if p.get("risky_work") is not None and e.risky_work != p["risky_work"]:
+            continue
         out.append(e)
     return _reading_of(out)
 
@@ -357,6 +374,58 @@ def days_to_listing_end(view: View, p: Mapping[str, Any]) -> Reading:
         return Reading(-1)
     end = max(x.until for x in current if x.until is not None)
     return Reading((end - view.as_of).days, (), min(x.listed_on for x in current), end)
+
+
+def early_removal_eligible(view: View, p: Mapping[str, Any]) -> Reading:
+    """Listings in force that may be removed early on the day, each judged on its own penalty and
+    from its own date (``registry.rules.removal``, the definition the listing workflow applies)."""
+    assert view.ruleset is not None, "the evaluator names the ruleset"
+    conditions = p.get("conditions") or DEFAULT_CONDITIONS
+    eligible: list[tuple[Listing, tuple[int, ...]]] = []
+    for x in _current(view, p):
+        checks = early_removal(view.ruleset, view.facts, x, view.as_of, conditions)
+        if all(c.held for c in checks):
+            own = next((c.evidence for c in checks if c.code == "penalty_performed"), ())
+            eligible.append((x, own))
+    if not eligible:
+        return Reading(0)
+    return Reading(
+        len(eligible),
+        tuple(sorted({i for _, own in eligible for i in own})),
+        min(x.listed_on for x, _ in eligible),
+        last_day(x.until for x, _ in eligible),
+        tuple(x.id for x, _ in eligible if x.id is not None),
+    )
+
+
+def removal_application_open(view: View, p: Mapping[str, Any]) -> Reading:
+    """Listings in force whose 49号 application window (``registry.rules.removal``) holds the day."""
+    found = [
+        x
+        for x in _current(view, p)
+        if x.until is not None and application_window(x.until)[0] <= view.as_of <= application_window(x.until)[1]
+    ]
+    if not found:
+        return Reading(0)
+    return Reading(
+        len(found),
+        (),
+        min(x.listed_on for x in found),
+        last_day(x.until for x in found),
+        tuple(x.id for x in found if x.id is not None),
+    )
+
+
+def grade_revocation_grounds(view: View, p: Mapping[str, Any]) -> Reading:
+    """Events that are grounds to revoke the grade in force (``registry.rules.removal``, the
+    definition the grade workflow applies to a revocation)."""
+    g = view.grade
+    if g is None:
+        return Reading(0)
+    assert g.announced_on is not None
+    until = g.valid_until or dt.date.max
+    found = [e for e in view.events if revocation_ground(p["reason"], e, g.announced_on, until, view.as_of)]
+    return _reading_of(found)
 
 
 def prior_listings(view: View, p: Mapping[str, Any]) -> Reading:
@@ -453,6 +522,7 @@ FACTS: Final[dict[str, Fact]] = {
                     "classes",
                     "失信信息类别 (minor, general, serious, unrecorded): as recorded; serious behind an 11号 listing",
                 ),
+                "licence_withdrawn": Param("bool", "the penalty suspended or revoked the safety-production licence"),
                 **_WINDOW,
             },
         ),
@@ -467,7 +537,8 @@ FACTS: Final[dict[str, Fact]] = {
         Fact(
             "licence_violations",
             "int",
-            "operating without a licence or while it is suspended or revoked",
+            "operating without a licence or while it is suspended or revoked; using a construction project's "
+            "safety facilities before their acceptance",
             _typed("licence_violation"),
             {**_TYPES, **_PENALISED, **_WINDOW},
             "licence_violation",
@@ -483,7 +554,8 @@ FACTS: Final[dict[str, Fact]] = {
         Fact(
             "obstructions",
             "int",
-            "evading or resisting supervision, destroying the scene or evidence, obstructing the investigation",
+            "evading or resisting supervision, destroying the scene or evidence, obstructing the investigation, "
+            "working on after a 停产停业整顿 order",
             _typed("obstruction"),
             {**_TYPES, **_PENALISED, **_WINDOW},
             "obstruction",
@@ -524,7 +596,11 @@ FACTS: Final[dict[str, Fact]] = {
             "int",
             "major hidden hazards (重大事故隐患)",
             major_hazards,
-            {"overdue": Param("bool", "not rectified by the deadline, the deadline being past"), **_WINDOW},
+            {
+                "overdue": Param("bool", "not rectified by the deadline, the deadline being past"),
+                "risky_work": Param("bool", "the unit still had its workers work at risk (仍组织从业人员冒险作业)"),
+                **_WINDOW,
+            },
         ),
         Fact("subject_type", "str", "enterprise, agency or person", subject_type),
         Fact("industry", "str", "the unit's industry code (DESIGN section 6)", industry),
@@ -552,6 +628,34 @@ FACTS: Final[dict[str, Fact]] = {
             "days left until the listing in force ends (-1: none)",
             days_to_listing_end,
             {"list_types": Param("list_types", "only these list types")},
+        ),
+        Fact(
+            "early_removal_eligible",
+            "int",
+            "listings in force that may be removed early on the day (12 months and the conditions)",
+            early_removal_eligible,
+            {
+                "list_types": Param("list_types", "only these list types"),
+                "conditions": Param(
+                    "conditions",
+                    "the conditions beyond the 12 months (default: penalty_performed, no_new_listing_case)",
+                ),
+            },
+            per_ruleset=True,
+        ),
+        Fact(
+            "removal_application_open",
+            "int",
+            "listings in force whose removal-on-application window (30 days before the end) holds the day",
+            removal_application_open,
+            {"list_types": Param("list_types", "only these list types")},
+        ),
+        Fact(
+            "grade_revocation_grounds",
+            "int",
+            "events that are grounds to revoke the grade in force",
+            grade_revocation_grounds,
+            {"reason": Param("reason", "fatal_accident or major_hazard_unrectified", required=True)},
         ),
         Fact(
             "prior_listings",
@@ -600,7 +704,9 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
 
 __all__ = [
     "BASES",
+    "CONDITIONS",
     "CREDIT_CLASSES",
+    "EVENT_GROUNDS",
     "EVENT_TYPES",
     "FACTS",
     "LIST_TYPES",

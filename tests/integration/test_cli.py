@@ -164,3 +164,50 @@ async def test_import_report_as_a_table_neutralises_formulas_from_the_file(
     as_json = tmp_path / "report.json"
     registry(database, tmp_path, "import", "enterprises", str(upload), "--report", str(as_json))
     assert {e["uscc"] for e in json.loads(as_json.read_text())["errors"]} == {hyperlink, "@SUM(A1)"}
+
+
+def _check(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "registry", "rules", "check", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_rules_check_refuses_a_local_basis_without_jurisdiction_and_a_ban_without_a_statute(tmp_path: Path) -> None:
+    """The two structural rules of the legal review (DOMAIN 8.9, 8.1-8.3), each named with its reason."""
+    base = (
+        "version: '1'\ntitle: t\neffective_from: 2020-01-01\neffective_to: null\nscope: state\ncombine: all\n"
+        "rules:\n  - id: X\n    title: x\n    subjects: [enterprise]\n    when: {fact: listed, op: '==', value: true}\n"
+    )
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "1.yaml").write_text(
+        "family: local\nlegal_basis: [tianjin_blacklist]\n" + base + "    basis: [tianjin_blacklist]\n    tag: L\n"
+        "    then: [{outcome: liability_insurance_surcharge, value: 10, unit: percent}]\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "ban").mkdir()
+    (tmp_path / "ban" / "1.yaml").write_text(
+        "family: ban\nlegal_basis: [mem11]\n" + base + "    basis: [mem11]\n    tag: C\n"
+        "    then: [{outcome: ban_intermediary_5y}]\n",
+        encoding="utf-8",
+    )
+    done = _check("--dir", str(tmp_path))
+    assert done.returncode == 1
+    assert "ban/1.yaml: rules[0] (X): ban-needs-statute: orders ban_intermediary_5y" in done.stderr
+    assert "local/1.yaml: legal_basis: local-basis-needs-jurisdiction" in done.stderr
+    assert "local/1.yaml: rules[0] (X): local-basis-needs-jurisdiction" in done.stderr
+    assert "rulesets refused: 3 problem(s)" in done.stderr
+
+
+def test_rules_check_shows_local_packs_and_checks_the_configured_extensions() -> None:
+    done = _check(env={"REGISTRY_RULES_LOCAL_PACKS": "shenzhen_incentives=4401"})
+    assert done.returncode == 0, done.stderr
+    assert "local pack / 地方政策包: 4403; configured: 4401" in done.stdout
+    assert "local pack / 地方政策包: 410108" in done.stdout
+    refused = _check(env={"REGISTRY_RULES_LOCAL_PACKS": "listing=11"})
+    assert refused.returncode == 1
+    assert "REGISTRY_RULES_LOCAL_PACKS: 'listing' is national, not a local pack" in refused.stderr

@@ -581,7 +581,7 @@ async def test_a_repair_application_is_accepted_on_the_day_it_opens(client, serv
     assert {c["code"]: c["held"] for c in application["checks"]} == {
         "listed_12_months": True,
         "penalty_performed": True,
-        "no_new_penalty": True,
+        "no_new_listing_case": True,
         "consequences_removed": True,
     }
     r = await act(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)
@@ -688,19 +688,61 @@ async def test_the_sweep_removes_a_listing_the_day_after_its_term_and_only_once(
     assert (await read(client, a.h, listing["id"]))["version"] == swept["version"]
 
 
-async def test_a_penalty_after_the_listing_bars_repair(client, services, clock):
-    """A penalty decided after the listing took effect: the application is refused, naming the
-    condition no_new_penalty (and only that one: the original penalty was executed)."""
+def advised(got: dict[str, Any]) -> bool:
+    """Whether an evaluation advises early removal (rule R10 fired)."""
+    return any(o["code"] == "removal_early_eligible" for o in got["decision"]["removals"])
+
+
+async def test_a_later_fine_for_another_matter_does_not_bar_repair(client, services, clock):
+    """DOMAIN 8.6: the default conditions are the penalty behind the listing performed and no new
+    listing case since the listing, not "no penalty of any kind". A small fine for another matter
+    after the listing (not yet paid) bars nothing: evaluate advises early removal, and the
+    application, the grant and the approval go through (before issue 17 the workflow refused it
+    as no_new_penalty and the rules as an unpaid penalty)."""
+    a, b = await officer(client, services), await officer(client, services)
+    uscc, own = await major_case(client, a.h, **EXECUTED)
+    listing = await decided(client, clock, a, b, uscc)
+    await move(client, clock, dt.date(2027, 3, 1), a, b)
+    fine = await record(client, a.h, penalty(uscc, "2027-03-01", fine_cny=2_000))
+
+    await move(client, clock, REPAIR_OPENS, a, b)
+    got = await evaluate(client, a.h, subject={"uscc": uscc})
+    assert advised(got)
+    [eligible] = [o for o in got["decision"]["removals"] if o["code"] == "removal_early_eligible"]
+    assert eligible["evidence"] == [own]
+    assert fine["id"] not in eligible["evidence"]
+    listing = await ok(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)
+    checks = {c["code"]: c for c in listing["repair_applications"][0]["checks"]}
+    assert {k: c["held"] for k, c in checks.items()} == {
+        "listed_12_months": True,
+        "penalty_performed": True,
+        "no_new_listing_case": True,
+        "consequences_removed": True,
+    }
+    assert checks["penalty_performed"]["evidence"] == [own]
+    assert checks["no_new_listing_case"]["ruleset"].startswith("listing/2023@sha256:")
+    listing = await ok(client, a.h, listing, "decide-repair", granted=True, reason="整改到位，符合修复条件")
+    listing = await ok(client, b.h, listing, "approve")
+    assert (listing["status"], listing["removal"]["type"]) == ("removed", "early")
+
+
+async def test_a_new_listing_case_since_the_listing_bars_repair_as_evaluate_says(client, services, clock):
+    """A new 重大 accident after the listing, penalised (a case under 11号 of its own): evaluate does
+    not advise early removal, and the workflow refuses the application naming the one condition
+    that fails, no_new_listing_case, with the new case's events (the accident and its penalty)."""
     a, b = await officer(client, services), await officer(client, services)
     uscc, _ = await major_case(client, a.h, **EXECUTED)
     listing = await decided(client, clock, a, b, uscc)
     await move(client, clock, dt.date(2027, 3, 1), a)
-    await record(client, a.h, penalty(uscc, "2027-03-01", execution="executed", executed_on="2027-03-01"))
+    acc = await record(client, a.h, accident(uscc, "2027-02-01", deaths=11))
+    pen = await record(client, a.h, penalty(uscc, "2027-03-01", links=[acc["id"]], execution="executed"))
 
     await move(client, clock, REPAIR_OPENS, a)
+    assert not advised(await evaluate(client, a.h, subject={"uscc": uscc}))
     r = await act(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)
-    body = t.assert_field(r, "conditions", "no_new_penalty")
-    assert [e["code"] for e in body["errors"]] == ["no_new_penalty"]
+    body = t.assert_field(r, "conditions", "no_new_listing_case")
+    assert [e["code"] for e in body["errors"]] == ["no_new_listing_case"]
+    assert f"{acc['id']}, {pen['id']}" in str(body["errors"][0])
 
 
 async def test_a_penalty_not_executed_bars_repair(client, services, clock):
@@ -710,6 +752,7 @@ async def test_a_penalty_not_executed_bars_repair(client, services, clock):
     listing = await decided(client, clock, a, b, uscc)
     await move(client, clock, REPAIR_OPENS, a)
 
+    assert not advised(await evaluate(client, a.h, subject={"uscc": uscc}))
     r = await act(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)
     body = t.assert_field(r, "conditions", "penalty_performed")
     assert [e["code"] for e in body["errors"]] == ["penalty_performed"]
@@ -816,6 +859,21 @@ async def test_a_valid_manual_proposal_is_created_with_its_reasons(client, servi
     assert "mem11_case9" in [b["code"] for b in listing["basis"]]
     assert listing["deciding_authority"]["division_code"] == "410103"
     assert body["related"] == []
+
+
+async def test_case_8_is_proposed_by_hand_on_the_bureaus_finding_never_from_the_rules(client, services):
+    """DOMAIN 8.5: a refused penalty is shown for review (case 8), never proposed from the rules; the
+    bureau proposes it by hand with the reasons of its finding (the means to pay and the refusal)."""
+    a = await officer(client, services)
+    unit = await t.create(client, a.h)
+    pen = await record(client, a.h, penalty(unit["uscc"], "2026-10-15", execution="refused"))
+    t.assert_field(await propose(client, a.h, unit["uscc"]), "list_type", "no_rule_decision")
+
+    reasons = "经查当事人账户资金充足，有执行能力，催告后仍拒不缴纳罚款。"
+    body = await proposed(client, a.h, unit["uscc"], **case9(pen["id"], criterion="11-8", reasons=reasons))
+    listing = body["listing"]
+    assert (listing["source"], listing["criteria"], listing["reasons"]) == ("manual", ["11-8"], reasons)
+    assert [b["code"] for b in listing["basis"]] == ["mem11_case8", "mem11_art3", "mem11_art4"]
 
 
 # ==== 6. effects on grades and on the rules =====================================================================

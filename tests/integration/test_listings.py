@@ -170,14 +170,15 @@ async def test_a_rules_run_proposes_what_the_rules_order_for_the_officers_author
 
 async def test_an_outcome_for_review_is_never_proposed(client: httpx.AsyncClient, services: Any) -> None:
     """DOMAIN 8.1: an agency the bureau found to bear major responsibility for an accident is flagged
-    for the bureau's review (``for_review``); no ban is proposed, one by one or in a batch run."""
+    for the bureau's review (``for_review``; in 惠济区, whose local text gives the principle, DOMAIN
+    8.9); no ban is proposed, one by one or in a batch run."""
     from registry.domain.listings.batch import propose_batch
     from tests.integration.test_grades import agency_body
 
-    cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+    cid, secret = await f.account(services, "bureau", level="county", division="410108", kind="officer")
     officer = (await services.accounts.authenticate(cid, secret)).actor()
     h = {"Authorization": f"Bearer {await f.token(client, cid, secret)}"}
-    body = agency_body()
+    body = agency_body("410108")
     r = await client.post("/api/v1/agencies", json=body, headers=h)
     assert r.status_code == 201, r.text
     as_agency = {"subject": {"type": "agency", "uscc": body["uscc"]}}
@@ -187,11 +188,73 @@ async def test_an_outcome_for_review_is_never_proposed(client: httpx.AsyncClient
     await record(client, h, {**penalty(body["uscc"], "2026-06-01", links=[hit["id"]]), **as_agency})
 
     got = await client.post(
-        "/api/v1/rules/evaluate", json={"subject": {"uscc": body["uscc"]}, "families": ["bans"]}, headers=h
+        "/api/v1/rules/evaluate",
+        json={"subject": {"uscc": body["uscc"]}, "families": ["bans", "huiji_four_always"]},
+        headers=h,
     )
     assert [o["code"] for o in got.json()["decision"]["for_review"]] == ["review_intermediary_accident"]
     for list_type in ("INDUSTRY_BAN", "INDUSTRY_BAN_LIFE"):
         r = await client.post(LISTINGS, json={"subject": {"uscc": body["uscc"]}, "list_type": list_type}, headers=h)
         t.assert_field(r, "list_type", "no_rule_decision")
-    run = await propose_batch(services.listings, officer, "410103")
+    run = await propose_batch(services.listings, officer, "410108")
     assert body["uscc"] not in [row["uscc"] for row in run.proposed]
+
+
+async def test_transitional_and_manual_only_cases_are_shown_for_review_never_proposed(
+    client: httpx.AsyncClient, services: Any, clock: Any
+) -> None:
+    """DOMAIN 8.4 and 8.5: a 49号 case (2023-09 accident) completed by a 2024 penalty, and a penalty
+    whose execution was refused (部令11号 case 8), are shown by ``POST /api/v1/rules/evaluate`` with
+    the facts and basis as ``for_review``; proposing them is refused, and a batch run reports them
+    "for review" without proposing."""
+    from registry.domain.listings.batch import propose_batch
+
+    cid, secret = await f.account(services, "bureau", level="county", division="410103", kind="officer")
+    officer = (await services.accounts.authenticate(cid, secret)).actor()
+    h = {"Authorization": f"Bearer {await f.token(client, cid, secret)}"}
+    old = await t.create(client, h)
+    acc = await record(client, h, accident(old["uscc"], "2023-09-15", deaths=3))
+    pen = await record(client, h, penalty(old["uscc"], "2024-01-10", links=[acc["id"]]))
+    refused = await t.create(client, h)
+    fine = await record(client, h, penalty(refused["uscc"], "2024-02-01", execution="refused"))
+
+    got = await client.post(
+        "/api/v1/rules/evaluate",
+        json={"subject": {"uscc": old["uscc"]}, "as_of": "2024-03-01", "families": ["listing"]},
+        headers=h,
+    )
+    decision = got.json()["decision"]
+    assert decision["listings"] == []
+    [review] = decision["for_review"]
+    assert (review["kind"], review["code"], review["criteria"]) == (
+        "for_review",
+        "review_transitional_listing",
+        ["49-2-1"],
+    )
+    assert (review["start"], review["until"], review["deciding_authority"]) == ("2024-01-10", "2025-01-10", "410103")
+    assert review["evidence"] == [acc["id"], pen["id"]]
+    assert {"aqjg2017_49_art2", "transition_2023"} <= {b["code"] for b in review["basis"]}
+    assert review["because"][0]["rule"] == "R21-2017-2.1"
+    assert review["because"][0]["facts"][0]["evidence"] == [acc["id"]]
+    assert any("decides by hand" in note for note in review["notes"])
+
+    got = await client.post(
+        "/api/v1/rules/evaluate",
+        json={"subject": {"uscc": refused["uscc"]}, "as_of": "2024-03-01", "families": ["listing"]},
+        headers=h,
+    )
+    decision = got.json()["decision"]
+    assert (decision["listings"], decision["notices"]) == ([], [])
+    assert [(o["code"], o["criteria"], o["evidence"]) for o in decision["for_review"]] == [
+        ("review_case8_execution", ["11-8"], [fine["id"]])
+    ]
+
+    set_day(clock, dt.date(2024, 3, 1))
+    for uscc, list_type in ((old["uscc"], "JOINT_PUNISHMENT_2017"), (refused["uscc"], "SERIOUS_DISHONEST_2023")):
+        r = await client.post(LISTINGS, json={"subject": {"uscc": uscc}, "list_type": list_type}, headers=h)
+        t.assert_field(r, "list_type", "no_rule_decision")
+    run = await propose_batch(services.listings, officer, "410103")
+    assert not {old["uscc"], refused["uscc"]} & {row["uscc"] for row in [*run.proposed, *run.skipped]}
+    reviews = {row["uscc"]: (row["code"], row["criteria"]) for row in run.for_review}
+    assert reviews[old["uscc"]] == ("review_transitional_listing", ["49-2-1"])
+    assert reviews[refused["uscc"]] == ("review_case8_execution", ["11-8"])

@@ -371,9 +371,11 @@ def hazard(uscc: str, on: str, deadline: str, **over: Any) -> dict[str, Any]:
 
 
 async def test_the_four_always_events_are_disclosed_for_36_months_and_withdrawn_ones_never(client, services, clock):
-    h = await t.bureau(client, services)
-    parent = await t.create(client, h)
-    unit = await t.create(client, h, parent_uscc=parent["uscc"])
+    """Publishing accidents and hazards and notifying the parent company rest on 惠济区's text
+    (惠安监管〔2017〕10号, DOMAIN 8.9): a unit there; penalties are published everywhere (art. 78)."""
+    h = await t.bureau(client, services, "410108")
+    parent = await t.create(client, h, division="410108")
+    unit = await t.create(client, h, division="410108", parent_uscc=parent["uscc"])
     uscc = unit["uscc"]
     acc = await record(client, h, accident(uscc, "2026-09-01", deaths=1, injuries=2))
     pen = await record(client, h, penalty(uscc, "2026-10-15"))
@@ -419,7 +421,7 @@ async def test_the_four_always_events_are_disclosed_for_36_months_and_withdrawn_
     # past the deadline, not rectified: overdue; the 35-month accident is now past 36 months
     later = dt.date(2027, 1, 5)
     set_day(clock, later)
-    h = await t.bureau(client, services)
+    h = await t.bureau(client, services, "410108")
     payload = (await detail(client, uscc))["payload"]
     assert [e["id"] for e in payload["accidents"]] == [acc["id"]]
     assert payload["major_hazards"][0]["state"]["code"] == "overdue"
@@ -435,6 +437,21 @@ async def test_the_four_always_events_are_disclosed_for_36_months_and_withdrawn_
     assert danger["id"] == follow["id"]
     assert (danger["state"]["code"], danger["state"]["rectified_on"]) == ("rectified", "2027-01-04")
     assert "已整改" in await html(client, f"/enterprises/{uscc}")
+
+
+async def test_outside_huiji_only_penalties_are_disclosed_and_no_parent_is_notified(client, services):
+    """二七区 (410103) has no text publishing accidents and hazards or notifying the parent
+    company: the public page shows the penalty (安全生产法 art. 78, national) and nothing of the
+    惠济区 pack (DOMAIN 8.9)."""
+    h = await t.bureau(client, services)
+    parent = await t.create(client, h)
+    uscc = (await t.create(client, h, parent_uscc=parent["uscc"]))["uscc"]
+    await record(client, h, accident(uscc, "2026-09-01", deaths=1, injuries=2))
+    pen = await record(client, h, penalty(uscc, "2026-10-15"))
+    await record(client, h, hazard(uscc, "2026-11-01", "2026-12-31"))
+    payload = (await detail(client, uscc))["payload"]
+    assert [e["id"] for e in payload["penalties"]] == [pen["id"]]
+    assert (payload["accidents"], payload["major_hazards"], payload["parent_notice"]) == ([], [], None)
 
 
 async def test_a_penalty_shows_the_authority_that_decided_it(client, services):

@@ -7,6 +7,7 @@ never fall in the future of the service clock. Tokens are issued against the pin
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from pathlib import Path
@@ -18,8 +19,11 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
+from registry.app import create_app
 from registry.db.models import AuditEntry, CreditEvent
+from registry.settings import RulesSettings
 from tests import factories as f
+from tests.conftest import running
 from tests.integration import support as t
 from tests.integration.test_grades import agency_body, valid_grade
 
@@ -227,6 +231,10 @@ async def test_catalogue_lists_every_shipped_ruleset_with_its_hash_bases_and_mea
     }
     r8 = next(rule for rule in listing["rules"] if rule["id"] == "R8")
     assert (r8["tag"], r8["verified"]) == ("R", False)
+    # cases 8 and 9 are for the bureau's review only, and 49号 lists nothing new after 2023-09-30 (DOMAIN 8.4, 8.5)
+    r9 = next(rule for rule in listing["rules"] if rule["id"] == "R9")
+    assert [r["then"][0]["kind"] for r in (r8, r9)] == ["for_review", "for_review"]
+    assert (by_id["listing/2017"]["new_listings_until"], listing["new_listings_until"]) == ("2023-09-30", None)
 
     mof = {m["code"]: m for m in body["measures_by_department"]["mof"]}
     procurement = mof["restrict_procurement"]
@@ -242,7 +250,16 @@ async def test_catalogue_lists_every_shipped_ruleset_with_its_hash_bases_and_mea
     assert not any(k["never_proposed"] for name, k in kinds.items() if name != "for_review")
     bans = {rule["id"]: rule for rule in by_id["bans/2021"]["rules"]}
     assert "FA4" not in bans
-    assert bans["FA4-review"]["then"][0]["kind"] == "for_review"
+    assert "FA4-review" not in bans  # a local principle: the 惠济区 pack (DOMAIN 8.9)
+    huiji = {rule["id"]: rule for rule in by_id["huiji_four_always/2017"]["rules"]}
+    assert huiji["FA4-review"]["then"][0]["kind"] == "for_review"
+    # every ruleset resting on a local text names its area; the deployment added none here
+    assert by_id["huiji_four_always/2017"]["jurisdiction"] == ["410108"]
+    assert by_id["shenzhen_incentives/2017"]["jurisdiction"] == ["4403"]
+    assert by_id["listing/2023"]["jurisdiction"] is None
+    assert {r["configured_extensions"] == [] for r in body["rulesets"]} == {True}
+    assert body["local_packs"]["erqi_incentives"]["jurisdiction"] == ["410103"]
+    assert "DOMAIN 8.9" in body["changes"]
     assert "accidents_in_any_window" in {x["name"] for x in body["facts"]}
     assert ">=" in body["operators"]["int"]
 
@@ -768,18 +785,21 @@ async def test_a_judgment_corrected_onto_another_person_bans_that_person_only(cl
 async def test_an_agency_is_evaluated_as_an_agency(client, services):
     """安全生产法 art. 92 (2021) bans an intermediary only for 租借资质、挂靠、出具虚假报告 (DOMAIN 8.1):
     a penalised accident bans nothing; where the bureau recorded the agency's major responsibility
-    the decision carries a flag for its review, which is never a ban."""
-    h = await t.bureau(client, services)
-    body = agency_body()
+    the decision carries a flag for its review, which is never a ban, and only in 惠济区 whose local
+    text gives that principle (DOMAIN 8.9)."""
+    h = await t.bureau(client, services, "410108")
+    body = agency_body("410108")
     r = await client.post("/api/v1/agencies", json=body, headers=h)
     assert r.status_code == 201, r.text
     as_agency = {"subject": {"type": "agency", "uscc": body["uscc"]}}
     hit = await record(client, h, {**accident(body["uscc"], "2025-01-10", 1), **as_agency})
     await record(client, h, {**penalty(body["uscc"], "2025-02-01", [hit["id"]]), **as_agency})
-    ask = {"subject": {"uscc": body["uscc"]}, "as_of": TODAY.isoformat(), "families": ["bans"]}
+    families = ["bans", "huiji_four_always"]
+    ask = {"subject": {"uscc": body["uscc"]}, "as_of": TODAY.isoformat(), "families": families}
     got = await evaluate(client, h, **ask)
     assert got["decision"]["subject"]["type"] == "agency"
-    assert (got["decision"]["bans"], got["decision"]["for_review"], got["decision"]["fired"]) == ([], [], [])
+    assert (got["decision"]["bans"], got["decision"]["for_review"]) == ([], [])
+    assert got["decision"]["fired"] == ["huiji_four_always/2017#FA2-accident"]
 
     major = accident(body["uscc"], "2025-03-10", 1)
     major["details"]["major_responsibility"] = True
@@ -794,7 +814,15 @@ async def test_an_agency_is_evaluated_as_an_agency(client, services):
         [flagged["id"]],
     )
     assert (review["tag"], [b["code"] for b in review["basis"]]) == ("L", ["four_always"])
-    assert got["decision"]["fired"] == ["bans/2021#FA4-review"]
+    assert (review["pack"], review["jurisdiction"], review["enabled_by"]) == (
+        "huiji_four_always/2017",
+        ["410108"],
+        "jurisdiction",
+    )
+    assert sorted(got["decision"]["fired"]) == [
+        "huiji_four_always/2017#FA2-accident",
+        "huiji_four_always/2017#FA4-review",
+    ]
     assert [e["major_responsibility"] for e in got["facts"]["events"] if e["kind"] == "accident"] == [False, True]
 
 
@@ -1011,3 +1039,105 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
         e["uscc"],
     )
     assert {o["code"] for o in got["decision"]["bans"]} == {"ban_principal_any_unit", "ban_principal_industry_life"}
+
+
+def event(kind: str, uscc: str, on: str, **details: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "subject": unit(uscc),
+        "occurred_on": on,
+        "source_document": f"郑二应急文〔{on[:4]}〕{t.rand(DIGITS, 6)}号",
+        "details": details,
+    }
+
+
+async def test_stored_details_reach_the_49_items_and_the_2015_case_4(client, services):
+    """DOMAIN 8.8, on stored facts: a hazard's risky_work (49号 item 3), an obstruction defying a
+    停产整顿 order (item 5), a 金属冶炼 project used before acceptance (item 7), and a penalty that
+    suspended the licence (2015 rule case 4, the suspension itself)."""
+    h = await t.bureau(client, services)
+    smelter = await t.create(client, h, industry="nonferrous")
+    uscc = smelter["uscc"]
+    await record(
+        client,
+        h,
+        event(
+            "major_hazard",
+            uscc,
+            "2021-03-01",
+            description="熔炼炉冷却水系统存在重大事故隐患",
+            rectification_deadline="2021-04-30",
+            risky_work=True,
+        ),
+    )
+    await record(
+        client,
+        h,
+        event(
+            "obstruction", uscc, "2021-05-10", type="defying_suspension_order", description="责令停产整顿期间擅自复产"
+        ),
+    )
+    await record(
+        client,
+        h,
+        event(
+            "licence_violation",
+            uscc,
+            "2021-06-01",
+            type="facilities_unaccepted",
+            description="新建熔炼车间未经验收即投产",
+        ),
+    )
+    got = await evaluate(client, h, subject={"uscc": uscc}, as_of="2021-12-01", families=["listing"])
+    assert sorted(got["decision"]["fired"]) == [
+        "listing/2017#R21-2017-2.3",
+        "listing/2017#R21-2017-2.5",
+        "listing/2017#R21-2017-2.7",
+    ]
+
+    other = await t.create(client, h, industry="metallurgy")
+    await record(client, h, penalty(other["uscc"], "2016-06-01", licence_action="suspended"))
+    got = await evaluate(client, h, subject={"uscc": other["uscc"]}, as_of="2016-12-01", families=["listing"])
+    assert got["decision"]["fired"] == ["listing/2015#R21-2015"]
+    [listing] = got["decision"]["listings"]
+    assert (listing["code"], listing["start"]) == ("list_blacklist_2015", "2016-06-01")
+
+
+# ---- local packs enabled by configuration (DOMAIN 8.9) ---------------------------------------------
+
+
+async def test_a_pack_enabled_by_configuration_says_so_in_the_catalogue_and_the_decision(settings, clock):
+    """REGISTRY_RULES_LOCAL_PACKS enables 深圳市's incentives in 郑州 (41): a graded unit there gets
+    them with ``enabled_by: configuration`` and the pack's own area; a 深圳 unit by jurisdiction; a
+    unit elsewhere not at all. GET /api/v1/rules shows the configured extension."""
+    configured = dataclasses.replace(settings, rules=RulesSettings(local_packs=(("shenzhen_incentives", ("41",)),)))
+    app = create_app(configured, clock=clock)
+    async with running(app), t.client_at(app, t.address()) as client:
+        h = await f.headers(client, app.state.services, "bureau", level="county", division="410103")
+        body = (await client.get(RULES, headers=h)).json()
+        shenzhen = next(r for r in body["rulesets"] if r["id"] == "shenzhen_incentives/2017")
+        assert (shenzhen["jurisdiction"], shenzhen["configured_extensions"]) == (["4403"], ["41"])
+        assert body["local_packs"]["shenzhen_incentives"]["configured_extensions"] == ["41"]
+        grade = {"id": 1, "level": 3, "status": "valid", "announced_on": "2024-02-01", "valid_until": "2027-02-01"}
+
+        async def incentives(division: str) -> list[dict[str, Any]]:
+            facts = {"subject": {"type": "enterprise", "division_code": division}, "grades": [grade]}
+            got = await evaluate(client, h, facts=facts, as_of="2025-06-01", families=["shenzhen_incentives"])
+            return got["decision"]["incentives"]  # type: ignore[no-any-return]
+
+        for division, how in (("410103", "configuration"), ("440305", "jurisdiction")):
+            made = {o["code"]: o for o in await incentives(division)}
+            assert set(made) == {
+                "inspection_frequency_reduced",
+                "work_injury_rate_lowered",
+                "liability_insurance_linked",
+            }
+            lowered = made["work_injury_rate_lowered"]
+            assert (lowered["pack"], lowered["jurisdiction"], lowered["enabled_by"]) == (
+                "shenzhen_incentives/2017",
+                ["4403"],
+                how,
+            )
+            assert (lowered["value"], lowered["tag"]) == (None, "L")
+            assert [b["code"] for b in lowered["basis"]] == ["shenzhen_grade3_reform"]
+        assert await incentives("320505") == []

@@ -314,8 +314,44 @@ def test_removal_on_application_from_thirty_days_before_expiry(list_type: str) -
         wf.removal_allowed(st_, "expiry_on_application", D(2024, 1, 30))
     assert_refused(caught.value, 422, "before_application_window", "type")
     assert "2024-01-31" in caught.value.en
-    for on in (opens, D(2024, 2, 15), D(2024, 3, 1), D(2024, 3, 2)):
+    for on in (opens, D(2024, 2, 15), D(2024, 3, 1)):
         assert wf.removal_allowed(st_, "expiry_on_application", on) is None
+    # 49号 (DOMAIN 2.2): "期满前30日之内"; the window ends with the term, as rule R21-2017-removal says
+    for on in (D(2024, 3, 2), D(2025, 1, 1)):
+        with pytest.raises(Refused) as caught:
+            wf.removal_allowed(st_, "expiry_on_application", on)
+        assert_refused(caught.value, 422, "application_window_closed", "type")
+        assert "2024-03-01" in caught.value.en
+
+
+@pytest.mark.parametrize("list_type", ON_APPLICATION)
+def test_no_removal_on_application_without_a_term(list_type: str) -> None:
+    st_ = state(list_type=list_type, effective_on=D(2023, 3, 1), expires_on=None)
+    with pytest.raises(Refused) as caught:
+        wf.removal_allowed(st_, "expiry_on_application", D(2024, 3, 1))
+    assert_refused(caught.value, 422, "no_term", "type")
+
+
+@pytest.mark.parametrize("on", [D(2024, 1, 30), D(2024, 1, 31), D(2024, 3, 1), D(2024, 3, 2)])
+def test_the_49_removal_window_is_the_rules_window(on: dt.date) -> None:
+    """Advice == decision: the workflow allows a removal on application exactly when rule
+    R21-2017-removal advises it for the same listing on the same day."""
+    from registry.rules.evaluator import evaluate
+    from registry.rules.facts import Facts, Listing, Subject
+    from registry.rules.loader import load
+
+    facts = Facts(
+        subject=Subject(type="enterprise"),
+        listings=(Listing(id=5, list_type="JOINT_PUNISHMENT_2017", listed_on=D(2023, 3, 1), until=D(2024, 3, 1)),),
+    )
+    advised = any(o.code == "removal_on_application_2017" for o in evaluate(load(), facts, on).removals)
+    st_ = state(list_type="JOINT_PUNISHMENT_2017", effective_on=D(2023, 3, 1), expires_on=D(2024, 3, 1))
+    try:
+        wf.removal_allowed(st_, "expiry_on_application", on)
+        allowed = True
+    except Refused:
+        allowed = False
+    assert allowed is advised
 
 
 @pytest.mark.parametrize("removal", ["court", "review"])

@@ -49,6 +49,7 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             articles=safety_law_articles(str(d.get("legal_basis", ""))),
             execution=d.get("execution", "pending"),
             serious=bool(d.get("serious_circumstances", False)),
+            licence_action=d.get("licence_action"),
             deciding_authority=d.get("deciding_authority") or authorities.get(row.recording_authority_id),
             credit_class=d.get("credit_class"),
         )
@@ -57,6 +58,7 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             **common,
             deadline=_date(d.get("rectification_deadline")),
             rectified_on=_date(d.get("rectified_on")),
+            risky_work=bool(d.get("risky_work", False)),
         )
     if kind == "criminal_liability":
         return f.Event(**common, sentence_end_on=_date(d.get("sentence_end_on")))
@@ -182,21 +184,23 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
 
 async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, tuple[f.Listing, ...]]:
     keys = list(subject_keys)
-    found = await session.scalars(
-        select(Listing)
-        .where(
-            among(session, Listing.subject_key, keys),
-            Listing.status.in_(("listed", "removed")),
-            Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
+    rows = list(
+        await session.scalars(
+            select(Listing)
+            .where(
+                among(session, Listing.subject_key, keys),
+                Listing.status.in_(("listed", "removed")),
+                Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
+            )
+            .order_by(Listing.id)
         )
-        .order_by(Listing.id)
     )
     out: dict[str, list[f.Listing]] = {k: [] for k in keys}
-    rows = [r for r in found if r.effective_on is not None and r.removal_type not in CORRECTIONS]
-    # the events a listing rests on, as they now stand (a corrected penalty keeps its listing)
-    head_of = await heads(session, {int(i) for r in rows for i in r.evidence})
+    # a listing's evidence may name an event since corrected: the rules see its effective form
+    found = await heads(session, {int(i) for r in rows for i in r.evidence})
     for r in rows:
-        if r.effective_on is not None:
+        if r.effective_on is not None and r.removal_type not in CORRECTIONS:
+            evidence = sorted({e.id for i in r.evidence if (e := found.get(int(i))) is not None})
             out[r.subject_key].append(
                 f.Listing(
                     list_type=r.list_type,
@@ -205,7 +209,7 @@ async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[s
                     removed_on=r.removed_on if r.status == "removed" else None,
                     id=r.id,
                     criterion=r.criteria[0] if r.criteria else None,
-                    evidence=tuple(sorted({h.id for i in r.evidence if (h := head_of.get(int(i))) is not None})),
+                    evidence=tuple(evidence),
                 )
             )
     return {k: tuple(v) for k, v in out.items()}

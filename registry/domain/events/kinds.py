@@ -103,6 +103,8 @@ class PenaltyDetails(Struct, forbid_unknown_fields=True):
     #: point 二); it sets the publicity term of a decision from 2026-04-01 (and 527号's before
     #: 2023-05-01). Not recorded: the rules take 一般 [R] (严重 behind a 部令11号 listing)
     credit_class: CreditClass | None = None
+    #: the penalty suspended (暂扣) or revoked (吊销) the safety-production licence (2015 rule case 4)
+    licence_action: Literal["suspended", "revoked"] | None = None
 
 
 class MajorHazardDetails(Struct, forbid_unknown_fields=True):
@@ -113,6 +115,9 @@ class MajorHazardDetails(Struct, forbid_unknown_fields=True):
     five_in_place: list[FiveInPlace] = msgspec.field(default_factory=list)
     evidence: list[Ref] = msgspec.field(default_factory=list)
     order_no: Ref | None = None
+    #: not rectified in time, the unit still organised its workers to work at risk
+    #: (仍组织从业人员冒险作业: 49号 art. 2 item 3 needs this finding, DOMAIN 8.8)
+    risky_work: bool = False
 
 
 class ReportingViolationDetails(Struct, forbid_unknown_fields=True):
@@ -121,7 +126,9 @@ class ReportingViolationDetails(Struct, forbid_unknown_fields=True):
 
 
 class LicenceViolationDetails(Struct, forbid_unknown_fields=True):
-    type: Literal["no_licence", "while_suspended", "while_revoked"]
+    #: facilities_unaccepted: a construction project's safety facilities used before they passed
+    #: acceptance (建设项目安全设施未经验收合格即投入生产和使用, 49号 art. 2 item 7)
+    type: Literal["no_licence", "while_suspended", "while_revoked", "facilities_unaccepted"]
     description: Text
     licence: Ref | None = None
 
@@ -141,6 +148,8 @@ class ObstructionDetails(Struct, forbid_unknown_fields=True):
         "destroying_scene",
         "forging_evidence",
         "obstructing_investigation",
+        # 被责令停产停业整顿，仍然从事生产经营建设活动 (49号 art. 2 item 5)
+        "defying_suspension_order",
     ]
     description: Text
 

@@ -9,7 +9,7 @@ current grade and one application in progress per enterprise.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 from sqlalchemy import select
@@ -32,6 +32,8 @@ from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.jurisdiction import deny, locations
 from registry.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
+from registry.rules.facts import Event, EventKind
+from registry.rules.removal import revocation_ground
 
 
 class NotGradingAuthority(Forbidden):
@@ -562,16 +564,21 @@ class GradeService:
 
     @staticmethod
     def _is_ground(event: CreditEvent, grade: Grade, on: dt.date) -> bool:
+        """The rules' definition (``registry.rules.removal.revocation_ground``, read by R18), so a
+        revocation the workflow accepts is one ``POST /api/v1/rules/evaluate`` advises."""
         assert grade.announced_on is not None
         assert grade.valid_until is not None
         d = event.details
-        if event.kind == "accident":  # a death in the validity period, before the decision
-            return int(d["deaths"]) > 0 and within(event.occurred_on, grade.announced_on, min(on, grade.valid_until))
-        # a deadline that passed in the validity period, before the decision, without rectification by it
-        deadline = dt.date.fromisoformat(d["rectification_deadline"])
-        rectified = dt.date.fromisoformat(d["rectified_on"]) if d.get("rectified_on") else None
-        in_validity = within(deadline, grade.announced_on, grade.valid_until)
-        return in_validity and deadline < on and (rectified is None or rectified > deadline)
+        fact = Event(
+            id=event.id,
+            kind=cast(EventKind, event.kind),
+            occurred_on=event.occurred_on,
+            deaths=int(d.get("deaths") or 0),
+            deadline=dt.date.fromisoformat(d["rectification_deadline"]) if d.get("rectification_deadline") else None,
+            rectified_on=dt.date.fromisoformat(d["rectified_on"]) if d.get("rectified_on") else None,
+        )
+        reason = "fatal_accident" if event.kind == "accident" else "major_hazard_unrectified"
+        return revocation_ground(reason, fact, grade.announced_on, grade.valid_until, on)
 
     # ---- expiry ------------------------------------------------------------------------------
 

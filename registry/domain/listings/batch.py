@@ -1,7 +1,9 @@
 """Batch proposals from a rules run: every unit in an area with a recorded penalty of the acting
 officer's authority is evaluated on today's stored facts, and each listing a rule orders there is
 proposed through the same service as the API (so the same checks, audit and one-open-listing rule
-hold). What the rules order for another authority's penalty is reported, not proposed.
+hold). What the rules order for another authority's penalty is reported, not proposed; what
+they show for the bureau's review only (``for_review``: a 49号 case completed after 2023-10-01,
+部令11号 cases 8 and 9) is reported as "for review" and never proposed (DOMAIN 8.4, 8.5).
 
 One evaluation per unit with a penalty; the national-scale batch (facts built in bulk) is step 9.
 """
@@ -31,6 +33,8 @@ class BatchReport:
     units: int = 0
     proposed: list[dict[str, object]] = field(default_factory=list)
     skipped: list[dict[str, object]] = field(default_factory=list)
+    #: outcomes for the bureau's review: shown with their criteria and deciding bureau, never proposed
+    for_review: list[dict[str, object]] = field(default_factory=list)
 
 
 async def propose_batch(
@@ -60,6 +64,17 @@ async def propose_batch(
         report.units += 1
         if progress is not None:
             progress(1)
+        report.for_review.extend(
+            {
+                "uscc": unit.uscc,
+                "name": unit.name,
+                "code": outcome.code,
+                "criteria": outcome.criteria,
+                "deciding_authority": outcome.deciding_authority,
+                "evidence": outcome.evidence,
+            }
+            for outcome in decision.for_review
+        )
         for outcome in decision.listings:
             list_type = OUTCOMES[outcome.code].list_type
             assert list_type is not None

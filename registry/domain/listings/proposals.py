@@ -1,5 +1,6 @@
-"""What a proposal lists, and why: from a rule decision on the stored facts (cited) or, for case 9,
-from the bureau's written reasons and a recorded penalty.
+"""What a proposal lists, and why: from a rule decision on the stored facts (cited) or, for cases 8
+and 9 of 部令11号 (the bureau's own finding, never proposed from the rules: DOMAIN 8.5), from the
+bureau's written reasons and a recorded penalty.
 
 A proposal from the rules is evaluated here, on today's stored facts, never taken from the client:
 the officer names the subject and the list type, the registry says whether a rule orders it and
@@ -135,8 +136,10 @@ async def _manual(session: AsyncSession, who: Subject, data: s.ListingPropose) -
             FieldProblem(
                 "reasons",
                 "required",
-                f"人工提议须书面说明性质恶劣、情节严重的理由（至少{MIN_REASONS}个字）",
-                f"a manual proposal needs written reasons (at least {MIN_REASONS} characters)",
+                f"人工提议须书面说明认定的理由（第8项：有执行能力拒不执行或者逃避执行；第9项：性质恶劣、情节严重；"
+                f"至少{MIN_REASONS}个字）",
+                f"a manual proposal needs the written reasons of the finding (case 8: the means to pay and the refusal "
+                f"or evasion; case 9: 性质恶劣、情节严重; at least {MIN_REASONS} characters)",
             )
         )
     if data.penalty_event_id is None:
@@ -164,7 +167,7 @@ async def _manual(session: AsyncSession, who: Subject, data: s.ListingPropose) -
             f"event {data.penalty_event_id} is not an effective penalty of this subject",
         )
     authority = await _authority_of(session, penalty)
-    basis_codes = ("mem11_case9", "mem11_art3", "mem11_art4")
+    basis_codes = (f"mem11_case{str(data.criterion)[-1]}", "mem11_art3", "mem11_art4")
     return Spec(
         subject=who,
         list_type=data.list_type,

@@ -1,9 +1,13 @@
 """The conditions of early removal (信用修复, 11号): checked on the stored facts when a repair is
 applied for and again when it is granted, and kept with the application as evidence.
 
-11号 says only "满足规定的条件"; the conditions are reconstructed [R] from 国办发〔2020〕49号 and
-local practice: the penalty's obligations performed, no new penalty since the listing, and the
-harmful consequences removed (the applicant's commitment and documents: attested, not checked).
+The conditions are not written here: ``registry.rules.removal.early_removal`` is the one
+definition, and the ruleset in force that decides early removal of the list type (rule R10 of
+``listing/2023``) chooses which conditions apply (DOMAIN 8.6: by default the penalty performed and
+no new listing case since the listing). The workflow applies it to the subject's stored facts, as
+``POST /api/v1/rules/evaluate`` does, so the advice and the decision agree, with the same reasons.
+One condition is the applicant's alone and the rules cannot see it: the harmful consequences
+removed (the applicant's commitment and documents; attested, not checked).
 """
 
 from __future__ import annotations
@@ -11,69 +15,64 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from registry.db.models import CreditEvent, Listing
-from registry.domain.evaluation.facts import heads
-from registry.domain.events.query import effective
+from registry.db.models import Enterprise, Listing, Person
+from registry.domain.evaluation.facts import enterprise_facts, person_facts
 from registry.errors import FieldProblem, ValidationFailed
-from registry.rules.calendar import full_months
+from registry.rules import removal
+from registry.rules.evaluator import applicable
+from registry.rules.model import Ruleset
 
 
-def _check(code: str, held: bool, zh: str, en: str, evidence: list[int] | None = None, **kw: Any) -> dict[str, Any]:
-    return {"code": code, "held": held, "zh": zh, "en": en, "evidence": evidence or [], "tag": "R", **kw}
+def _check(c: removal.Check, ruleset: Ruleset) -> dict[str, Any]:
+    return {
+        "code": c.code,
+        "held": c.held,
+        "zh": c.zh,
+        "en": c.en,
+        "evidence": list(c.evidence),
+        "tag": c.tag,
+        "ruleset": f"{ruleset.id}@{ruleset.hash[:19]}",
+    }
 
 
-async def checks(session: AsyncSession, listing: Listing, on: dt.date) -> list[dict[str, Any]]:
+async def checks(
+    session: AsyncSession, rulesets: tuple[Ruleset, ...], listing: Listing, on: dt.date
+) -> list[dict[str, Any]]:
+    """Every condition for ``listing`` on ``on``, held or not, as the rules judge it."""
     assert listing.effective_on is not None
-    months = full_months(listing.effective_on, on)
-    found = await heads(session, {int(i) for i in listing.evidence})
-    penalties = [e for e in found.values() if e is not None and e.kind == "penalty"]
-    unperformed = [e.id for e in penalties if e.details.get("execution", "pending") != "executed"]
-    subject = (
-        CreditEvent.enterprise_id == listing.enterprise_id
-        if listing.enterprise_id is not None
-        else CreditEvent.person_id == listing.person_id
-    )
-    newer = list(
-        await session.scalars(
-            select(CreditEvent.id)
-            .where(subject, CreditEvent.kind == "penalty", CreditEvent.occurred_on > listing.effective_on, effective())
-            .order_by(CreditEvent.id)
+    if listing.enterprise_id is not None:
+        facts = await enterprise_facts(session, await session.get_one(Enterprise, listing.enterprise_id))
+    else:
+        assert listing.person_id is not None
+        facts = await person_facts(session, await session.get_one(Person, listing.person_id))
+    found = removal.early_rule(applicable(rulesets, on, facts.subject.division_code), listing.list_type)
+    if found is None:
+        raise ValidationFailed(
+            [
+                FieldProblem(
+                    "conditions",
+                    "no_repair_rule",
+                    f"{on} 没有生效的规则规定{listing.list_type}的提前移出条件",
+                    f"no ruleset in force on {on} decides early removal of {listing.list_type}",
+                )
+            ]
         )
-    )
+    ruleset, conditions = found
+    [own] = [x for x in facts.listings if x.id == listing.id]
+    judged = removal.early_removal(ruleset, facts, own, on, conditions)
     return [
-        _check(
-            "listed_12_months",
-            months >= 12,
-            f"列入已满{months}个月（须满12个月）",
-            f"listed {months} full months (12 required)",
-            tag="C-2",
-        ),
-        _check(
-            "penalty_performed",
-            not unperformed,
-            "行政处罚决定规定的义务已履行" if not unperformed else f"处罚事件 {unperformed} 尚未履行完毕",
-            "the penalty's obligations are performed"
-            if not unperformed
-            else f"penalty events {unperformed} not performed",
-            unperformed or [e.id for e in penalties],
-        ),
-        _check(
-            "no_new_penalty",
-            not newer,
-            "列入后未再受到行政处罚" if not newer else f"列入后又受到行政处罚（事件 {newer}）",
-            "no new penalty since the listing" if not newer else f"new penalties since the listing: events {newer}",
-            newer,
-        ),
-        _check(
-            "consequences_removed",
-            True,
-            "已主动消除危害后果和不良影响（申请人承诺并提交材料，未经核验）",
-            "harmful consequences removed (the applicant's commitment and documents; attested, not verified)",
-            attested=True,
-        ),
+        *(_check(c, ruleset) for c in judged),
+        {
+            "code": "consequences_removed",
+            "held": True,
+            "zh": "已主动消除危害后果和不良影响（申请人承诺并提交材料，未经核验）",
+            "en": "harmful consequences removed (the applicant's commitment and documents; attested, not verified)",
+            "evidence": [],
+            "tag": "R",
+            "attested": True,
+        },
     ]
 
 

@@ -30,7 +30,7 @@ class ListingPropose(Struct, kw_only=True, forbid_unknown_fields=True):
     with_persons: bool = True
     #: manual: the penalty the listing rests on (every listing needs one, 11号 art. 3)
     penalty_event_id: int | None = None
-    #: manual: the case (11-9)
+    #: manual: the case (11-8 or 11-9: the bureau's own finding, DOMAIN 8.5)
     criterion: str | None = None
     #: the written reasons (required for manual proposals)
     reasons: Annotated[str, Meta(max_length=4000)] | None = None

@@ -615,7 +615,7 @@ class ListingService:
         _r: Any,
     ) -> tuple[str, dict[str, Any]]:
         applied = _day("applied_on", data.applied_on, on, listing.effective_on, "列入生效日")
-        checks = await repair.checks(session, listing, applied)
+        checks = await repair.checks(session, self.rulesets, listing, applied)
         repair.require(checks)
         application = RepairApplication(
             listing_id=listing.id,
@@ -652,7 +652,7 @@ class ListingService:
             pending_repair.decided_by = actor.id
             pending_repair.decision_reason = data.reason
             return "refuse_repair", {**_jsonable(data), "application_id": pending_repair.id}
-        checks = await repair.checks(session, listing, on)  # facts may have changed since the application
+        checks = await repair.checks(session, self.rulesets, listing, on)  # facts may have changed since
         repair.require(checks)
         listing.pending_action = "grant_repair"
         listing.pending_by = actor.id

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from registry.rules import removal
 from registry.rules.vocabulary import LIST_TYPES as REGIME_LIST_TYPES
 
 
@@ -23,7 +24,8 @@ class ListType:
     automatic_expiry: bool
     #: early removal by credit repair after 12 full months (11号)
     repairable: bool
-    #: may be proposed by hand (case 9, with written reasons)
+    #: may be proposed by hand, with written reasons: cases 8 and 9 of 部令11号 rest on the
+    #: bureau's own finding and are never proposed from the rules (DOMAIN 8.5)
     manual_criteria: tuple[str, ...] = ()
 
 
@@ -36,7 +38,7 @@ LIST_TYPES: Final[dict[str, ListType]] = {
             36,
             automatic_expiry=True,
             repairable=True,
-            manual_criteria=("11-9",),
+            manual_criteria=("11-8", "11-9"),
         ),
         # 49号: one year from publication, removed on application (30 days before expiry), no repair
         ListType("BLACKLIST_2017", REGIME_LIST_TYPES["BLACKLIST_2017"], 12, automatic_expiry=False, repairable=False),
@@ -113,7 +115,7 @@ PUBLICATION_CHANNELS: Final[dict[str, str]] = {
     "safety_credit_system": "安全生产信用信息管理系统",
 }
 
-#: months listed before early removal may be applied for (11号: 满12个月)
-REPAIR_AFTER_MONTHS: Final = 12
-#: 49号: removal on application from 30 days before expiry
-APPLICATION_WINDOW_DAYS: Final = 30
+#: months listed before early removal may be applied for (11号: 满12个月), and 49号's removal on
+#: application from 30 days before expiry: the rules' own numbers (registry.rules.removal)
+REPAIR_AFTER_MONTHS: Final = removal.REPAIR_AFTER_MONTHS
+APPLICATION_WINDOW_DAYS: Final = removal.APPLICATION_WINDOW_DAYS

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from registry.domain.calendar import add_months
-from registry.domain.listings.types import APPLICATION_WINDOW_DAYS, LIST_TYPES, REPAIR_AFTER_MONTHS, STATUSES
+from registry.domain.listings.types import LIST_TYPES, STATUSES
+from registry.rules import removal
 
 Action = Literal[
     "notify",
@@ -78,8 +79,9 @@ class Refused(Exception):
 
 
 def repair_opens(effective_on: dt.date) -> dt.date:
-    """The first day early removal may be applied for: 12 full calendar months after the listing."""
-    return add_months(effective_on, REPAIR_AFTER_MONTHS)
+    """The first day early removal may be applied for: 12 full calendar months after the listing
+    (the rules' definition, ``registry.rules.removal``)."""
+    return removal.repair_opens(effective_on)
 
 
 def check(action: str, state: State, actor_id: str, on: dt.date, *, reject: bool = False) -> None:
@@ -228,7 +230,11 @@ def _revoke_repair(state: State, _actor: str, _on: dt.date, _reject: bool) -> No
 
 def removal_allowed(state: State, removal_type: str, on: dt.date) -> None:
     """A removal an officer proposes: on a court or review decision at any time; a historical
-    list's removal on application (49号) only from 30 days before its expiry."""
+    list's removal on application (49号) only inside the window the rules define
+    (``registry.rules.removal.application_window``: "期满前30日之内", from 30 days before the end
+    of the term to its last day, as rule R21-2017-removal advises). After the term the listing no
+    longer applies (it is not in force, for the rules and on the wire), so there is nothing left
+    to apply for; the officer records nothing and the application is refused."""
     if removal_type != "expiry_on_application":
         return
     if LIST_TYPES[state.list_type].automatic_expiry:
@@ -239,14 +245,30 @@ def removal_allowed(state: State, removal_type: str, on: dt.date) -> None:
             "this list type is removed automatically at expiry; no application is needed",
             "type",
         )
-    assert state.expires_on is not None
-    opens = state.expires_on - dt.timedelta(days=APPLICATION_WINDOW_DAYS)
+    if state.expires_on is None:
+        raise Refused(
+            422,
+            "no_term",
+            "该名单没有期限，不适用期满依申请移出",
+            "this listing has no term: there is no removal on application at its end",
+            "type",
+        )
+    opens, closes = removal.application_window(state.expires_on)
     if on < opens:
         raise Refused(
             422,
             "before_application_window",
             f"期满前30日（{opens}）起方可申请移出",
             f"removal on application opens {opens}, 30 days before expiry",
+            "type",
+        )
+    if on > closes:
+        raise Refused(
+            422,
+            "application_window_closed",
+            f"申请移出的期限已于期满日 {closes} 届满（期满前30日之内申请）；期满后该名单已不再适用",
+            f"removal on application closed at the end of the term ({closes}, within the 30 days before it); "
+            "the listing no longer applies",
             "type",
         )
 

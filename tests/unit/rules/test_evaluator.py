@@ -190,11 +190,11 @@ def test_outcomes_are_grouped_by_kind() -> None:
         "more_inspections": "measures",
         "grade_review_suspended": "grade_actions",
         "grade_in_force": "standardization",
-        "disclose_accident": "disclosures",
+        "disclose_penalty": "disclosures",
         "ban_principal_any_unit": "bans",
         "work_injury_tiers": "incentives",
     }
-    rs = ruleset(rule("R1", leaf("accidents"), *kinds))
+    rs = ruleset(rule("R1", leaf("accidents"), *kinds, basis=["mem11", "safety_law_94"]))
     decision = evaluate(rs, FACTS_1, AS_OF)
     for code, group in kinds.items():
         assert [o.code for o in getattr(decision, group)] == [code]
@@ -809,4 +809,86 @@ def test_memo_chooses_the_local_packs_by_division_and_keeps_a_bounded_memory() -
         assert got.subject == facts.subject
         assert to_builtins(got) == to_builtins(evaluate(rulesets, facts, on))
     assert {o.code for o in memo(beijing, on).incentives} != {o.code for o in memo(henan, on).incentives}
+    assert len(memo._memo) == 2
+
+
+# --- local packs: where they apply and what their outcomes say (DOMAIN 8.9) ------------------------
+
+
+def _pack(extensions: tuple[str, ...] = ()) -> Ruleset:
+    local = ruleset(
+        rule("R", leaf("accidents"), "work_injury_tiers", tag="L", basis=["beijing_incentives"]),
+        family="local",
+        legal_basis=["beijing_incentives"],
+        jurisdiction=["11"],
+    )
+    return dataclasses.replace(local, extensions=extensions)
+
+
+@pytest.mark.parametrize(
+    ("division", "how"),
+    [("110105", "jurisdiction"), ("320505", "configuration"), ("3205", "configuration"), ("3206", None), (None, None)],
+)
+def test_a_local_pack_says_which_pack_and_why_it_applies(division: str | None, how: str | None) -> None:
+    local = _pack(("3205",))
+    assert local.enabled_by(division) == how
+    facts = Facts(subject=Subject(division_code=division), events=FACTS_1.events)
+    decision = evaluate(local, facts, AS_OF)
+    if how is None:
+        assert decision.outcomes() == []
+        assert decision.rulesets == []
+        return
+    made = only(decision, "work_injury_tiers")
+    assert (made.pack, made.jurisdiction, made.enabled_by) == ("local/1", ["11"], how)
+    assert [b.code for b in made.basis] == ["beijing_incentives", "rsb2015_71"]
+    assert [(r.id, r.jurisdiction, r.enabled_by) for r in decision.rulesets] == [("local/1", ["11"], how)]
+
+
+def test_a_national_ruleset_applies_everywhere_and_its_outcomes_name_no_pack() -> None:
+    national = ruleset(rule("R", leaf("accidents"), "more_inspections"))
+    assert national.enabled_by(None) == national.enabled_by("650000") == "national"
+    decision = evaluate(national, FACTS_1, AS_OF)
+    made = only(decision, "more_inspections")
+    assert (made.pack, made.jurisdiction, made.enabled_by) == (None, None, None)
+    assert (decision.rulesets[0].jurisdiction, decision.rulesets[0].enabled_by) == (None, None)
+
+
+@pytest.mark.parametrize("local_first", [True, False])
+def test_a_measure_also_ordered_nationally_is_national(local_first: bool) -> None:
+    """The same outcome from a local pack and a national ruleset is sent once; it holds everywhere,
+    so it names no pack, and both reasons stay in ``because``."""
+    local = ruleset(
+        rule("R", leaf("accidents"), "work_injury_tiers", tag="L", basis=["beijing_incentives"]),
+        family="a" if local_first else "z",
+        legal_basis=["beijing_incentives"],
+        jurisdiction=["11"],
+    )
+    national = ruleset(rule("R", leaf("accidents"), "work_injury_tiers"), family="m")
+    facts = Facts(subject=Subject(division_code="110105"), events=FACTS_1.events)
+    made = only(evaluate([local, national], facts, AS_OF), "work_injury_tiers")
+    assert (made.pack, made.jurisdiction, made.enabled_by) == (None, None, None)
+    assert sorted(b.ruleset for b in made.because) == sorted([local.id, "m/1"])
+
+
+def test_two_local_packs_ordering_the_same_measure_keep_the_first_pack() -> None:
+    one = _pack()
+    other = dataclasses.replace(one, family="other")
+    facts = Facts(subject=Subject(division_code="110105"), events=FACTS_1.events)
+    made = only(evaluate([one, other], facts, AS_OF), "work_injury_tiers")
+    assert (made.pack, made.enabled_by) == ("local/1", "jurisdiction")
+
+
+def test_memo_keeps_a_pack_enabled_by_configuration_apart_from_its_own_area() -> None:
+    """Two subjects whose facts differ only in their division get the same outcomes from a pack
+    enabled for both, but one by its jurisdiction, the other by configuration: never swapped."""
+    local = _pack(("32",))
+    memo = Memo([local])
+
+    def facts(division: str) -> Facts:
+        return Facts(subject=Subject(division_code=division), events=FACTS_1.events)
+
+    for division, how in (("110105", "jurisdiction"), ("320505", "configuration"), ("110101", "jurisdiction")):
+        got = memo(facts(division), AS_OF)
+        assert only(got, "work_injury_tiers").enabled_by == how
+        assert to_builtins(got) == to_builtins(evaluate([local], facts(division), AS_OF))
     assert len(memo._memo) == 2

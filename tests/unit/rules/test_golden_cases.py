@@ -2,7 +2,8 @@
 
 One YAML file per case (format in tests/rules_cases/README.md). ``fired`` is compared exactly
 (within the families the case names), ``outcomes`` entries must each match an outcome on the keys
-they give, ``absent`` codes must not appear.
+they give, ``absent`` codes must not appear. ``local_packs`` (optional) enables local packs for
+more areas, as ``REGISTRY_RULES_LOCAL_PACKS`` does in a deployment.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from registry.rules.catalogue import OUTCOMES
 from registry.rules.decision import Decision, Outcome
 from registry.rules.evaluator import Memo, evaluate
 from registry.rules.facts import Facts
-from registry.rules.loader import load
+from registry.rules.loader import extend, load
+from registry.rules.model import Ruleset
 
 CASES = Path(__file__).resolve().parents[2] / "rules_cases"
 RULESETS = load()
@@ -29,7 +31,7 @@ FILES = sorted(CASES.glob("*.yaml"))
 def _case(path: Path) -> dict[str, Any]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(raw, dict), path
-    unknown = set(raw) - {"title", "covers", "as_of", "families", "facts", "expect"}
+    unknown = set(raw) - {"title", "covers", "as_of", "families", "local_packs", "facts", "expect"}
     assert not unknown, f"{path.name}: unknown keys {unknown}"
     problems = expect_problems(raw.get("expect"))
     assert not problems, f"{path.name}: " + "; ".join(problems)
@@ -54,6 +56,12 @@ OUTCOME_KEYS = frozenset(
         "verified",
         "tag",
         "rules",
+        # a local pack's outcome (DOMAIN 8.9): the pack, its area, why it applies here
+        "pack",
+        "jurisdiction",
+        "enabled_by",
+        # the codes of the outcome's legal bases, all of them, in any order
+        "basis",
     }
 )
 RULE_IDS = frozenset(f"{r.id}#{rule.id}" for r in RULESETS for rule in r.rules)
@@ -89,9 +97,16 @@ def expect_problems(expect: Any) -> list[str]:
     return problems
 
 
+def chosen_rulesets(case: dict[str, Any]) -> list[Ruleset]:
+    families = case.get("families")
+    return list(
+        extend((r for r in RULESETS if families is None or r.family in families), case.get("local_packs") or {})
+    )
+
+
 def decide(case: dict[str, Any]) -> Decision:
     families = case.get("families")
-    chosen = [r for r in RULESETS if families is None or r.family in families]
+    chosen = chosen_rulesets(case)
     assert chosen, f"no ruleset of families {families}"
     facts = msgspec.convert(case.get("facts") or {}, Facts, strict=False)
     as_of = case["as_of"]
@@ -106,6 +121,9 @@ def _matches(outcome: Outcome, want: dict[str, Any]) -> bool:
                 return False
         elif key == "rules":
             if sorted(f"{b['ruleset']}#{b['rule']}" for b in got["because"]) != sorted(value):
+                return False
+        elif key == "basis":
+            if sorted(b["code"] for b in got["basis"]) != sorted(value):
                 return False
         elif key in ("start", "until", "repair_from"):
             if got[key] != (None if value is None else str(value)):
@@ -146,6 +164,10 @@ def test_golden_case(path: Path) -> None:
         ({"outcomes": [{"code": "removal_at_expiry", "untill": None}]}, "outcomes[0]: unknown key 'untill'"),
         ({"outcomes": [{"code": "list_nothing"}]}, "outcomes[0] names no outcome 'list_nothing'"),
         (
+            {"outcomes": [{"code": "honours_priority", "enabled": "configuration"}]},
+            "outcomes[0]: unknown key 'enabled'",
+        ),
+        (
             {"outcomes": [{"code": "removal_at_expiry", "rules": ["listing/2023#R0"]}]},
             "outcomes[0].rules names no rule 'listing/2023#R0'",
         ),
@@ -177,8 +199,7 @@ def test_memo_decides_every_case_as_evaluate_does(path: Path) -> None:
     """The remembered decision of a subject that differs only in who it is (id, name) is the
     decision evaluate makes for it: the memo never hands one subject's decision to another."""
     case = _case(path)
-    families = case.get("families")
-    chosen = [r for r in RULESETS if families is None or r.family in families]
+    chosen = chosen_rulesets(case)
     facts = msgspec.convert(case.get("facts") or {}, Facts, strict=False)
     as_of = case["as_of"]
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(as_of)

@@ -28,7 +28,7 @@ def rule(**over: Any) -> dict[str, Any]:
         "basis": ["mem11"],
         "tag": "C",
         "when": {"fact": "accidents", "op": ">=", "value": 1},
-        "then": [{"outcome": "disclose_accident"}],
+        "then": [{"outcome": "disclose_penalty"}],
     }
     base.update(over)
     return base
@@ -66,7 +66,7 @@ def when(condition: Any) -> list[str]:
 
 
 def outcome(**spec: Any) -> list[str]:
-    return problems(doc(rules=[rule(then=[{"outcome": "disclose_accident", **spec}])]))
+    return problems(doc(rules=[rule(then=[{"outcome": "disclose_penalty", **spec}])]))
 
 
 # --- a sound ruleset -----------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def test_a_sound_ruleset_is_built_with_every_name_resolved() -> None:
                         "persons": ["principal", "legal_representative"],
                         "note": "on",
                     },
-                    {"outcome": "disclose_accident", "term": "lifetime", "value": "key"},
+                    {"outcome": "disclose_penalty", "term": "lifetime", "value": "key"},
                 ],
             )
         ],
@@ -212,8 +212,8 @@ def test_the_source_names_every_problem() -> None:
         ({"surprise": 1}, "Object contains unknown field `surprise`"),
         ({"rules": [rule(tag="X")]}, "Invalid enum value 'X' - at `$.rules[0].tag`"),
         ({"rules": [rule(when=[])]}, "Expected `object`, got `array` - at `$.rules[0].when`"),
-        ({"rules": [rule(then=[{"outcome": "disclose_accident", "term": 3}])]}, "at `$.rules[0].then[0].term`"),
-        ({"rules": [rule(then=[{"outcome": "disclose_accident", "term": {"days": 3}}])]}, "unknown field `days`"),
+        ({"rules": [rule(then=[{"outcome": "disclose_penalty", "term": 3}])]}, "at `$.rules[0].then[0].term`"),
+        ({"rules": [rule(then=[{"outcome": "disclose_penalty", "term": {"days": 3}}])]}, "unknown field `days`"),
     ],
 )
 def test_schema_errors_come_from_msgspec(change: dict[str, Any], message: str) -> None:
@@ -243,6 +243,20 @@ def test_a_jurisdiction_is_a_list_of_division_code_prefixes(prefix: str) -> None
 def test_an_empty_jurisdiction_would_apply_nowhere() -> None:
     assert problems(doc(jurisdiction=[])) == [
         "<string>: jurisdiction: omit jurisdiction for a national ruleset; an empty list would apply nowhere"
+    ]
+
+
+def test_a_superseded_conduct_regime_may_end_its_new_listings() -> None:
+    """DOMAIN 8.4: 49号 and the 2015 rule list nothing new after 2023-09-30."""
+    ended = doc(scope="conduct", effective_to=D(2021, 1, 1), new_listings_until=D(2023, 9, 30))
+    assert parse(text(ended)).new_listings_until == D(2023, 9, 30)
+    assert export.ruleset(parse(text(ended)))["new_listings_until"] == "2023-09-30"
+
+
+@pytest.mark.parametrize("over", [{"scope": "state", "effective_to": D(2021, 1, 1)}, {"scope": "conduct"}])
+def test_only_a_superseded_conduct_regime_ends_its_new_listings(over: dict[str, Any]) -> None:
+    assert problems(doc(**over, new_listings_until=D(2023, 9, 30))) == [
+        "<string>: new_listings_until: only a superseded conduct regime (scope conduct, with effective_to) has one"
     ]
 
 
@@ -631,7 +645,7 @@ def test_export_of_a_ruleset() -> None:
                                 "persons": ["principal"],
                                 "value": [1, 2],
                             },
-                            {"outcome": "disclose_accident", "term": "lifetime", "criterion": "c", "unit": "%"},
+                            {"outcome": "disclose_penalty", "term": "lifetime", "criterion": "c", "unit": "%"},
                             {"outcome": "disclose_penalty"},
                         ]
                     ),
@@ -656,6 +670,8 @@ def test_export_of_a_ruleset() -> None:
         "legal_basis": ["mem11"],
         "note": "n",
         "jurisdiction": None,
+        "new_listings_until": None,
+        "configured_extensions": [],
     }
     assert [(r["id"], r["tag"], r["verified"], r["basis"], r["note"]) for r in rules] == [
         ("X", "C", True, ["mem11"], ""),
@@ -785,3 +801,117 @@ def test_credit_class_is_checked() -> None:
     assert when({"fact": "penalties", "where": {"credit_class": ["bad"]}, "op": ">=", "value": 1}) == [
         f"{HERE}.when.where: credit_class must be a non-empty list of minor, general, serious, unrecorded"
     ]
+
+
+# --- the structural rules of the legal review (DOMAIN 8) -----------------------------------------
+
+LOCAL_RULE = "local-basis-needs-jurisdiction"
+
+
+def test_a_local_legal_basis_needs_a_jurisdiction() -> None:
+    (problem,) = problems(doc(legal_basis=["mem11", "beijing_incentives"]))
+    assert problem.startswith(f"<string>: legal_basis: {LOCAL_RULE}: rests on a local text (legal_basis ")
+    assert "beijing_incentives (北京市安全生产监督管理局)" in problem
+    assert "DOMAIN 8.9" in problem
+    assert parse(text(doc(legal_basis=["mem11", "beijing_incentives"], jurisdiction=["11"]))).jurisdiction == ("11",)
+
+
+@pytest.mark.parametrize(
+    ("over", "named"),
+    [
+        ({"tag": "L"}, "rule tag L"),
+        ({"basis": ["mem11", "four_always"]}, "basis four_always (惠安监管〔2017〕10号)"),
+        ({"then": [{"outcome": "work_injury_reduction"}]}, "outcome work_injury_reduction (tag L)"),
+        (
+            {"then": [{"outcome": "work_injury_reduction"}]},
+            "outcome work_injury_reduction basis beijing_incentives (北京市安全生产监督管理局)",
+        ),
+    ],
+)
+def test_a_rule_resting_on_a_local_text_needs_a_jurisdiction(over: dict[str, Any], named: str) -> None:
+    (problem,) = problems(doc(rules=[rule(**over)]))
+    assert problem.startswith(f"{HERE}: {LOCAL_RULE}: rests on a local text (")
+    assert named in problem
+    assert "move it to a local pack (DOMAIN 8.9)" in problem
+    assert parse(text(doc(rules=[rule(**over)], jurisdiction=["4403"]))).rules[0].id == "X"
+
+
+@pytest.mark.parametrize("basis", [["mem11"], ["four_always"], ["mem11_case8"], ["gbf2015_20", "ndrc1001_2"]])
+def test_a_ban_without_a_statute_tagged_c_is_refused(basis: list[str]) -> None:
+    raw = doc(rules=[rule(basis=basis, then=[{"outcome": "ban_principal_any_unit"}])], jurisdiction=["41"])
+    (problem,) = problems(raw)
+    assert problem == (
+        f"{HERE}: ban-needs-statute: orders ban_principal_any_unit without a national statute or administrative "
+        f"regulation tagged C among its bases ({', '.join(basis)}); a ban rests only on the law (DOMAIN 8.1-8.3)"
+    )
+
+
+def test_a_ban_on_a_statute_is_accepted_and_other_kinds_need_none() -> None:
+    ban = rule(basis=["mem11", "safety_law_92"], then=[{"outcome": "ban_intermediary_5y"}])
+    assert parse(text(doc(rules=[ban, rule(id="Y")]))).rules[0].basis[1].statute
+
+
+def test_check_refuses_bad_files_in_a_tree_naming_the_rule(tmp_path: Path) -> None:
+    write(tmp_path, "good/1.yaml", doc(family="good"))
+    write(tmp_path, "local/1.yaml", doc(family="local", rules=[rule(tag="L", basis=["tianjin_blacklist"])]))
+    write(tmp_path, "ban/1.yaml", doc(family="ban", rules=[rule(then=[{"outcome": "ban_intermediary_life"}])]))
+    with pytest.raises(RulesetError) as caught:
+        load(tmp_path)
+    ban, local = caught.value.problems
+    assert ban.startswith("ban/1.yaml: rules[0] (X): ban-needs-statute: orders ban_intermediary_life")
+    assert local.startswith(f"local/1.yaml: rules[0] (X): {LOCAL_RULE}: rests on a local text (rule tag L, ")
+
+
+def test_no_shipped_ruleset_rests_on_a_local_text_without_a_jurisdiction() -> None:
+    for r in load():
+        local = [b for b in r.legal_basis if b.tag == "L"] + [b for x in r.rules for b in x.basis if b.tag == "L"]
+        assert r.jurisdiction is not None or not local, r.id
+
+
+# --- local packs enabled for more areas by configuration ------------------------------------------
+
+
+def test_extensions_enable_a_local_pack_for_more_areas(tmp_path: Path) -> None:
+    write(tmp_path, "local/1.yaml", doc(family="local", jurisdiction=["4403"]))
+    write(tmp_path, "national/1.yaml", doc(family="national"))
+    (plain,) = (r for r in load(tmp_path) if r.family == "local")
+    assert plain.extensions == ()
+    local, national = load(tmp_path, {"local": ["3205", "41", "3205"]})
+    assert (local.extensions, national.extensions) == (("3205", "41"), ())
+    assert local.hash == plain.hash  # the configuration is not part of the file
+    described = export.describe([local, national])
+    assert described["local_packs"] == {
+        "local": {
+            "title": "t",
+            "legal_basis": ["mem11"],
+            "jurisdiction": ["4403"],
+            "configured_extensions": ["3205", "41"],
+        }
+    }
+    assert [r["configured_extensions"] for r in described["rulesets"]] == [["3205", "41"], []]
+    assert described["changes"] == export.CHANGES
+    assert "DOMAIN 8.9" in export.CHANGES
+    assert "DOMAIN 8.11" in export.CHANGES
+
+
+@pytest.mark.parametrize(
+    ("extensions", "problem"),
+    [
+        ({"nope": ["11"]}, "REGISTRY_RULES_LOCAL_PACKS: unknown pack 'nope' (local packs: local)"),
+        ({"national": ["11"]}, "REGISTRY_RULES_LOCAL_PACKS: 'national' is national, not a local pack"),
+        (
+            {"local": ["11", "123"]},
+            "REGISTRY_RULES_LOCAL_PACKS: 'local' needs division-code prefixes of 2, 4 or 6 digits (got '11', '123')",
+        ),
+        (
+            {"local": []},
+            "REGISTRY_RULES_LOCAL_PACKS: 'local' needs division-code prefixes of 2, 4 or 6 digits (got none)",
+        ),
+    ],
+)
+def test_bad_extensions_are_refused(tmp_path: Path, extensions: dict[str, list[str]], problem: str) -> None:
+    write(tmp_path, "local/1.yaml", doc(family="local", jurisdiction=["4403"]))
+    write(tmp_path, "national/1.yaml", doc(family="national"))
+    with pytest.raises(RulesetError) as caught:
+        load(tmp_path, extensions)
+    assert caught.value.problems == [problem]
