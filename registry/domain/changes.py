@@ -69,8 +69,8 @@ async def record(
     person_ids: Iterable[int | None] = (),
     usccs: dict[int, str] | None = None,
 ) -> None:
-    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing);
-    ``usccs`` (id -> USCC) spares a lookup when the caller has them."""
+    """Note that the subjects named changed (``kind``: enterprise, event, grade, listing,
+    credit_repair); ``usccs`` (id -> USCC) spares a lookup when the caller has them."""
     units = sorted({i for i in enterprise_ids if i is not None})
     persons = sorted({i for i in person_ids if i is not None})
     if not units and not persons:
@@ -109,10 +109,12 @@ async def record(
 
 
 async def record_event(session: AsyncSession, now: dt.datetime, *events: CreditEvent) -> None:
+    """A credit repair is told as such (kind ``credit_repair``): partners end the sharing, use and
+    measures tied to the repaired information (国家发展改革委令第36号 art. 3)."""
     await record(
         session,
         now,
-        "event",
+        "credit_repair" if any(e.kind == "credit_repair" for e in events) else "event",
         enterprise_ids=[e.enterprise_id for e in events],
         person_ids=[e.person_id for e in events],
     )

@@ -75,8 +75,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     person_key = load_person_id_key(settings.keys.directory, settings.keys.person_id_key, production=production)
     accounts = AccountService(db, clock)
     persons = PersonService(db, clock, person_key)
-    events = EventService(db, clock)
     rulesets = load_rulesets(extensions=dict(settings.rules.local_packs))
+    events = EventService(db, clock, rulesets)
     log = LogService(db, clock, keys, settings.log_origin)
     return Services(
         settings=settings,

@@ -73,6 +73,9 @@ class Outcome(Struct, kw_only=True):
     persons: list[PersonRef] = field(default_factory=list)
     #: division code of the bureau that imposed the penalty behind a listing (谁处罚、谁决定)
     deciding_authority: str | None = None
+    #: the first day the subject may apply for credit repair (the shortest term served); null when
+    #: the outcome is not ended by repair
+    repair_from: dt.date | None = None
     evidence: list[int] = field(default_factory=list)
     tag: str
     verified: bool

@@ -265,6 +265,38 @@ def _transitional(
     return _Review(later, start, until, note)
 
 
+def _outcomes(
+    spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit], how: str | None = None
+) -> list[Outcome]:
+    """The rule's outcome, or with ``each`` one per evidence event (its term from that event's
+    date, its trace cut to that event; with ``minimum``, none once the event's credit repair was
+    granted: a repaired penalty is no longer published)."""
+    if not spec.each:
+        found = _outcome(spec, rule, ruleset, view, hits, how)
+        return [] if found is None else [found]
+    out = []
+    for i in _evidence(hits):
+        event = view.by_id[i]
+        if spec.minimum is not None and event.repaired_on is not None and event.repaired_on <= view.as_of:
+            continue  # repaired: publication, sharing and use ended that day (令36 art. 3)
+        one = [
+            _Hit(h.leaf, _narrowed(h.reading, i, event.occurred_on), h.held, h.negated)
+            if i in h.reading.evidence
+            else h
+            for h in hits
+            if i in h.reading.evidence or not h.reading.evidence or not (h.held and not h.negated)
+        ]
+        found = _outcome(spec, rule, ruleset, view, one, how)
+        if found is not None:
+            out.append(found)
+    return out
+
+
+def _narrowed(reading: Reading, event_id: int, day: dt.date) -> Reading:
+    """A reading cut to one of its events (the trace of that event's own outcome)."""
+    return Reading(reading.value, (event_id,), day, reading.until, reading.listings)
+
+
 def _outcome(
     spec: OutcomeSpec, rule: Rule, ruleset: Ruleset, view: View, hits: list[_Hit], how: str | None = None
 ) -> Outcome | None:
@@ -279,6 +311,7 @@ def _outcome(
         entry, start, until, notes = OUTCOMES["review_transitional_listing"], review.start, review.until, [review.note]
         evidence = sorted({*evidence, *(p.id for p in review.later)})
         authority = review.later[-1].deciding_authority
+    repair_from = _add(start, spec.minimum) if spec.minimum is not None and start is not None else None
     if (until is not None and until < view.as_of) or _decided(entry, view, start):
         return None
     because = Because(
@@ -317,6 +350,7 @@ def _outcome(
         criteria=[spec.criterion] if spec.criterion else [],
         persons=_persons(spec, view, _conduct_day(view, evidence, start)),
         deciding_authority=authority,
+        repair_from=repair_from,
         evidence=evidence,
         tag=entry.tag,
         verified=entry.verified and all(b.verified for b in rule.basis) and all(BASES[c].verified for c in entry.basis),
@@ -386,7 +420,7 @@ def evaluate_ruleset(
         if not _holds(rule.when, view, produced):
             continue
         _, hits = _test(rule.when, view, produced)
-        made = [o for o in (_outcome(spec, rule, ruleset, view, hits, how) for spec in rule.then) if o is not None]
+        made = [o for spec in rule.then for o in _outcomes(spec, rule, ruleset, view, hits, how)]
         if not made:
             continue
         fired.append(f"{ruleset.id}#{rule.id}")

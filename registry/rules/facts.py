@@ -25,6 +25,9 @@ EventKind = Literal[
     "enforcement_order",
 ]
 AccidentGrade = Literal["ordinary", "larger", "major", "especially_major"]
+#: 失信信息类别 of a penalty (国办发〔2025〕22号 point 二): 轻微 minor, 一般 general, 严重 serious, as found
+#: by the deciding bureau (DOMAIN 8.10)
+CreditClass = Literal["minor", "general", "serious"]
 SubjectType = Literal["enterprise", "agency", "person"]
 
 
@@ -76,6 +79,12 @@ class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     serious: bool = False
     #: penalty: division code of the deciding authority (谁处罚、谁决定)
     deciding_authority: str | None = None
+    #: penalty: the class of the information (轻微/一般/严重) as the deciding bureau found it; None
+    #: when not recorded (the publicity rules then take 一般 [R], or 严重 behind a 部令11号 listing)
+    credit_class: CreditClass | None = None
+    #: penalty: the day its publication was ended by credit repair (信用修复, 令36 art. 3); the
+    #: facts builder reads it from the bureau's recorded repair step
+    repaired_on: dt.date | None = None
     #: major hazard: rectification deadline and the day it was rectified
     deadline: dt.date | None = None
     rectified_on: dt.date | None = None

@@ -27,7 +27,16 @@ from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
 from registry.rules.view import ACCIDENT_RANK
-from registry.rules.vocabulary import CONDITIONS, EVENT_GROUNDS, EVENT_TYPES, EXECUTIONS, FACTS, LIST_TYPES, OPERATORS
+from registry.rules.vocabulary import (
+    CONDITIONS,
+    CREDIT_CLASSES,
+    EVENT_GROUNDS,
+    EVENT_TYPES,
+    EXECUTIONS,
+    FACTS,
+    LIST_TYPES,
+    OPERATORS,
+)
 
 RULESETS = Path(__file__).parent / "rulesets"
 SUBJECTS = ("enterprise", "agency", "person")
@@ -58,6 +67,8 @@ class _OutcomeDoc(msgspec.Struct, forbid_unknown_fields=True):
     criterion: str | None = None
     persons: list[str] = msgspec.field(default_factory=list)
     note: str = ""
+    each: bool = False
+    minimum: _PeriodDoc | None = None
 
 
 class _RuleDoc(msgspec.Struct, forbid_unknown_fields=True):
@@ -136,6 +147,7 @@ class _Checker:
                 "types": EVENT_TYPES.get(FACTS[fact].kind or "", ()),
                 "list_types": tuple(LIST_TYPES),
                 "executions": EXECUTIONS,
+                "classes": CREDIT_CLASSES,
                 "conditions": tuple(CONDITIONS),
             }[kind]
             ok = isinstance(value, list) and bool(value) and all(v in allowed for v in value)
@@ -225,8 +237,40 @@ class _Checker:
         for role in doc.persons:
             if role not in PERSON_ROLES:
                 self.fail(where, f"unknown person role {role!r}")
+        minimum = self.per_event(where, doc, term)
         value = tuple(doc.value) if isinstance(doc.value, list) else doc.value
-        return OutcomeSpec(entry, doc.start, term, value, doc.unit, doc.criterion, tuple(doc.persons), doc.note)
+        return OutcomeSpec(
+            entry,
+            doc.start,
+            term,
+            value,
+            doc.unit,
+            doc.criterion,
+            tuple(doc.persons),
+            doc.note,
+            doc.each,
+            minimum,
+        )
+
+    def per_event(self, where: str, doc: _OutcomeDoc, term: Period | str | None) -> Period | None:
+        """``each`` needs a period run from each event; ``minimum`` (the shortest term, after which
+        repair may end the outcome) belongs to such a term and is not longer than it."""
+        minimum: Period | None = None
+        if doc.minimum is not None:
+            minimum = Period(doc.minimum.years, doc.minimum.months)
+            if doc.minimum.years < 0 or doc.minimum.months < 0:
+                self.fail(where, "a minimum needs years or months of 0 or more")
+            elif not isinstance(term, Period) or _months(minimum) > _months(term):
+                self.fail(where, "a minimum needs a period term at least as long")
+            if not doc.each:
+                self.fail(where, "a minimum belongs to one event's term: set each")
+        if doc.each and (doc.start != "trigger" or not isinstance(term, Period)):
+            self.fail(where, "each runs a period from each event itself: start trigger and a period term")
+        return minimum
+
+
+def _months(period: Period) -> int:
+    return period.years * 12 + period.months
 
 
 def is_prefix(prefix: object) -> bool:

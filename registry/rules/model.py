@@ -69,6 +69,12 @@ class OutcomeSpec:
     criterion: str | None = None
     persons: tuple[str, ...] = ()
     note: str = ""
+    #: one outcome per evidence event, its term running from that event's own date (a penalty's
+    #: publication runs from its own decision, not from the latest one)
+    each: bool = False
+    #: the shortest term (最短公示期): from its end the subject may apply for credit repair, which
+    #: ends the outcome on the day it is granted (令36 art. 3); None: not repairable this way
+    minimum: Period | None = None
 
 
 @dataclass(frozen=True)

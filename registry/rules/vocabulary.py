@@ -50,6 +50,8 @@ EVENT_TYPES: Final = {
     "enforcement_order": ("suspension_for_rectification", "closure", "maximum_penalty", "accountability"),
 }
 EXECUTIONS: Final = ("pending", "executed", "refused")
+#: 失信信息类别 a rule may ask for; ``unrecorded``: the deciding bureau recorded none
+CREDIT_CLASSES: Final = ("minor", "general", "serious", "unrecorded")
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,9 @@ def _common(view: View, e: Event, p: Mapping[str, Any]) -> bool:
         return False
     since = p.get("on_or_after")
     if since is not None and e.occurred_on < since:
+        return False
+    last = p.get("on_or_before")
+    if last is not None and e.occurred_on > last:
         return False
     if p.get("during_grade"):
         grade = view.grade
@@ -201,11 +206,22 @@ def penalties(view: View, p: Mapping[str, Any]) -> Reading:
             continue
         if p.get("serious") is not None and e.serious != p["serious"]:
             continue
+        if p.get("credit_class") is not None and credit_class(view, e) not in p["credit_class"]:
+            continue
         if p.get("licence_withdrawn") is not None and (e.licence_action is not None) != p["licence_withdrawn"]:
             continue
         if _common(view, e, p):
             out.append(e)
     return _reading_of(out)
+
+
+def credit_class(view: View, e: Event) -> str:
+    """The class of a penalty's information: 严重 when a 部令11号 listing rests on it (DOMAIN
+    8.10), else the class the deciding bureau recorded, else ``unrecorded``."""
+    behind = any(e.id in x.evidence for x in view.facts.listings if x.list_type == "SERIOUS_DISHONEST_2023")
+    if behind:
+        return "serious"
+    return e.credit_class or "unrecorded"
 
 
 def conduct_day(view: View, e: Event) -> dt.date:
@@ -449,6 +465,7 @@ def work_injury_class(view: View, _p: Mapping[str, Any]) -> Reading:
 _WINDOW = {
     "within_months": Param("int", "only events dated in the N calendar months up to the day (inclusive)"),
     "on_or_after": Param("date", "only events dated on or after this day (a statute reaches no earlier conduct)"),
+    "on_or_before": Param("date", "only events dated on or before this day (a regime ends with its successor)"),
     "during_grade": Param("bool", "only events since the grade in force was announced"),
     "since_listing": Param("bool", "only events after the listing in force began"),
 }
@@ -501,6 +518,10 @@ FACTS: Final[dict[str, Fact]] = {
                 "article": Param("int", "only penalties whose legal basis cites this 安全生产法 article"),
                 "execution": Param("executions", "execution states: pending, executed, refused"),
                 "serious": Param("bool", "性质恶劣、情节严重 as found by the deciding bureau"),
+                "credit_class": Param(
+                    "classes",
+                    "失信信息类别 (minor, general, serious, unrecorded): as recorded; serious behind an 11号 listing",
+                ),
                 "licence_withdrawn": Param("bool", "the penalty suspended or revoked the safety-production licence"),
                 **_WINDOW,
             },
@@ -684,6 +705,7 @@ def compare(op: str, actual: Any, expected: Any) -> bool:
 __all__ = [
     "BASES",
     "CONDITIONS",
+    "CREDIT_CLASSES",
     "EVENT_GROUNDS",
     "EVENT_TYPES",
     "FACTS",

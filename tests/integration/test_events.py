@@ -280,6 +280,11 @@ async def test_every_kind_is_recorded_and_read_back(client, services, case):
         assert got["details"]["deciding_authority"] == "410103"  # defaults to the recording authority
     if kind == "accident":
         assert got["derived"] == {"computed_grade": "ordinary", "grade": "ordinary", "grade_label": "一般事故"}
+    elif kind == "penalty":
+        # 两书同达 (DOMAIN 8.10): a 2026-03-18 decision is published 1-3 years under 国家发展改革委令第58号
+        notice = got["derived"]["repair_notice"]
+        assert (notice["publicity_until"], notice["repair_from"]) == ("2029-03-18", "2027-03-18")
+        assert notice["rules"] == ["publicity/2017#P58-safety"]
     else:
         assert got["derived"] == {}
 

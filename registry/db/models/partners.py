@@ -27,7 +27,7 @@ class SubjectChange(Base):
     subject_key: Mapped[str] = mapped_column(String(32))
     uscc: Mapped[str | None] = mapped_column(String(18))
     person_id: Mapped[int | None] = mapped_column(BigId)
-    #: what changed: enterprise, event, grade, listing
+    #: what changed: enterprise, event, grade, listing, credit_repair (a penalty's publication ended)
     kind: Mapped[str] = mapped_column(String(40))
     recorded_at: Mapped[dt.datetime]
 

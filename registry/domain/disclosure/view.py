@@ -4,9 +4,11 @@ Built from the same stored facts and rules as every other answer. Shown: who the
 standardization grade in force, the listings decided, **published** and in force (nothing of a
 listing before its publication or after its removal, expiry or correction), the accidents,
 penalties and major hazards the "four always" order disclosed (the events that are the evidence of
-a disclosure outcome in force: within its publicity period), the notice to the parent company, and
-the persons listed with the unit by name and role with their masked id. Never shown: full ids,
-officer identities, internal remarks, proposals, drafts, the measures of the departments.
+a disclosure outcome in force: within its publicity period; a penalty within its own term by the
+regime of its decision and until its credit repair, DOMAIN 8.10, each with 公示期至 …), the notice
+to the parent company, and the persons listed with the unit by name and role with their masked
+id. Never shown: full ids, officer identities, internal remarks, proposals, drafts, the measures of
+the departments.
 """
 
 from __future__ import annotations
@@ -36,8 +38,29 @@ def _day(value: dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _evidence(outcome: Outcome) -> set[int]:
-    return {i for b in outcome.because for f in b.facts if f.held for i in f.evidence}
+def _shown(outcomes: list[Outcome]) -> dict[str, dict[int, Outcome]]:
+    """Section -> event id -> the disclosure outcome publishing it on the day (a penalty has its
+    own; where two outcomes name an event, the one that runs longer)."""
+    out: dict[str, dict[int, Outcome]] = {}
+    for o in outcomes:
+        section = SECTIONS.get(o.code)
+        if section is None:
+            continue
+        for i in o.evidence:
+            kept = out.setdefault(section, {}).get(i)
+            if kept is None or (o.until or dt.date.max) > (kept.until or dt.date.max):
+                out[section][i] = o
+    return out
+
+
+def _period(outcome: Outcome) -> dict[str, Any]:
+    """公示期至 …: the last day of publication (DOMAIN 8.10), with the rule's confirmation."""
+    until = _day(outcome.until)
+    return {
+        "publicity_until": until,
+        "publicity_text": f"公示期至 {until}" if until else "公示中",
+        "publicity_verified": outcome.verified,
+    }
 
 
 def division_name(code: str) -> str:
@@ -120,8 +143,8 @@ async def public_body(
             .order_by(Listing.id)
         )
     )
-    shown = {section: sorted(_evidence(o)) for o in decision.disclosures if (section := SECTIONS.get(o.code))}
-    ids = {i for evidence in shown.values() for i in evidence}
+    shown = _shown(decision.disclosures)
+    ids = {i for by_event in shown.values() for i in by_event}
     rows = {r.id: r for r in await session.scalars(select(CreditEvent).where(CreditEvent.id.in_(ids)))} if ids else {}
     authority_ids = {r.recording_authority_id for r in rows.values()}
     authorities = {
@@ -165,7 +188,11 @@ async def public_body(
             for row, authority in listed
         ],
         **{
-            section: [_event(rows[i], authorities, deciding, on) for i in shown.get(section, []) if i in rows]
+            section: [
+                {**_event(rows[i], authorities, deciding, on), **_period(o)}
+                for i, o in sorted(shown.get(section, {}).items())
+                if i in rows
+            ]
             for section in SECTIONS.values()
         },
         "parent_notice": None

@@ -51,6 +51,7 @@ def _event(row: CreditEvent, links: tuple[int, ...], authorities: dict[int, str]
             serious=bool(d.get("serious_circumstances", False)),
             licence_action=d.get("licence_action"),
             deciding_authority=d.get("deciding_authority") or authorities.get(row.recording_authority_id),
+            credit_class=d.get("credit_class"),
         )
     if kind == "major_hazard":
         return f.Event(
@@ -128,6 +129,24 @@ async def heads(session: AsyncSession, ids: set[int]) -> dict[int, CreditEvent |
     return found
 
 
+#: the kind of the bureau's credit repair of a penalty: not a fact the rules read by itself
+REPAIR = "credit_repair"
+
+
+def repairs(rows: Iterable[CreditEvent], head_of: dict[int, CreditEvent | None]) -> dict[int, dt.date]:
+    """Effective penalty id -> the day its publication was ended by credit repair (the earliest
+    effective repair naming it, through corrections of the penalty)."""
+    out: dict[int, dt.date] = {}
+    for r in rows:
+        if r.kind != REPAIR:
+            continue
+        for i in r.links:
+            head = head_of.get(i)
+            if head is not None and head.kind == "penalty":
+                out[head.id] = min(out.get(head.id, r.occurred_on), r.occurred_on)
+    return out
+
+
 async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]) -> dict[int, tuple[f.Event, ...]]:
     """Each subject's effective events: the same effective view as the events API (an event
     corrected onto another subject no longer counts here), links followed to their heads. One
@@ -147,13 +166,18 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
         a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
     }
     key = column.key
+    repaired = repairs(effective, head_of)
     for r in effective:
+        if r.kind == REPAIR:
+            continue  # folded into the penalty it repaired
         linked = [h for i in r.links if (h := head_of.get(i)) is not None]
         event = _event(r, tuple(sorted({h.id for h in linked})), authorities)
         # the accident of the unit a judgment or flight is about: another subject's row
         context = await accident_context(session, r.kind, linked)
         if context:
             event = msgspec.structs.replace(event, **context)
+        if r.id in repaired:
+            event = msgspec.structs.replace(event, repaired_on=repaired[r.id])
         out[getattr(r, key)].append(event)
     return {i: tuple(events) for i, events in out.items()}
 

@@ -16,7 +16,12 @@ from msgspec import Meta, Struct
 from registry.domain.events.accidents import GRADES, LABELS, axes_reaching, grade_of, rank
 from registry.domain.wire import Ref, Text, translate
 from registry.errors import FieldProblem
-from registry.rules.facts import AccidentGrade, EventKind  # one definition: what the rules read
+from registry.rules.facts import AccidentGrade, CreditClass
+from registry.rules.facts import EventKind as RulesEventKind  # one definition: what the rules read
+
+#: the kinds the rules read, and the credit repair of a penalty (信用修复): a step the bureau
+#: records on a penalty, which the facts builder folds into that penalty (``repaired_on``)
+EventKind = Literal[RulesEventKind, "credit_repair"]
 
 SubjectType = Literal["enterprise", "person", "agency"]
 
@@ -31,6 +36,7 @@ KINDS: Final[dict[str, str]] = {
     "flight": "主要负责人不组织抢救、擅离职守或逃匿",
     "criminal_liability": "被依法追究刑事责任",
     "enforcement_order": "停产整顿、关闭取缔、上限处罚、责任追究",
+    "credit_repair": "行政处罚信息信用修复（终止公示）",
 }
 
 #: who an event of each kind may be about
@@ -45,6 +51,7 @@ SUBJECTS: Final[dict[str, tuple[str, ...]]] = {
     "flight": ("person",),
     "criminal_liability": ("person",),
     "enforcement_order": ("enterprise", "person"),
+    "credit_repair": ("enterprise", "person", "agency"),
 }
 
 Count = Annotated[int, Meta(ge=0, le=1_000_000)]
@@ -92,6 +99,10 @@ class PenaltyDetails(Struct, forbid_unknown_fields=True):
     published_on: dt.date | None = None
     #: 性质恶劣、情节严重, as found by the deciding bureau (部令11号 case 9, a manual finding)
     serious_circumstances: bool = False
+    #: 失信信息类别 the deciding bureau found: minor 轻微, general 一般, serious 严重 (国办发〔2025〕22号
+    #: point 二); it sets the publicity term of a decision from 2026-04-01 (and 527号's before
+    #: 2023-05-01). Not recorded: the rules take 一般 [R] (严重 behind a 部令11号 listing)
+    credit_class: CreditClass | None = None
     #: the penalty suspended (暂扣) or revoked (吊销) the safety-production licence (2015 rule case 4)
     licence_action: Literal["suspended", "revoked"] | None = None
 
@@ -164,6 +175,20 @@ class EnforcementOrderDetails(Struct, forbid_unknown_fields=True):
     until: dt.date | None = None
 
 
+class CreditRepairDetails(Struct, forbid_unknown_fields=True):
+    """The bureau's decision to end the publication of a penalty (信用修复, 令36 art. 3): it links
+    exactly the one penalty repaired; its ``occurred_on`` is the day of the decision."""
+
+    #: 信用修复决定书 number
+    decision_no: Ref
+    #: the basis the bureau cites (e.g. 《信用修复管理办法》第三条)
+    legal_basis: Text
+    #: the day the application was received (via 信用中国 or the bureau)
+    applied_on: dt.date | None = None
+    #: 信用承诺书 given with the application [C-2]
+    commitment_ref: Ref | None = None
+
+
 DETAILS: Final[dict[str, type[Struct]]] = {
     "accident": AccidentDetails,
     "penalty": PenaltyDetails,
@@ -175,6 +200,7 @@ DETAILS: Final[dict[str, type[Struct]]] = {
     "flight": FlightDetails,
     "criminal_liability": CriminalLiabilityDetails,
     "enforcement_order": EnforcementOrderDetails,
+    "credit_repair": CreditRepairDetails,
 }
 
 
@@ -263,6 +289,15 @@ def check_details(details: Struct, occurred_on: dt.date, today: dt.date) -> list
         _not_before("details.sentence_end_on", details.sentence_end_on, occurred_on, "判决日期", problems)
     elif isinstance(details, EnforcementOrderDetails):
         _not_before("details.until", details.until, occurred_on, "决定日期", problems)
+    elif isinstance(details, CreditRepairDetails) and (details.applied_on or occurred_on) > occurred_on:
+        problems.append(
+            FieldProblem(
+                "details.applied_on",
+                "after_decision",
+                f"申请日期晚于修复决定日期 {occurred_on}",
+                f"details.applied_on is after the repair decision ({occurred_on})",
+            )
+        )
     return problems
 
 

@@ -22,12 +22,14 @@ from registry.domain import audit, changes, reads
 from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_division, check_text
 from registry.domain.events import kinds as k
+from registry.domain.events import repair
 from registry.domain.events import schemas as s
 from registry.domain.events.query import EventQuery, effective, event_statement, wire_events
 from registry.domain.identifiers import IdentifierError, covers, parse_uscc
 from registry.domain.jurisdiction import deny, locations, refusal
 from registry.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
+from registry.rules.model import Ruleset
 
 
 @dataclass(slots=True)
@@ -56,9 +58,11 @@ def _problem(field: str, code: str, zh: str, en: str) -> ValidationFailed:
 
 
 class EventService:
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, rulesets: tuple[Ruleset, ...] = ()) -> None:
         self.db = db
         self.clock = clock
+        #: the rules the credit repair of a penalty is checked by, and its repair notice read from
+        self.rulesets = rulesets
 
     # ---- writing -----------------------------------------------------------------------------
 
@@ -96,6 +100,13 @@ class EventService:
                 where = old if data.event is None else await self._locate(session, data.event, "event.")
                 allowed = self._may_record(actor, old) and self._may_record(actor, where)
                 if allowed:
+                    if original.kind == repair.REPAIR and data.code != "withdrawal":
+                        raise _problem(
+                            "code",
+                            "repair_not_amendable",
+                            "信用修复记录只能撤回（如弄虚作假），不能更正；撤回后可重新记录",
+                            "a credit repair can only be withdrawn (e.g. obtained by fraud), then recorded anew",
+                        )
                     if data.event is None:  # a withdrawal: the fact's identity, no content
                         row = {c: getattr(original, c) for c in _COPIED}
                         row.update(details={}, accident_grade=None, links=[], remarks=None)
@@ -238,6 +249,10 @@ class EventService:
             )
         if problems:
             raise ValidationFailed(problems)
+        if data.kind == repair.REPAIR:
+            await repair.check(
+                session, self.rulesets, (where.enterprise_id, where.person_id), data.links, data.occurred_on, prefix
+            )
         division = where.place
 
         authority = await self._recording_authority(session, actor, data, prefix)
@@ -380,7 +395,7 @@ class EventService:
                 raise NotFound(f"没有编号为 {event_id} 的事件 / no event {event_id}")
             event, readable = row[0], bool(row[1])
             if readable:
-                return await self._detail(session, event)
+                return await self._detail(session, event, self.rulesets)
         raise await refusal(
             self.db, self.clock, actor, "event.read", "event", str(event_id), f"division {event.division_code}"
         )
@@ -388,13 +403,18 @@ class EventService:
     async def _read(self, event_id: int) -> s.EventDetail:
         """The event after a write the actor was allowed to make (it passed the area test)."""
         async with self.db.read() as session:
-            return await self._detail(session, await session.get_one(CreditEvent, event_id))
+            return await self._detail(session, await session.get_one(CreditEvent, event_id), self.rulesets)
 
     @staticmethod
-    async def _detail(session: AsyncSession, event: CreditEvent) -> s.EventDetail:
+    async def _detail(session: AsyncSession, event: CreditEvent, rulesets: tuple[Ruleset, ...]) -> s.EventDetail:
         chain = await _chain(session, event)
         wired = await wire_events(session, chain)
         this = next(w for w in wired if w.id == event.id)
+        if event.kind == "penalty" and this.effective:
+            # 两书同达: the repair notice served with the penalty decision (DOMAIN 8.10)
+            found = await repair.penalty_notice(session, rulesets, event)
+            if found is not None:
+                this.derived = {**this.derived, "repair_notice": found}
         return s.EventDetail(**{f: getattr(this, f) for f in this.__struct_fields__}, chain=wired)
 
     async def search(self, actor: Actor, query: EventQuery) -> s.EventPage:

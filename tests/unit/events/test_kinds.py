@@ -40,6 +40,7 @@ MINIMAL = {
         "sentence": "有期徒刑三年",
     },
     "enforcement_order": {"type": "closure", "order_no": "关闭〔2025〕1号", "description": "关闭取缔"},
+    "credit_repair": {"decision_no": "(京)信修〔2025〕1号", "legal_basis": "《信用修复管理办法》第三条"},
 }
 
 

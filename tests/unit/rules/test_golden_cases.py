@@ -51,6 +51,7 @@ OUTCOME_KEYS = frozenset(
         "criteria",
         "persons",
         "deciding_authority",
+        "repair_from",
         "evidence",
         "verified",
         "tag",
@@ -124,7 +125,7 @@ def _matches(outcome: Outcome, want: dict[str, Any]) -> bool:
         elif key == "basis":
             if sorted(b["code"] for b in got["basis"]) != sorted(value):
                 return False
-        elif key in ("start", "until"):
+        elif key in ("start", "until", "repair_from"):
             if got[key] != (None if value is None else str(value)):
                 return False
         elif got.get(key) != value:

@@ -395,7 +395,8 @@ def test_condition_shape_errors(condition: Any, problem: str) -> None:
             "accidents",
             {"colour": "red"},
             "fact 'accidents' takes no parameter 'colour' (takes: grade_at_least, fatal, "
-            "responsible, major_responsibility, penalised, within_months, on_or_after, during_grade, since_listing)",
+            "responsible, major_responsibility, penalised, within_months, on_or_after, on_or_before, during_grade, "
+            "since_listing)",
         ),
         ("work_injury_class", {"x": 1}, "fact 'work_injury_class' takes no parameter 'x' (takes: -)"),
         ("accidents", {"fatal": "yes"}, "fatal must be a bool, not 'yes'"),
@@ -741,6 +742,65 @@ def test_export_describes_the_whole_vocabulary() -> None:
     assert windows["params"]["fatal"]["required"] is False
     assert next(f for f in out["facts"] if f["name"] == "industry")["params"] == {}
     assert [f["name"] for f in out["facts"]] == list(FACTS)
+
+
+# --- per-event terms and their minimum (DOMAIN 8.10) --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("spec", "problem"),
+    [
+        ({"term": {"years": 1}, "minimum": {"months": -1}}, "a minimum needs years or months of 0 or more"),
+        (
+            {"each": True, "term": {"years": 1}, "minimum": {"years": 2}},
+            "a minimum needs a period term at least as long",
+        ),
+        (
+            {"each": True, "term": "lifetime", "minimum": {"months": 3}},
+            "a minimum needs a period term at least as long",
+        ),
+        ({"term": {"years": 1}, "minimum": {"months": 3}}, "a minimum belongs to one event's term: set each"),
+        (
+            {"each": True, "term": "listing"},
+            "each runs a period from each event itself: start trigger and a period term",
+        ),
+        (
+            {"each": True, "start": "as_of", "term": {"years": 1}},
+            "each runs a period from each event itself: start trigger and a period term",
+        ),
+    ],
+)
+def test_each_and_minimum_are_checked(spec: dict[str, Any], problem: str) -> None:
+    assert any(p.endswith(problem) for p in outcome(**spec)), outcome(**spec)
+
+
+def test_each_with_a_minimum_is_loaded() -> None:
+    ruleset = parse(
+        text(
+            doc(
+                rules=[
+                    rule(
+                        then=[
+                            {
+                                "outcome": "disclose_penalty",
+                                "each": True,
+                                "term": {"years": 1},
+                                "minimum": {"months": 3},
+                            }
+                        ]
+                    )
+                ]
+            )
+        )
+    )
+    spec = ruleset.rules[0].then[0]
+    assert (spec.each, spec.minimum) == (True, Period(0, 3))
+
+
+def test_credit_class_is_checked() -> None:
+    assert when({"fact": "penalties", "where": {"credit_class": ["bad"]}, "op": ">=", "value": 1}) == [
+        f"{HERE}.when.where: credit_class must be a non-empty list of minor, general, serious, unrecorded"
+    ]
 
 
 # --- the structural rules of the legal review (DOMAIN 8) -----------------------------------------
