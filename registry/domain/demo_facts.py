@@ -37,6 +37,7 @@ async def load_facts(services: Any) -> None:
         return  # loaded before (grades are written first)
     await _grades(services, today(services.clock))
     await _events(services)
+    await _credit_repair(services, today(services.clock))
     await services.grades.sweep()
 
 
@@ -338,6 +339,43 @@ def _penalty(no: str, fine: int, basis: str, **more: Any) -> dict[str, Any]:
     return {"decision_no": no, "fine_cny": fine, "legal_basis": basis, **more}
 
 
+async def _credit_repair(services: Any, day: dt.date) -> None:
+    """A penalty whose publication the bureau ended early (信用修复, DOMAIN 8.10), n = 39 (中牟).
+
+    Dated from ``day`` so it stays repairable whenever the demo is loaded: a 一般 penalty decided
+    200 days ago (令36 with 国办发〔2025〕22号: published 3 months to 1 year), executed, repaired
+    10 days ago after the shortest term."""
+    decided = day - dt.timedelta(days=200)
+    penalty = await _record(
+        services,
+        "penalty",
+        39,
+        decided,
+        f"中牟应急罚〔{decided.year}〕12号",
+        _penalty(
+            f"中牟应急罚〔{decided.year}〕12号",
+            20_000,
+            "《安全生产法》第一百零一条",
+            execution="executed",
+            credit_class="general",
+        ),
+    )
+    await _record(
+        services,
+        "credit_repair",
+        39,
+        day - dt.timedelta(days=10),
+        f"中牟应急信修〔{day.year}〕3号",
+        {
+            "decision_no": f"中牟应急信修〔{day.year}〕3号",
+            "legal_basis": "《信用修复管理办法》（国家发展改革委令第36号）第三条",
+            "applied_on": day - dt.timedelta(days=20),
+            "commitment_ref": f"信用承诺书〔{day.year}〕39号",
+        },
+        links=[penalty],
+    )
+
+
 async def _events(services: Any) -> None:
     # two 较大 accidents within 12 months (n = 8), each with its penalty (部令11号 case 2 material)
     a1 = await _record(
@@ -504,7 +542,8 @@ async def _events(services: Any) -> None:
         _penalty("郑应急罚〔2025〕44号", 3_000_000, "《安全生产法》第一百一十条", published_on=D(2025, 12, 24)),
         links=[hidden],
     )
-    # a major hazard recorded open, then followed up as rectified with the 五到位 (n = 33, in 惠济区: hazard publicity rests on its local text, DOMAIN 8.9)
+    # a major hazard recorded open, then followed up as rectified with the 五到位 (n = 33, in 惠济区:
+    # hazard publicity rests on its local text, DOMAIN 8.9)
     hazard = await _record(
         services,
         "major_hazard",

@@ -458,7 +458,8 @@ def test_no_demo_resident_id_in_pages_or_signed_json(http: httpx.Client, demo: D
     ids=["rectified", "overdue"],
 )
 def test_hazards_show_their_rectification_state(page: Any, n: int, description: str, state: re.Pattern[str]) -> None:
-    from registry.domain.demo_facts import unit  # demo_facts: unit 33 rectified, unit 17 past its deadline (both 惠济区)
+    # demo_facts: unit 33 rectified, unit 17 past its deadline (both 惠济区)
+    from registry.domain.demo_facts import unit
 
     assert goto(page, f"/enterprises/{unit(n)}").status == 200
     hazards = page.locator("section#hazards")
