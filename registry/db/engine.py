@@ -8,8 +8,8 @@ runs beside the server. Readers stay deferred and never block on the writer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 from sqlalchemy import event
@@ -79,12 +79,11 @@ class Database:
             self.settings.retry_after_seconds,
         )
 
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed if the block returns, rolled back if it raises."""
+    @contextmanager
+    def _outages(self) -> Iterator[None]:
+        """A lost or unreachable database is a 503 (DatabaseUnavailable); any other error stays itself."""
         try:
-            async with self._write_sessions() as session, session.begin():
-                yield session
+            yield
         except DatabaseUnavailable:
             raise
         except Exception as exc:
@@ -93,16 +92,17 @@ class Database:
             raise
 
     @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed if the block returns, rolled back if it raises."""
+        with self._outages():
+            async with self._write_sessions() as session, session.begin():
+                yield session
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        try:
+        with self._outages():
             async with self._read_sessions() as session:
                 yield session
-        except DatabaseUnavailable:
-            raise
-        except Exception as exc:
-            if is_outage(exc):
-                raise self.unavailable(exc) from exc
-            raise
 
     async def dispose(self) -> None:
         await self.writer.dispose()
