@@ -37,6 +37,12 @@ CONDITIONS: Final[dict[str, str]] = {
     "no_new_penalty": "no administrative penalty of any kind since the listing (stricter than DOMAIN 8.6)",
 }
 DEFAULT_CONDITIONS: Final = ("penalty_performed", "no_new_listing_case")
+#: each condition as the repair notice served with the listing decision states it (两书同达)
+CONDITIONS_ZH: Final[dict[str, str]] = {
+    "penalty_performed": "列入所依据的行政处罚决定规定的义务已履行完毕",
+    "no_new_listing_case": "列入后未再发生应列入严重失信主体名单的情形",
+    "no_new_penalty": "列入后未再受到任何行政处罚",
+}
 #: the fact through which a ruleset asks for early removal (the workflow finds its conditions there)
 EARLY_FACT: Final = "early_removal_eligible"
 

@@ -538,6 +538,7 @@ async def test_a_provincial_bureau_that_did_not_impose_the_penalty_is_refused(cl
 
     listing = (await proposed(client, county.h, uscc))["listing"]
     assert listing["deciding_authority"]["division_code"] == "410103"
+    assert listing["repair_notice"] is None  # served with the decision, not before
     t.assert_problem(
         await act(client, province.h, listing, "notify", notice_no="告13号"), 403, "not_deciding_authority"
     )
@@ -559,6 +560,25 @@ async def test_the_term_is_36_calendar_months_and_repair_opens_after_12(client, 
     listing = await decided(client, clock, a, b, uscc)
     assert (listing["decision"]["effective_on"], listing["decision"]["expires_on"]) == ("2026-12-02", EXPIRES)
     assert listing["repair_opens_on"] == "2027-12-02"
+    # 两书同达 (DOMAIN 8.10): the decision's answer carries the repair notice, with the conditions
+    # of the rule the workflow will check an application against
+    served = listing["repair_notice"]
+    assert (served["listed_from"], served["listed_until"], served["repair_from"]) == (
+        "2026-12-02",
+        EXPIRES,
+        "2027-12-02",
+    )
+    assert [c["code"] for c in served["conditions"]] == [
+        "listed_12_months",
+        "penalty_performed",
+        "no_new_listing_case",
+        "consequences_removed",
+        "credit_commitment",
+    ]
+    assert served["apply_to"].endswith(listing["deciding_authority"]["name"])
+    assert served["rules"][0].startswith("listing/2023@")
+    assert served["verified"] is False
+    assert (await read(client, a.h, listing["id"]))["repair_notice"] == served
 
     await move(client, clock, dt.date(2027, 12, 1), a)
     r = await act(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)

@@ -76,6 +76,46 @@ async def checks(
     ]
 
 
+def notice(rulesets: tuple[Ruleset, ...], listing: Listing, authority: str) -> dict[str, Any] | None:
+    """The repair notice (信用修复告知书) served with the decision to list (两书同达, DOMAIN 8.10
+    [C-2]): how long the listing runs, the first day early removal may be applied for, where, and
+    the conditions, as the ruleset in force on the day of the decision states them (the same
+    ``early_rule`` the workflow checks an application against). None before the decision, or
+    when no ruleset in force then decides early removal of the list type."""
+    if listing.effective_on is None or listing.decided_on is None:
+        return None
+    found = removal.early_rule(applicable(rulesets, listing.decided_on, listing.division_code), listing.list_type)
+    if found is None:
+        return None
+    ruleset, conditions = found
+    opens = removal.repair_opens(listing.effective_on)
+    return {
+        "listed_from": listing.effective_on.isoformat(),
+        "listed_until": None if listing.expires_on is None else listing.expires_on.isoformat(),
+        "repair_from": opens.isoformat(),
+        "apply_to": f"“信用中国”网站（www.creditchina.gov.cn）或{authority}",
+        "apply_to_en": "the Credit China website (www.creditchina.gov.cn) or the deciding bureau",
+        "conditions": [
+            {
+                "code": "listed_12_months",
+                "zh": f"列入满12个月（{opens} 起）",
+                "en": "listed 12 full months",
+                "tag": "C-2",
+            },
+            *({"code": c, "zh": removal.CONDITIONS_ZH[c], "en": removal.CONDITIONS[c], "tag": "R"} for c in conditions),
+            {
+                "code": "consequences_removed",
+                "zh": "已主动消除危害后果和不良影响",
+                "en": "harmful consequences removed",
+                "tag": "R",
+            },
+            {"code": "credit_commitment", "zh": "作出信用承诺", "en": "a public credit commitment made", "tag": "C-2"},
+        ],
+        "rules": [f"{ruleset.id}@{ruleset.hash[:19]}"],
+        "verified": False,
+    }
+
+
 def require(found: list[dict[str, Any]]) -> None:
     """422 naming every condition that does not hold."""
     unmet = [c for c in found if not c["held"]]

@@ -233,6 +233,10 @@ class Listing(Struct, kw_only=True):
     #: the first day early removal may be applied for (repairable list types, once listed)
     repair_opens_on: dt.date | None
     related_listing_id: int | None
+    #: the repair notice served with the decision (信用修复告知书, 两书同达, DOMAIN 8.10): the term,
+    #: the first day to apply for early removal, where, and the conditions; in the detail answer of a
+    #: decided listing of a repairable list type, else null
+    repair_notice: dict[str, Any] | None = None
     #: listings proposed with this one (the persons a unit's decision names)
     related: list[int] = field(default_factory=list)
     repair_applications: list[RepairInfo] = field(default_factory=list)

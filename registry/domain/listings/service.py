@@ -163,7 +163,11 @@ class ListingService:
             places = await self._places(session, listing)
             deciding = actor.authority_id is not None and actor.authority_id == listing.deciding_authority_id
             allowed = deciding or actor.may_act_on(places)
-            answer = await wire(session, listing, today(self.clock), detail=True) if allowed else None
+            answer = (
+                await wire(session, listing, today(self.clock), detail=True, rulesets=self.rulesets)
+                if allowed
+                else None
+            )
         if answer is None:
             await deny(self.db, self.clock, actor, "listing.read", "listing", str(listing_id), f"division {places[0]}")
         assert answer is not None
@@ -241,8 +245,8 @@ class ListingService:
             rows.append(row)
         await session.flush()
         body = s.Proposed(
-            listing=await wire(session, rows[0], on, detail=True),
-            related=[await wire(session, r, on, detail=True) for r in rows[1:]],
+            listing=await wire(session, rows[0], on, detail=True, rulesets=self.rulesets),
+            related=[await wire(session, r, on, detail=True, rulesets=self.rulesets) for r in rows[1:]],
             already_open=already,
         )
         answer = idempotency.Answer(201, msgspec.to_builtins(body))
@@ -376,7 +380,7 @@ class ListingService:
                 listing.version += 1
                 listing.updated_at = now
                 await self._step(session, actor, now, on, listing, step, payload, before)
-                body = await wire(session, listing, on, detail=True)
+                body = await wire(session, listing, on, detail=True, rulesets=self.rulesets)
                 answer = idempotency.Answer(200, msgspec.to_builtins(body))
                 if key is not None:
                     await idempotency.remember(session, actor.id, key, answer, now)

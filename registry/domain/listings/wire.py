@@ -8,9 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import Authority, Enterprise, Listing, ListingStep, Person, RepairApplication
+from registry.domain.listings import repair
 from registry.domain.listings import schemas as s
 from registry.domain.listings import workflow as wf
 from registry.domain.listings.types import LIST_TYPES, REMOVAL_TYPES, STATUSES
+from registry.rules.model import Ruleset
 
 
 async def subject_of(session: AsyncSession, listing: Listing) -> s.Subject:
@@ -31,7 +33,16 @@ def in_force(listing: Listing, on: dt.date) -> bool:
     )
 
 
-async def wire(session: AsyncSession, listing: Listing, on: dt.date, *, detail: bool = False) -> s.Listing:
+async def wire(
+    session: AsyncSession,
+    listing: Listing,
+    on: dt.date,
+    *,
+    detail: bool = False,
+    rulesets: tuple[Ruleset, ...] = (),
+) -> s.Listing:
+    """The listing on ``on``; ``detail`` adds every step, the repair applications and, for a
+    repairable list type once decided, the repair notice served with the decision (``rulesets``)."""
     authority = await session.get_one(Authority, listing.deciding_authority_id)
     kind = LIST_TYPES[listing.list_type]
     related = list(
@@ -119,6 +130,7 @@ async def wire(session: AsyncSession, listing: Listing, on: dt.date, *, detail: 
         repair_opens_on=wf.repair_opens(listing.effective_on)
         if kind.repairable and listing.effective_on is not None
         else None,
+        repair_notice=repair.notice(rulesets, listing, authority.name) if detail and kind.repairable else None,
         related_listing_id=listing.related_listing_id,
         related=related,
         repair_applications=repairs,
