@@ -558,12 +558,15 @@ def rules() -> None:
 )
 def rules_check(directory: Path | None) -> None:
     """Load and check every ruleset (names resolved, types checked, no overlapping versions, a local
-    basis only with a jurisdiction, a ban only on a statute) and REGISTRY_RULES_LOCAL_PACKS."""
+    basis only with a jurisdiction, a ban only on a statute), REGISTRY_RULES_LOCAL_PACKS and
+    REGISTRY_RULES_LOCAL_AMOUNTS."""
     from registry.rules.loader import RULESETS, RulesetError, load  # noqa: PLC0415
+    from registry.rules.model import plain  # noqa: PLC0415
     from registry.settings import Settings  # noqa: PLC0415
 
     try:
-        loaded = load(directory or RULESETS, dict(Settings.from_env().rules.local_packs))
+        rules = Settings.from_env().rules
+        loaded = load(directory or RULESETS, dict(rules.local_packs), rules.local_amounts)
     except RulesetError as exc:
         for problem in exc.problems:
             click.echo(f"  - {problem}", err=True)
@@ -575,6 +578,8 @@ def rules_check(directory: Path | None) -> None:
         if r.jurisdiction is not None:
             extra = f"; configured: {', '.join(r.extensions)}" if r.extensions else ""
             click.echo(f"{'':<4}local pack / 地方政策包: {', '.join(r.jurisdiction)}{extra}")
+            for code, value, unit in r.amounts:
+                click.echo(f"{'':<4}configured amount / 配置幅度: {code} = {plain(value)} {unit}")
     click.echo(f"规则集通过 / rulesets ok: {len(loaded)} versions, {sum(len(r.rules) for r in loaded)} rules")
 
 

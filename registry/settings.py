@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/registry.db"
 
@@ -140,6 +141,11 @@ class RulesSettings:
     #: that adopts one says so here, and every outcome the pack orders there says
     #: ``enabled_by: configuration``. Unknown packs and bad prefixes stop the start.
     local_packs: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: amounts a deployment sets for measures a local text orders without one (DOMAIN 8.9:
+    #: Shenzhen gives no percentage): pack family -> outcome code -> {value, unit}, from the YAML
+    #: file ``REGISTRY_RULES_LOCAL_AMOUNTS`` names. Checked at start (``rules.loader.configure``);
+    #: every outcome so valued says ``value_configured``. Empty: the outcomes carry no amount.
+    local_amounts: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 def parse_local_packs(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -162,6 +168,24 @@ def parse_local_packs(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
             raise ValueError(f"REGISTRY_RULES_LOCAL_PACKS: {item!r} is not pack=prefix,prefix")
         out[pack.strip()] = tuple(p.strip() for p in prefixes.split(",") if p.strip())
     return tuple(sorted(out.items()))
+
+
+def parse_local_amounts(value: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """``REGISTRY_RULES_LOCAL_AMOUNTS``: the path of a YAML file, e.g.
+    ``shenzhen_incentives: {work_injury_rate_lowered: {value: 10, unit: percent_lower}}``."""
+    if not value:
+        return {}
+    import yaml  # noqa: PLC0415 - only a deployment with a settings file needs it
+
+    path = Path(value)
+    if not path.is_file():
+        raise ValueError(f"REGISTRY_RULES_LOCAL_AMOUNTS: {value} is not a file (a YAML file is expected)")
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, dict) and all(isinstance(c, str) for c in v) for k, v in raw.items()
+    ):
+        raise ValueError(f"REGISTRY_RULES_LOCAL_AMOUNTS: {value} must map each pack to outcome codes")
+    return raw
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +272,10 @@ class Settings:
                 sweep_interval_seconds=int(get("SWEEP_INTERVAL_SECONDS", "3600") or 0),
             ),
             public=PublicSettings(rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120)),
-            rules=RulesSettings(local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or "")),
+            rules=RulesSettings(
+                local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or ""),
+                local_amounts=parse_local_amounts(get("RULES_LOCAL_AMOUNTS", "") or ""),
+            ),
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),

@@ -75,7 +75,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     person_key = load_person_id_key(settings.keys.directory, settings.keys.person_id_key, production=production)
     accounts = AccountService(db, clock)
     persons = PersonService(db, clock, person_key)
-    rulesets = load_rulesets(extensions=dict(settings.rules.local_packs))
+    rulesets = load_rulesets(extensions=dict(settings.rules.local_packs), amounts=settings.rules.local_amounts)
     events = EventService(db, clock, rulesets)
     log = LogService(db, clock, keys, settings.log_origin)
     return Services(

@@ -69,6 +69,9 @@ class Outcome(Struct, kw_only=True):
     lifetime: bool = False
     value: Any = None
     unit: str | None = None
+    #: the value (and unit) is this deployment's configuration for a local text that gives no
+    #: amount (``REGISTRY_RULES_LOCAL_AMOUNTS``), never the text's own: not to be cited as law
+    value_configured: bool = False
     criteria: list[str] = field(default_factory=list)
     persons: list[PersonRef] = field(default_factory=list)
     #: division code of the bureau that imposed the penalty behind a listing (谁处罚、谁决定)

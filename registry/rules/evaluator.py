@@ -93,6 +93,12 @@ def _trigger(hits: list[_Hit], as_of: dt.date) -> dt.date:
     return max(dates, default=as_of)
 
 
+#: said by every outcome whose amount a deployment configured (``OutcomeSpec.configured``)
+CONFIGURED_NOTE = (
+    "幅度由本部署配置（REGISTRY_RULES_LOCAL_AMOUNTS），文本未规定，不作为法定依据 / the amount is this "
+    "deployment's configuration: the text sets none, so it is not to be cited as law"
+)
+
 LISTING_FACTS = frozenset(
     {"listed", "months_listed", "days_to_listing_end", "early_removal_eligible", "removal_application_open"}
 )
@@ -347,6 +353,7 @@ def _outcome(
         lifetime=spec.term == "lifetime",
         value=plain(spec.value),
         unit=spec.unit,
+        value_configured=spec.configured,
         criteria=[spec.criterion] if spec.criterion else [],
         persons=_persons(spec, view, _conduct_day(view, evidence, start)),
         deciding_authority=authority,
@@ -356,7 +363,12 @@ def _outcome(
         verified=entry.verified and all(b.verified for b in rule.basis) and all(BASES[c].verified for c in entry.basis),
         basis=_basis([*rule.basis, *(BASES[c] for c in spec.entry.basis), *(BASES[c] for c in entry.basis)]),
         because=[because],
-        notes=[*notes, *([spec.note] if spec.note else []), *([rule.note] if rule.note else [])],
+        notes=[
+            *notes,
+            *([spec.note] if spec.note else []),
+            *([rule.note] if rule.note else []),
+            *([CONFIGURED_NOTE] if spec.configured else []),
+        ],
         pack=None if ruleset.jurisdiction is None else ruleset.id,
         jurisdiction=None if ruleset.jurisdiction is None else list(ruleset.jurisdiction),
         enabled_by=None if ruleset.jurisdiction is None else how,

@@ -49,6 +49,8 @@ def _outcome(o: OutcomeSpec) -> dict[str, Any]:
         "term": _term(o.term),
         "value": plain(o.value),
         "unit": o.unit,
+        # the value is the deployment's configuration, not the file's (REGISTRY_RULES_LOCAL_AMOUNTS)
+        **({"value_configured": True} if o.configured else {}),
         "criterion": o.criterion,
         "persons": list(o.persons),
         "verified": o.entry.verified,
@@ -130,6 +132,8 @@ def describe(rulesets: Iterable[Ruleset]) -> dict[str, Any]:
                 "legal_basis": [b.code for b in r.legal_basis],
                 "jurisdiction": list(r.jurisdiction),
                 "configured_extensions": list(r.extensions),
+                # amounts this deployment set where the text gives none (never the text's own)
+                "configured_amounts": {code: {"value": plain(v), "unit": unit} for code, v, unit in r.amounts},
             }
             for r in rulesets
             if r.jurisdiction is not None

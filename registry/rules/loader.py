@@ -449,9 +449,102 @@ def extend(rulesets: Iterable[Ruleset], extensions: Mapping[str, Sequence[str]])
     )
 
 
-def load(root: Path = RULESETS, extensions: Mapping[str, Sequence[str]] | None = None) -> tuple[Ruleset, ...]:
+def _amount_problem(family: str, code: str, setting: Mapping[str, Any]) -> str | None:
+    value, unit = setting.get("value"), setting.get("unit")
+    numbers = value if isinstance(value, list) else [value]
+    if set(setting) != {"value", "unit"}:
+        return f"{family}.{code}: give exactly value and unit (got {', '.join(sorted(setting)) or 'nothing'})"
+    if not numbers or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in numbers):
+        return f"{family}.{code}: the value must be a number or a list of numbers (got {value!r})"
+    if not isinstance(unit, str) or not unit.strip():
+        return f"{family}.{code}: the unit must be a non-empty name (e.g. percent_of_base_rate)"
+    return None
+
+
+def configure(
+    rulesets: Iterable[Ruleset], amounts: Mapping[str, Mapping[str, Mapping[str, Any]]]
+) -> tuple[Ruleset, ...]:
+    """The rulesets with the amounts a deployment set (``REGISTRY_RULES_LOCAL_AMOUNTS``: pack family
+    -> outcome code -> ``{value, unit}``) for outcomes a local text orders without one (DOMAIN 8.9:
+    Shenzhen's note gives no frequency or percentage). A text's own amount is law and is never
+    replaced, and a national ruleset takes none: refused, as are an unknown pack or code and a value
+    that is not a number or a list of numbers. Every outcome so valued says so
+    (``value_configured`` and a note)."""
+    rulesets = tuple(rulesets)
+    families: dict[str, list[Ruleset]] = {}
+    for r in rulesets:
+        families.setdefault(r.family, []).append(r)
+    problems = []
+    for family, codes in sorted(amounts.items()):
+        found = families.get(family)
+        if found is None or any(r.jurisdiction is None for r in found):
+            problems.append(
+                f"REGISTRY_RULES_LOCAL_AMOUNTS: {family!r} is not a local pack (local packs: "
+                + ", ".join(sorted(f for f, rs in families.items() if all(r.jurisdiction for r in rs)))
+                + "); national texts set their own amounts"
+            )
+            continue
+        specs = [o for r in found for rule in r.rules for o in rule.then]
+        for code, setting in sorted(codes.items()):
+            own = [o for o in specs if o.entry.code == code]
+            problem = (
+                _amount_problem(family, code, setting)
+                if isinstance(setting, Mapping)
+                else f"{family}.{code}: give a mapping with value and unit"
+            )
+            if not own:
+                problem = (
+                    f"{family}: the pack orders no {code!r} (it orders: "
+                    + ", ".join(sorted({o.entry.code for o in specs}))
+                    + ")"
+                )
+            elif all(o.value is not None for o in own):
+                problem = f"{family}.{code}: the text sets its amount; configuration cannot change the law"
+            if problem is not None:
+                problems.append(f"REGISTRY_RULES_LOCAL_AMOUNTS: {problem}")
+    if problems:
+        raise RulesetError(problems)
+
+    def valued(r: Ruleset) -> Ruleset:
+        codes = amounts.get(r.family) or {}
+        if not codes:
+            return r
+        rules = tuple(
+            dataclasses.replace(
+                rule,
+                then=tuple(
+                    dataclasses.replace(
+                        o,
+                        value=plain_value(codes[o.entry.code]["value"]),
+                        unit=codes[o.entry.code]["unit"],
+                        configured=True,
+                    )
+                    if o.entry.code in codes and o.value is None
+                    else o
+                    for o in rule.then
+                ),
+            )
+            for rule in r.rules
+        )
+        chosen = tuple(sorted((c, plain_value(v["value"]), v["unit"]) for c, v in codes.items()))
+        return dataclasses.replace(r, rules=rules, amounts=chosen)
+
+    return tuple(valued(r) for r in rulesets)
+
+
+def plain_value(value: Any) -> Any:
+    """A configured value as loaded values are kept (lists as tuples; ``model.plain`` undoes it)."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def load(
+    root: Path = RULESETS,
+    extensions: Mapping[str, Sequence[str]] | None = None,
+    amounts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+) -> tuple[Ruleset, ...]:
     """Every ruleset under ``root``; the path must be ``<family>/<version>.yaml``. ``extensions``
-    enables local packs for further areas (``extend``)."""
+    enables local packs for further areas (``extend``), ``amounts`` sets the amounts their texts
+    leave open (``configure``)."""
     problems: list[str] = []
     out: list[Ruleset] = []
     for path in sorted(root.glob("*/*.yaml")):
@@ -470,4 +563,4 @@ def load(root: Path = RULESETS, extensions: Mapping[str, Sequence[str]] | None =
         problems.append(f"{root}: no rulesets found")
     if problems:
         raise RulesetError(problems)
-    return extend(out, extensions or {})
+    return configure(extend(out, extensions or {}), amounts or {})

@@ -75,6 +75,9 @@ class OutcomeSpec:
     #: the shortest term (最短公示期): from its end the subject may apply for credit repair, which
     #: ends the outcome on the day it is granted (令36 art. 3); None: not repairable this way
     minimum: Period | None = None
+    #: the value is this deployment's configuration (``REGISTRY_RULES_LOCAL_AMOUNTS``), not the
+    #: text's: a local text that orders a measure without an amount (DOMAIN 8.9: Shenzhen)
+    configured: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class Ruleset:
     #: further prefixes a deployment enabled this local pack for (``REGISTRY_RULES_LOCAL_PACKS``);
     #: not part of the file, so not of its hash
     extensions: tuple[str, ...] = ()
+    #: amounts a deployment set for outcomes its text orders without one (outcome code -> value,
+    #: unit; ``REGISTRY_RULES_LOCAL_AMOUNTS``); not part of the file, so not of its hash
+    amounts: tuple[tuple[str, Any, str], ...] = ()
 
     @property
     def id(self) -> str:

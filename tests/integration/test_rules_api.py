@@ -1141,3 +1141,28 @@ async def test_a_pack_enabled_by_configuration_says_so_in_the_catalogue_and_the_
             assert (lowered["value"], lowered["tag"]) == (None, "L")
             assert [b["code"] for b in lowered["basis"]] == ["shenzhen_grade3_reform"]
         assert await incentives("320505") == []
+
+
+async def test_amounts_a_deployment_sets_for_a_local_text_are_marked_as_configuration(settings, clock):
+    """REGISTRY_RULES_LOCAL_AMOUNTS sets the percentage Shenzhen's note leaves open (DOMAIN 8.9): a
+    graded 深圳 unit's lower work-injury rate carries 10 percent, ``value_configured`` and the note
+    that it is no law; the measure with no configured amount keeps none; GET /api/v1/rules lists
+    the configured amount."""
+    amounts = {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": 10, "unit": "percent_lower"}}}
+    app = create_app(dataclasses.replace(settings, rules=RulesSettings(local_amounts=amounts)), clock=clock)
+    async with running(app), t.client_at(app, t.address()) as client:
+        h = await f.headers(client, app.state.services, "bureau", level="county", division="440305")
+        body = (await client.get(RULES, headers=h)).json()
+        assert body["local_packs"]["shenzhen_incentives"]["configured_amounts"] == {
+            "work_injury_rate_lowered": {"value": 10, "unit": "percent_lower"}
+        }
+        grade = {"id": 1, "level": 3, "status": "valid", "announced_on": "2024-02-01", "valid_until": "2027-02-01"}
+        facts = {"subject": {"type": "enterprise", "division_code": "440305"}, "grades": [grade]}
+        got = await evaluate(client, h, facts=facts, as_of="2025-06-01", families=["shenzhen_incentives"])
+        made = {o["code"]: o for o in got["decision"]["incentives"]}
+        lowered = made["work_injury_rate_lowered"]
+        assert (lowered["value"], lowered["unit"], lowered["value_configured"]) == (10, "percent_lower", True)
+        assert any("REGISTRY_RULES_LOCAL_AMOUNTS" in n for n in lowered["notes"])
+        linked = made["liability_insurance_linked"]
+        assert (linked["value"], linked["value_configured"]) == (None, False)
+        assert not any("REGISTRY_RULES_LOCAL_AMOUNTS" in n for n in linked["notes"])

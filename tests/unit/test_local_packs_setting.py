@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from registry.rules.loader import RulesetError, load
-from registry.settings import Settings, parse_local_packs
+from registry.settings import Settings, parse_local_amounts, parse_local_packs
 
 
 def test_unset_enables_nothing() -> None:
@@ -52,3 +52,34 @@ def test_the_shipped_packs_take_the_setting_and_refuse_a_national_family() -> No
     assert shenzhen.enabled_by("440106") == "configuration"
     with pytest.raises(RulesetError, match="'listing' is national, not a local pack"):
         load(extensions={"listing": ["11"]})
+
+
+# ---- REGISTRY_RULES_LOCAL_AMOUNTS -------------------------------------------------------------------
+
+
+def test_amounts_unset_set_none() -> None:
+    assert Settings.from_env({}).rules.local_amounts == {}
+
+
+def test_amounts_from_a_yaml_file_reach_the_rulesets(tmp_path: Path) -> None:
+    path = tmp_path / "amounts.yaml"
+    path.write_text(
+        "shenzhen_incentives:\n  work_injury_rate_lowered: {value: 10, unit: percent_lower}\n", encoding="utf-8"
+    )
+    rules = Settings.from_env({"REGISTRY_RULES_LOCAL_AMOUNTS": str(path)}).rules
+    assert rules.local_amounts == {
+        "shenzhen_incentives": {"work_injury_rate_lowered": {"value": 10, "unit": "percent_lower"}}
+    }
+    shenzhen = next(r for r in load(amounts=rules.local_amounts) if r.family == "shenzhen_incentives")
+    assert shenzhen.amounts == (("work_injury_rate_lowered", 10, "percent_lower"),)
+
+
+def test_amounts_need_an_existing_file_of_the_right_shape(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="is not a file"):
+        parse_local_amounts(str(tmp_path / "missing.yaml"))
+    path = tmp_path / "amounts.yaml"
+    path.write_text("shenzhen_incentives: [1, 2]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="must map each pack to outcome codes"):
+        parse_local_amounts(str(path))
+    path.write_text("", encoding="utf-8")
+    assert parse_local_amounts(str(path)) == {}

@@ -52,6 +52,8 @@ def _measure(o: Outcome) -> dict[str, Any]:
         "lifetime": o.lifetime,
         "value": o.value,
         "unit": o.unit,
+        # the amount is the deployment's configuration where a local text gives none (DOMAIN 8.9)
+        "value_configured": o.value_configured,
         "tag": o.tag,
         "verified": o.verified,
         "rules": [f"{b.ruleset}#{b.rule}" for b in o.because],

@@ -3,7 +3,8 @@
 One YAML file per case (format in tests/rules_cases/README.md). ``fired`` is compared exactly
 (within the families the case names), ``outcomes`` entries must each match an outcome on the keys
 they give, ``absent`` codes must not appear. ``local_packs`` (optional) enables local packs for
-more areas, as ``REGISTRY_RULES_LOCAL_PACKS`` does in a deployment.
+more areas, as ``REGISTRY_RULES_LOCAL_PACKS`` does in a deployment; ``local_amounts`` (optional)
+sets the amounts a local text leaves open, as ``REGISTRY_RULES_LOCAL_AMOUNTS`` does.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from registry.rules.catalogue import OUTCOMES
 from registry.rules.decision import Decision, Outcome
 from registry.rules.evaluator import Memo, evaluate
 from registry.rules.facts import Facts
-from registry.rules.loader import extend, load
+from registry.rules.loader import configure, extend, load
 from registry.rules.model import Ruleset
 
 CASES = Path(__file__).resolve().parents[2] / "rules_cases"
@@ -31,7 +32,7 @@ FILES = sorted(CASES.glob("*.yaml"))
 def _case(path: Path) -> dict[str, Any]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(raw, dict), path
-    unknown = set(raw) - {"title", "covers", "as_of", "families", "local_packs", "facts", "expect"}
+    unknown = set(raw) - {"title", "covers", "as_of", "families", "local_packs", "local_amounts", "facts", "expect"}
     assert not unknown, f"{path.name}: unknown keys {unknown}"
     problems = expect_problems(raw.get("expect"))
     assert not problems, f"{path.name}: " + "; ".join(problems)
@@ -48,6 +49,7 @@ OUTCOME_KEYS = frozenset(
         "lifetime",
         "value",
         "unit",
+        "value_configured",
         "criteria",
         "persons",
         "deciding_authority",
@@ -100,7 +102,10 @@ def expect_problems(expect: Any) -> list[str]:
 def chosen_rulesets(case: dict[str, Any]) -> list[Ruleset]:
     families = case.get("families")
     return list(
-        extend((r for r in RULESETS if families is None or r.family in families), case.get("local_packs") or {})
+        configure(
+            extend((r for r in RULESETS if families is None or r.family in families), case.get("local_packs") or {}),
+            case.get("local_amounts") or {},
+        )
     )
 
 

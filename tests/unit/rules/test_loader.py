@@ -12,7 +12,7 @@ import yaml
 
 from registry.rules import export
 from registry.rules.catalogue import BASES, OUTCOMES
-from registry.rules.loader import RULESETS, RulesetError, check_families, digest, load, parse
+from registry.rules.loader import RULESETS, RulesetError, check_families, configure, digest, load, parse
 from registry.rules.model import All, AnyOf, Leaf, Not, Period, Produced, Ruleset
 from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
 
@@ -886,6 +886,7 @@ def test_extensions_enable_a_local_pack_for_more_areas(tmp_path: Path) -> None:
             "legal_basis": ["mem11"],
             "jurisdiction": ["4403"],
             "configured_extensions": ["3205", "41"],
+            "configured_amounts": {},
         }
     }
     assert [r["configured_extensions"] for r in described["rulesets"]] == [["3205", "41"], []]
@@ -915,3 +916,96 @@ def test_bad_extensions_are_refused(tmp_path: Path, extensions: dict[str, list[s
     with pytest.raises(RulesetError) as caught:
         load(tmp_path, extensions)
     assert caught.value.problems == [problem]
+
+
+# ---- amounts a deployment sets where a local text gives none (REGISTRY_RULES_LOCAL_AMOUNTS) ----------
+
+SHIPPED = load()
+SZ = "REGISTRY_RULES_LOCAL_AMOUNTS: "
+
+
+def test_configured_amounts_value_a_local_packs_open_outcomes_and_say_so() -> None:
+    """Shenzhen's note orders a lower work-injury rate with no percentage (DOMAIN 8.9): a deployment
+    sets 10 percent; the outcome carries it, marked configured, the file's hash unchanged, and the
+    catalogue lists the configured amount; outcomes not configured keep no value."""
+    amounts = {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": [10, 5], "unit": "percent_lower"}}}
+    configured = {r.id: r for r in configure(SHIPPED, amounts)}
+    shipped = {r.id: r for r in SHIPPED}
+    sz = configured["shenzhen_incentives/2017"]
+    assert sz.hash == shipped["shenzhen_incentives/2017"].hash
+    assert sz.amounts == (("work_injury_rate_lowered", (10, 5), "percent_lower"),)
+    specs = {o.entry.code: o for rule in sz.rules for o in rule.then}
+    lowered = specs["work_injury_rate_lowered"]
+    assert (lowered.value, lowered.unit, lowered.configured) == ((10, 5), "percent_lower", True)
+    assert (specs["liability_insurance_linked"].value, specs["liability_insurance_linked"].configured) == (None, False)
+    assert all(configured[i] is shipped[i] for i in shipped if i != sz.id)  # the others untouched
+    described = export.describe(configured.values())
+    assert described["local_packs"]["shenzhen_incentives"]["configured_amounts"] == {
+        "work_injury_rate_lowered": {"value": [10, 5], "unit": "percent_lower"}
+    }
+    [exported] = [r for r in described["rulesets"] if r["id"] == sz.id]
+    outcomes = {o["outcome"]: o for rule in exported["rules"] for o in rule["then"]}
+    assert outcomes["work_injury_rate_lowered"]["value_configured"] is True
+    assert "value_configured" not in outcomes["liability_insurance_linked"]
+
+
+@pytest.mark.parametrize(
+    ("amounts", "problem"),
+    [
+        (
+            {"listing": {"list_serious_dishonest_2023": {"value": 1, "unit": "x"}}},
+            "'listing' is not a local pack (local packs: beijing_incentives, enforcement, erqi_incentives, "
+            "huiji_four_always, liability_insurance_tianjin, shenzhen_incentives); "
+            "national texts set their own amounts",
+        ),
+        ({"nope": {"a": {"value": 1, "unit": "x"}}}, "'nope' is not a local pack"),
+        (
+            {"shenzhen_incentives": {"honours_priority": {"value": 1, "unit": "x"}}},
+            "shenzhen_incentives: the pack orders no 'honours_priority' (it orders: inspection_frequency_reduced, "
+            "liability_insurance_linked, work_injury_rate_lowered)",
+        ),
+        (
+            {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": 1}}},
+            "shenzhen_incentives.work_injury_rate_lowered: give exactly value and unit (got value)",
+        ),
+        (
+            {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": "ten", "unit": "x"}}},
+            "shenzhen_incentives.work_injury_rate_lowered: the value must be a number or a list of numbers (got 'ten')",
+        ),
+        (
+            {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": True, "unit": "x"}}},
+            "shenzhen_incentives.work_injury_rate_lowered: the value must be a number or a list of numbers (got True)",
+        ),
+        (
+            {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": [], "unit": "x"}}},
+            "shenzhen_incentives.work_injury_rate_lowered: the value must be a number or a list of numbers (got [])",
+        ),
+        (
+            {"shenzhen_incentives": {"work_injury_rate_lowered": {"value": 3, "unit": " "}}},
+            "shenzhen_incentives.work_injury_rate_lowered: the unit must be a non-empty name "
+            "(e.g. percent_of_base_rate)",
+        ),
+        (
+            {"shenzhen_incentives": {"work_injury_rate_lowered": 10}},
+            "shenzhen_incentives.work_injury_rate_lowered: give a mapping with value and unit",
+        ),
+    ],
+)
+def test_bad_amounts_are_refused(amounts: dict[str, Any], problem: str) -> None:
+    with pytest.raises(RulesetError) as caught:
+        configure(SHIPPED, amounts)
+    [got] = caught.value.problems
+    assert got.startswith(SZ + problem), got
+
+
+def test_an_amount_the_text_sets_is_never_replaced_by_configuration(tmp_path: Path) -> None:
+    """A local text that gives its own amount is law: configuration cannot change it."""
+    valued = rule(then=[{"outcome": "work_injury_rate_lowered", "value": 5, "unit": "percent_lower"}])
+    write(tmp_path, "local/1.yaml", doc(family="local", jurisdiction=["4403"], rules=[valued]))
+    [loaded] = load(tmp_path)
+    assert [o.value for r in loaded.rules for o in r.then] == [5]
+    with pytest.raises(RulesetError) as caught:
+        load(tmp_path, amounts={"local": {"work_injury_rate_lowered": {"value": 1, "unit": "x"}}})
+    assert caught.value.problems == [
+        f"{SZ}local.work_injury_rate_lowered: the text sets its amount; configuration cannot change the law"
+    ]
