@@ -816,6 +816,18 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             ("four_always",),
             "L",
         ),
+        # 令36 art. 3: a listing case resting on a penalty whose information was repaired
+        _O(
+            "review_repaired_information",
+            "for_review",
+            "列入情形所依据的行政处罚信息已完成信用修复（停止共享和使用失信信息）：不自动提出列入，由处罚机关依法人工决定",
+            "the listing case rests on a penalty whose information was repaired (its sharing and use ended): not "
+            "proposed; the penalising bureau decides by hand",
+            ("mem",),
+            _ANY,
+            ("ndrc_order36", "mem11_art3"),
+            "R",
+        ),
         # DOMAIN 8.4: a case of 49号 or the 2015 rule completed by a penalty after 2023-10-01
         _O(
             "review_transitional_listing",

@@ -225,6 +225,17 @@ def _later_penalties(view: View, evidence: list[int], after: dt.date) -> list[Ev
     )
 
 
+def _repaired(entry: OutcomeEntry, view: View, evidence: list[int]) -> list[int]:
+    """The penalties among a listing's evidence whose information was repaired by the day."""
+    if entry.kind != "listing":
+        return []
+    return [
+        i
+        for i in evidence
+        if (e := view.by_id.get(i)) is not None and e.repaired_on is not None and e.repaired_on <= view.as_of
+    ]
+
+
 @dataclass(frozen=True)
 class _Review:
     """What a superseded regime's listing becomes after its last day (DOMAIN 8.4); no ``later``
@@ -317,6 +328,20 @@ def _outcome(
         entry, start, until, notes = OUTCOMES["review_transitional_listing"], review.start, review.until, [review.note]
         evidence = sorted({*evidence, *(p.id for p in review.later)})
         authority = review.later[-1].deciding_authority
+    repaired = _repaired(entry, view, evidence)
+    if repaired:
+        # 令36 art. 3 [C]: repair ends the sharing and use of the information; whether a penalty
+        # so repaired may still complete a listing case is not settled [R]: never proposed, the
+        # bureau decides (the same care as a transitional case)
+        notes = [
+            *notes,
+            f"处罚事件 {repaired} 的信息已信用修复（令36第三条：停止共享和使用失信信息）：本案不自动提出列入，"
+            f"请处罚机关依法人工决定 / penalty events {repaired} were repaired (order 36 art. 3: their sharing and "
+            "use ended): not proposed, the penalising bureau decides by hand",
+        ]
+        listing_entry, entry = entry, OUTCOMES["review_repaired_information"]
+        if _decided(listing_entry, view, start):
+            return None
     repair_from = _add(start, spec.minimum) if spec.minimum is not None and start is not None else None
     if (until is not None and until < view.as_of) or _decided(entry, view, start):
         return None
