@@ -170,6 +170,20 @@ def early_rule(rulesets: Iterable[Ruleset], list_type: str) -> tuple[Ruleset, tu
     return None
 
 
+def judge(
+    rulesets: Iterable[Ruleset], facts: Facts, listing: Listing, on: dt.date
+) -> tuple[Ruleset, list[Check]] | None:
+    """Every early-removal condition of ``listing`` on ``on`` under the first of ``rulesets`` (those
+    that apply on the day and in the place) that decides early removal of its type; None: none
+    does. The workflow (an application) and the what-if (why removal is or is not advised) both
+    ask this."""
+    found = early_rule(rulesets, listing.list_type)
+    if found is None:
+        return None
+    ruleset, conditions = found
+    return ruleset, early_removal(ruleset, facts, listing, on, conditions)
+
+
 def application_window(until: dt.date) -> tuple[dt.date, dt.date]:
     """49号 removal on application: from 30 days before the end of the term to its last day (DOMAIN
     2.2: "期满前30日之内"); after that the term is over and the listing no longer applies."""

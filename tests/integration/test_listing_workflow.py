@@ -713,6 +713,14 @@ def advised(got: dict[str, Any]) -> bool:
     return any(o["code"] == "removal_early_eligible" for o in got["decision"]["removals"])
 
 
+def why_not(got: dict[str, Any], listing: dict[str, Any]) -> dict[str, list[int]]:
+    """The early-removal conditions an evaluation finds unmet for ``listing``, with their evidence."""
+    [judged] = [x for x in got["early_removal"] if x["listing_id"] == listing["id"]]
+    assert judged["eligible"] is (not [c for c in judged["checks"] if not c["held"]])
+    assert judged["eligible"] is advised(got)
+    return {c["code"]: c["evidence"] for c in judged["checks"] if not c["held"]}
+
+
 async def test_a_later_fine_for_another_matter_does_not_bar_repair(client, services, clock):
     """DOMAIN 8.6: the default conditions are the penalty behind the listing performed and no new
     listing case since the listing, not "no penalty of any kind". A small fine for another matter
@@ -728,6 +736,7 @@ async def test_a_later_fine_for_another_matter_does_not_bar_repair(client, servi
     await move(client, clock, REPAIR_OPENS, a, b)
     got = await evaluate(client, a.h, subject={"uscc": uscc})
     assert advised(got)
+    assert why_not(got, listing) == {}
     [eligible] = [o for o in got["decision"]["removals"] if o["code"] == "removal_early_eligible"]
     assert eligible["evidence"] == [own]
     assert fine["id"] not in eligible["evidence"]
@@ -758,7 +767,12 @@ async def test_a_new_listing_case_since_the_listing_bars_repair_as_evaluate_says
     pen = await record(client, a.h, penalty(uscc, "2027-03-01", links=[acc["id"]], execution="executed"))
 
     await move(client, clock, REPAIR_OPENS, a)
-    assert not advised(await evaluate(client, a.h, subject={"uscc": uscc}))
+    got = await evaluate(client, a.h, subject={"uscc": uscc})
+    assert not advised(got)
+    # and it says why: the same condition the workflow refuses on, with the same events
+    unmet = why_not(got, listing)
+    assert list(unmet) == ["no_new_listing_case"]
+    assert {acc["id"], pen["id"]} <= set(unmet["no_new_listing_case"])
     r = await act(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)
     body = t.assert_field(r, "conditions", "no_new_listing_case")
     assert [e["code"] for e in body["errors"]] == ["no_new_listing_case"]
@@ -772,7 +786,9 @@ async def test_a_penalty_not_executed_bars_repair(client, services, clock):
     listing = await decided(client, clock, a, b, uscc)
     await move(client, clock, REPAIR_OPENS, a)
 
-    assert not advised(await evaluate(client, a.h, subject={"uscc": uscc}))
+    got = await evaluate(client, a.h, subject={"uscc": uscc})
+    assert not advised(got)
+    assert list(why_not(got, listing)) == ["penalty_performed"]
     r = await act(client, a.h, listing, "apply-repair", commitment=COMMITMENT, evidence=DOCS)
     body = t.assert_field(r, "conditions", "penalty_performed")
     assert [e["code"] for e in body["errors"]] == ["penalty_performed"]

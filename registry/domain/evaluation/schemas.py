@@ -42,8 +42,32 @@ class EvaluateRequest(Struct, forbid_unknown_fields=True):
     families: Annotated[list[str], Meta(min_length=1, max_length=50)] | None = None
 
 
+class RemovalCheck(Struct, kw_only=True):
+    code: str
+    held: bool
+    zh: str
+    en: str
+    evidence: list[int]
+    tag: str
+
+
+class EarlyRemoval(Struct, kw_only=True):
+    """Why early removal (信用修复) of a listing in force is or is not advised on the day: every
+    condition of the rule that decides it, held or not (the same judgement an application gets)."""
+
+    listing_id: int | None
+    list_type: str
+    listed_on: dt.date
+    #: "<family>/<version>" of the ruleset whose conditions these are
+    ruleset: str
+    eligible: bool
+    checks: list[RemovalCheck]
+
+
 class EvaluateResponse(Struct):
     #: the facts the rules read (stored + hypothetical), so the answer can be reproduced
     facts: f.Facts
     decision: Decision
     hypothetical: bool
+    #: each listing in force whose type a ruleset lets be removed early: the conditions, held or not
+    early_removal: list[EarlyRemoval] = msgspec.field(default_factory=list)

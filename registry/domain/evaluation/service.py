@@ -24,10 +24,12 @@ from registry.domain.events.accidents import grade_of, rank
 from registry.domain.wire import uscc_field
 from registry.errors import FieldProblem, NotFound, ValidationFailed
 from registry.lib.clock import Clock, today
-from registry.rules.evaluator import evaluate
+from registry.rules import removal
+from registry.rules.evaluator import applicable, evaluate
 from registry.rules.export import describe
 from registry.rules.facts import Event, Facts
 from registry.rules.model import Ruleset
+from registry.rules.view import View
 
 #: what-if days outside this range are refused (no rules before 2011; nothing planned past 2100)
 EARLIEST = dt.date(2000, 1, 1)
@@ -221,5 +223,36 @@ class EvaluationService:
             )
         chosen = [r for r in self.rulesets if data.families is None or r.family in data.families]
         return s.EvaluateResponse(
-            facts=facts, decision=evaluate(chosen, facts, as_of), hypothetical=hypothetical or data.facts is not None
+            facts=facts,
+            decision=evaluate(chosen, facts, as_of),
+            hypothetical=hypothetical or data.facts is not None,
+            early_removal=early_removals(chosen, facts, as_of),
         )
+
+
+def early_removals(rulesets: list[Ruleset], facts: Facts, on: dt.date) -> list[s.EarlyRemoval]:
+    """Each listing in force on ``on`` whose type a ruleset there lets be removed early, with every
+    condition held or not (``removal.judge``: the judgement an application to the workflow gets),
+    so the what-if says why removal is not advised as well as when it is."""
+    view = View(facts, on)
+    chosen = applicable(rulesets, on, facts.subject.division_code)
+    out = []
+    for listing in facts.listings:
+        found = removal.judge(chosen, facts, listing, on) if view.in_force(listing) else None
+        if found is None:
+            continue
+        ruleset, checks = found
+        out.append(
+            s.EarlyRemoval(
+                listing_id=listing.id,
+                list_type=listing.list_type,
+                listed_on=listing.listed_on,
+                ruleset=ruleset.id,
+                eligible=all(c.held for c in checks),
+                checks=[
+                    s.RemovalCheck(code=c.code, held=c.held, zh=c.zh, en=c.en, evidence=list(c.evidence), tag=c.tag)
+                    for c in checks
+                ],
+            )
+        )
+    return out

@@ -47,7 +47,8 @@ async def checks(
     else:
         assert listing.person_id is not None
         facts = await person_facts(session, await session.get_one(Person, listing.person_id))
-    found = removal.early_rule(applicable(rulesets, on, facts.subject.division_code), listing.list_type)
+    [own] = [x for x in facts.listings if x.id == listing.id]
+    found = removal.judge(applicable(rulesets, on, facts.subject.division_code), facts, own, on)
     if found is None:
         raise ValidationFailed(
             [
@@ -59,9 +60,7 @@ async def checks(
                 )
             ]
         )
-    ruleset, conditions = found
-    [own] = [x for x in facts.listings if x.id == listing.id]
-    judged = removal.early_removal(ruleset, facts, own, on, conditions)
+    ruleset, judged = found
     return [
         *(_check(c, ruleset) for c in judged),
         {
