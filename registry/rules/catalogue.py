@@ -755,8 +755,8 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
         _O(
             "ban_principal_any_unit",
             "ban",
-            "自刑罚执行完毕之日起五年内不得担任任何生产经营单位的主要负责人",
-            "may not be the principal of any unit for 5 years after the sentence",
+            "自刑罚执行完毕或者受处分之日起五年内不得担任任何生产经营单位的主要负责人",
+            "may not be the principal of any unit for 5 years after the sentence or the dismissal",
             ("mem", "samr"),
             ("person",),
             ("safety_law_94",),

@@ -129,7 +129,9 @@ def _dates(spec: OutcomeSpec, view: View, hits: list[_Hit]) -> tuple[dt.date | N
     elif spec.start == "grade":
         start = view.grade.announced_on if view.grade else None
     elif spec.start == "sentence_end":
-        ends = [h.reading.until for h in _positive(hits) if h.leaf.fact == "criminal_liabilities"]
+        # 安全生产法 art. 94 para 3: "自刑罚执行完毕或者受处分之日起": the end of the sentence, or the
+        # day of the 撤职处分; the latest when both are recorded
+        ends = [h.reading.until for h in _positive(hits) if h.leaf.fact in ("criminal_liabilities", "dismissals")]
         start = max((e for e in ends if e is not None), default=None)
         if start is None:
             notes.append(

@@ -22,6 +22,8 @@ EventKind = Literal[
     "obstruction",
     "flight",
     "criminal_liability",
+    # 撤职处分 of a person for an accident (安全生产法 art. 94 para 3: the other route to the ban)
+    "dismissal",
     "enforcement_order",
 ]
 AccidentGrade = Literal["ordinary", "larger", "major", "especially_major"]
@@ -93,10 +95,11 @@ class Event(Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     risky_work: bool = False
     #: criminal liability: the day the sentence ends (the 5-year ban runs from it)
     sentence_end_on: dt.date | None = None
-    #: criminal liability: the grade of the accident the judgment concerns, when that accident
-    #: belongs to another subject (the unit); the facts builder resolves it from the links
+    #: criminal liability and dismissal: the grade of the accident the judgment or sanction
+    #: concerns, when that accident belongs to another subject (the unit); the facts builder
+    #: resolves it from the links
     accident_grade: AccidentGrade | None = None
-    #: criminal liability and flight: the day of the linked accident and the USCC of its unit (the
+    #: criminal liability, dismissal and flight: the day of the linked accident and the USCC of its unit (the
     #: person's role is checked in that unit, on the day of the conduct: 安全生产法 art. 94 para 3,
     #: 部令11号 case 5); the facts builder resolves them from the links
     accident_on: dt.date | None = None

@@ -228,7 +228,7 @@ def conduct_day(view: View, e: Event) -> dt.date:
     """The day of the conduct behind a person's event: for a judgment, the accident it concerns
     (as recorded, else a linked accident in view, else the judgment itself); otherwise the event's
     own day (a flight, a false report)."""
-    if e.kind != "criminal_liability":
+    if e.kind not in ("criminal_liability", "dismissal"):
         return e.occurred_on
     if e.accident_on is not None:
         return e.accident_on
@@ -275,10 +275,20 @@ def _typed(kind: str) -> Callable[[View, Mapping[str, Any]], Reading]:
 def criminal_liabilities(view: View, p: Mapping[str, Any]) -> Reading:
     """Judgments against the person; ``accident_grade_at_least`` asks the linked accident's grade.
     ``until`` carries the latest known end of sentence (the ban runs from it)."""
+    return _accountable(view, p, "criminal_liability")
+
+
+def dismissals(view: View, p: Mapping[str, Any]) -> Reading:
+    """撤职处分 of the person for an accident (安全生产法 art. 94 para 3: "受刑事处罚或者撤职处分的，
+    自刑罚执行完毕或者受处分之日起"); ``until`` carries the latest day of sanction (the ban runs from it)."""
+    return _accountable(view, p, "dismissal")
+
+
+def _accountable(view: View, p: Mapping[str, Any], kind: str) -> Reading:
     floor = p.get("accident_grade_at_least")
     found = []
     for e in view.events:
-        if e.kind != "criminal_liability" or not _common(view, e, p) or not held_role(view, e, p.get("role")):
+        if e.kind != kind or not _common(view, e, p) or not held_role(view, e, p.get("role")):
             continue
         if floor is not None:
             grades = [a.grade or "ordinary" for a in _linked_accidents(view, e)]
@@ -287,7 +297,8 @@ def criminal_liabilities(view: View, p: Mapping[str, Any]) -> Reading:
             if not any(ACCIDENT_RANK[g] >= ACCIDENT_RANK[floor] for g in grades):
                 continue
         found.append(e)
-    ends = [e.sentence_end_on for e in found if e.sentence_end_on is not None]
+    marked = [e.occurred_on if kind == "dismissal" else e.sentence_end_on for e in found]
+    ends = [d for d in marked if d is not None]
     base = _reading_of(found)
     return Reading(base.value, base.evidence, base.anchor, max(ends, default=None))
 
@@ -587,6 +598,17 @@ FACTS: Final[dict[str, Fact]] = {
             criminal_liabilities,
             {
                 "accident_grade_at_least": Param("grade", "grade floor of the accident the judgment names"),
+                **_ROLE,
+                **_WINDOW,
+            },
+        ),
+        Fact(
+            "dismissals",
+            "int",
+            "撤职处分 of the person for an accident (安全生产法 art. 94 para 3)",
+            dismissals,
+            {
+                "accident_grade_at_least": Param("grade", "grade floor of the accident the sanction names"),
                 **_ROLE,
                 **_WINDOW,
             },

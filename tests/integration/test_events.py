@@ -228,6 +228,15 @@ KIND_CASES: dict[str, tuple[str, str, Callable[[], dict]]] = {
             "sentence_end_on": "2030-05-10",
         },
     ),
+    "dismissal": (
+        "dismissal",
+        "person",
+        lambda: {
+            "decision_no": "郑二纪处〔2026〕7号",
+            "decided_by": "郑州市二七区人民政府",
+            "description": "对较大生产安全事故负有领导责任，给予撤职处分",
+        },
+    ),
     "enforcement_order": (
         "enforcement_order",
         "enterprise",

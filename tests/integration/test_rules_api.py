@@ -1041,6 +1041,39 @@ async def test_a_hypothetical_judgment_takes_the_grade_of_the_stored_accident_it
     assert {o["code"] for o in got["decision"]["bans"]} == {"ban_principal_any_unit", "ban_principal_industry_life"}
 
 
+async def test_a_stored_dismissal_of_the_principal_bans_from_the_day_of_the_sanction(client, services):
+    """安全生产法 art. 94 para 3 ("受刑事处罚或者撤职处分的，自刑罚执行完毕或者受处分之日起，五年内不得
+    担任任何生产经营单位的主要负责人"): a 撤职处分 recorded for the unit's principal, linked to the
+    stored major accident, bans for 5 years from its day, and for life in the industry."""
+    h = await t.bureau(client, services)
+    e = await t.create(client, h)
+    boss = await person(client, h, "孙立平")
+    await add_role(client, h, boss["id"], e["uscc"], "2020-01-01")
+    major = await record(client, h, accident(e["uscc"], "2025-01-10", 12))
+    sanction = await record(
+        client,
+        h,
+        {
+            "kind": "dismissal",
+            "subject": {"type": "person", "person_id": boss["id"]},
+            "occurred_on": "2025-06-01",
+            "division_code": "410103",
+            "source_document": "郑二纪处〔2025〕3号",
+            "links": [major["id"]],
+            "details": {"decision_no": "郑二纪处〔2025〕3号", "decided_by": "郑州市二七区人民政府"},
+        },
+    )
+    got = await evaluate(client, h, subject={"person_id": boss["id"]}, as_of=TODAY.isoformat(), families=["bans"])
+    [fact] = [x for x in got["facts"]["events"] if x["id"] == sanction["id"]]
+    assert (fact["accident_grade"], fact["accident_on"], fact["accident_unit"]) == ("major", "2025-01-10", e["uscc"])
+    bans = {o["code"]: o for o in got["decision"]["bans"]}
+    assert set(bans) == {"ban_principal_any_unit", "ban_principal_industry_life"}
+    assert (bans["ban_principal_any_unit"]["start"], bans["ban_principal_any_unit"]["until"]) == (
+        "2025-06-01",
+        "2030-06-01",
+    )
+
+
 def event(kind: str, uscc: str, on: str, **details: Any) -> dict[str, Any]:
     return {
         "kind": kind,

@@ -81,11 +81,13 @@ def worst_linked_grade(linked: list[CreditEvent]) -> str | None:
 
 
 #: a person's events whose conduct is tied to an accident of a unit (the role is checked there)
-PERSON_ACCIDENT_KINDS = frozenset({"criminal_liability", "flight"})
+PERSON_ACCIDENT_KINDS = frozenset({"criminal_liability", "dismissal", "flight"})
+#: a person held responsible for an accident: a judgment or a 撤职处分 (安全生产法 art. 94 para 3)
+ACCOUNTABLE_KINDS = frozenset({"criminal_liability", "dismissal"})
 
 
 async def accident_context(session: AsyncSession, kind: str, linked: list[CreditEvent]) -> dict[str, Any]:
-    """For a judgment or a flight: the grade (judgment only), day and unit of the accident it
+    """For a judgment, a dismissal or a flight: the grade (not for a flight), day and unit of the accident it
     names, so the rules can check the person's role in that unit on that day. The latest linked
     accident when several are named."""
     if kind not in PERSON_ACCIDENT_KINDS:
@@ -93,7 +95,7 @@ async def accident_context(session: AsyncSession, kind: str, linked: list[Credit
     accidents = sorted((h for h in linked if h.kind == "accident"), key=lambda h: (h.occurred_on, h.id))
     out: dict[str, Any] = {}
     worst = worst_linked_grade(linked)
-    if kind == "criminal_liability" and worst is not None:
+    if kind in ACCOUNTABLE_KINDS and worst is not None:
         out["accident_grade"] = worst
     if accidents:
         last = accidents[-1]

@@ -35,6 +35,7 @@ KINDS: Final[dict[str, str]] = {
     "obstruction": "逃避、对抗监管或妨碍事故调查",
     "flight": "主要负责人不组织抢救、擅离职守或逃匿",
     "criminal_liability": "被依法追究刑事责任",
+    "dismissal": "因生产安全事故受到撤职处分",
     "enforcement_order": "停产整顿、关闭取缔、上限处罚、责任追究",
     "credit_repair": "行政处罚信息信用修复（终止公示）",
 }
@@ -50,6 +51,7 @@ SUBJECTS: Final[dict[str, tuple[str, ...]]] = {
     "obstruction": ("enterprise", "person"),
     "flight": ("person",),
     "criminal_liability": ("person",),
+    "dismissal": ("person",),
     "enforcement_order": ("enterprise", "person"),
     "credit_repair": ("enterprise", "person", "agency"),
 }
@@ -168,6 +170,18 @@ class CriminalLiabilityDetails(Struct, forbid_unknown_fields=True):
     sentence_end_on: dt.date | None = None
 
 
+class DismissalDetails(Struct, forbid_unknown_fields=True):
+    """撤职处分 of a person for an accident (安全生产法 art. 94 para 3): like a criminal penalty, it
+    bars a 主要负责人 for 5 years from the day of the sanction (the event's ``occurred_on``), for
+    life in the same industry after a 重大/特别重大 accident. Link the accident."""
+
+    #: 处分决定书 number
+    decision_no: Ref
+    #: the organ that imposed it (任免机关、监察机关 ...)
+    decided_by: Ref
+    description: Text | None = None
+
+
 class EnforcementOrderDetails(Struct, forbid_unknown_fields=True):
     type: Literal["suspension_for_rectification", "closure", "maximum_penalty", "accountability"]
     order_no: Ref
@@ -199,6 +213,7 @@ DETAILS: Final[dict[str, type[Struct]]] = {
     "obstruction": ObstructionDetails,
     "flight": FlightDetails,
     "criminal_liability": CriminalLiabilityDetails,
+    "dismissal": DismissalDetails,
     "enforcement_order": EnforcementOrderDetails,
     "credit_repair": CreditRepairDetails,
 }

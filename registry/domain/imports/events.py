@@ -69,6 +69,7 @@ _DETAIL_LABELS: Final = {
     "offence": "罪名",
     "sentence": "刑罚",
     "sentence_end_on": "刑罚执行完毕日期",
+    "decided_by": "处分机关",
     "until": "期限至",
 }
 _LIST_FIELDS: Final = frozenset({"five_in_place", "evidence"})
@@ -81,6 +82,7 @@ _KIND_BY_LABEL: Final = {
     "处罚": "penalty",
     "重大隐患": "major_hazard",
     "刑事责任": "criminal_liability",
+    "撤职处分": "dismissal",
 }
 _SUBJECT_BY_LABEL: Final = {"单位": "enterprise", "企业": "enterprise", "人员": "person", "中介机构": "agency"}
 
