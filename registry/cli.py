@@ -137,7 +137,7 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--size", type=click.Choice(["small", "national"]), default="small", show_default=True)
 def demo(size: str) -> None:
     """Load demo data (idempotent) and print the demo accounts' credentials."""
-    from registry.domain.demo import load_demo  # noqa: PLC0415
+    from registry.demo.seed import load_demo  # noqa: PLC0415
 
     try:
         accounts = _run(_with_services(lambda s: load_demo(s, size)))

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from registry.domain.demo import demo_uscc
+from registry.demo.seed import demo_uscc
 from registry.domain.events.kinds import KINDS
 from registry.domain.grades.workflow import STATUSES
 from registry.domain.listings.types import STATUSES as LISTING_STATUSES

@@ -214,10 +214,10 @@ async def load_demo(services: Any, size: str = "small") -> list[NewAccount]:
     await _persons(services, actor)
     await _agencies(services, actor)
     accounts = [await _account(services, actor, spec) for spec in DEMO_ACCOUNTS]
-    from registry.domain.demo_facts import load_facts  # noqa: PLC0415 - facts need the accounts' authorities
+    from registry.demo.facts import load_facts  # noqa: PLC0415 - facts need the accounts' authorities
 
     await load_facts(services)
-    from registry.domain.demo_listings import load_listings  # noqa: PLC0415 - listings need the facts
+    from registry.demo.listings import load_listings  # noqa: PLC0415 - listings need the facts
     from registry.lib.clock import today  # noqa: PLC0415
 
     await load_listings(services, today(services.clock))

@@ -18,9 +18,9 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.db.models import Account, CreditEvent, Enterprise, Listing
+from registry.demo.facts import ASSESSOR, _penalty, _record, unit
 from registry.domain.accounts.service import principal_of
 from registry.domain.actors import Actor
-from registry.domain.demo_facts import ASSESSOR, _penalty, _record, unit
 from registry.domain.listings import schemas as s
 from registry.domain.listings.service import ListingService
 from registry.lib.clock import FixedClock
