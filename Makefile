@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## run: migrate, load demo data (idempotent), print demo credentials and URLs, serve on 127.0.0.1:8000
+## run: migrate, load demo data (idempotent; credentials in var/demo-credentials.json), print the demo accounts and URLs, serve on $(HOST):$(PORT)
 run: install
 	$(BIN)/registry db upgrade
 	$(BIN)/registry demo
@@ -25,6 +25,7 @@ run: install
 	@echo "OpenAPI JSON:          http://$(HOST):$(PORT)/schema/openapi.json"
 	@echo "公钥 / JWKS:           http://$(HOST):$(PORT)/.well-known/jwks.json"
 	@echo "健康 / health:         http://$(HOST):$(PORT)/health/ready"
+	@echo "第一次使用 / first session: BASE=http://$(HOST):$(PORT) bash docs/walkthrough.sh  (docs/walkthrough.md)"
 	@echo ""
 	$(BIN)/registry serve --host $(HOST) --port $(PORT)
 

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.common import bench_services
 from registry.db.migrate import upgrade
+from registry.demo.seed import _county_codes, demo_uscc
 from registry.domain.actors import Actor, system_actor
-from registry.domain.demo import _county_codes, demo_uscc
 from registry.domain.events.query import EventQuery
 from registry.domain.events.schemas import EventCreate, SubjectRef
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bench.common import bench_services
 from registry.db.migrate import upgrade
 from registry.db.models import Enterprise
-from registry.domain.demo import load_demo
+from registry.demo.seed import load_demo
 from registry.domain.evaluation.facts import enterprise_facts
 from registry.rules import facts as f
 from registry.rules.evaluator import evaluate

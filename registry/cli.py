@@ -136,17 +136,40 @@ def serve(host: str, port: int, workers: int) -> None:
 @main.command()
 @click.option("--size", type=click.Choice(["small", "national"]), default="small", show_default=True)
 def demo(size: str) -> None:
-    """Load demo data (idempotent) and print the demo accounts' credentials."""
-    from registry.domain.demo import load_demo  # noqa: PLC0415
+    """Load demo data (idempotent); write the demo accounts' credentials to var/demo-credentials.json."""
+    from registry.demo.credentials import (  # noqa: PLC0415
+        CredentialsUnreadable,
+        credentials_path,
+        read_secrets,
+        write_credentials,
+    )
+    from registry.demo.seed import load_demo  # noqa: PLC0415
 
+    path = credentials_path(Settings.from_env())
     try:
-        accounts = _run(_with_services(lambda s: load_demo(s, size)))
+        known = read_secrets(path)
+    except CredentialsUnreadable as exc:
+        click.echo(f"错误 / error: {exc}", err=True)
+        sys.exit(2)
+    try:
+        accounts = _run(_with_services(lambda s: load_demo(s, size, known)))
     except RegistryError as exc:
         _fail(exc)
         return
-    click.echo("\n演示账号（每次运行都会生成新密钥）/ demo accounts (secrets are new on every run):")
-    for acc in accounts:
-        click.echo(f"  {acc.role:8} {acc.client_id:28} {acc.client_secret}   {acc.name}")
+    write_credentials(path, accounts)
+    _print_demo_accounts(path)
+
+
+def _print_demo_accounts(path: Path) -> None:
+    from registry.demo.accounts import DEMO_ACCOUNTS  # noqa: PLC0415
+
+    click.echo(
+        f"\n演示账号 / demo accounts: client_id and client_secret of each are in\n  {path.resolve()}\n"
+        "  (仅本用户可读 mode 600；再次运行 registry demo 密钥不变 / kept across runs)\n"
+        "取令牌 / a bearer token:  registry accounts token CLIENT_ID\n"
+    )
+    for spec in DEMO_ACCOUNTS:
+        click.echo(f"  {spec.client_id:18} {spec.label:35} {spec.name}\n  {'':18} may: {spec.may}")
 
 
 @main.group()
@@ -208,6 +231,49 @@ def accounts_create(
             + (f"officer:       {new.officer_id}\n" if new.officer_id is not None else "")
             + "（密钥只显示这一次 / the secret is shown only once）"
         )
+
+
+@accounts.command("token")
+@click.argument("client_id", metavar="NAME")
+@click.option(
+    "--secret-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="a file whose first line is the account's secret; - reads it from stdin. "
+    "Default for a demo account: the demo credentials file",
+)
+def accounts_token(client_id: str, secret_file: Any) -> None:
+    """Print a bearer token (EdDSA JWT, REGISTRY_TOKEN_TTL_SECONDS) for the account NAME (its client_id).
+
+    The account's secret is checked as POST /api/v1/auth/token checks it: from --secret-file, else,
+    for a demo account, from the demo credentials file that `registry demo` wrote."""
+    from registry.demo.credentials import CredentialsUnreadable, credentials_path, read_secrets  # noqa: PLC0415
+
+    if secret_file is not None:
+        secret = secret_file.readline().strip()
+    else:
+        path = credentials_path(Settings.from_env())
+        try:
+            secret = read_secrets(path).get(client_id, "")
+        except CredentialsUnreadable as exc:
+            click.echo(f"错误 / error: {exc}", err=True)
+            sys.exit(2)
+        if not secret:
+            click.echo(
+                f"错误 / error: {path} 中没有 {client_id} 的密钥 / no secret for {client_id} in {path}: "
+                "give --secret-file FILE (or --secret-file - to read it from stdin)",
+                err=True,
+            )
+            sys.exit(2)
+
+    async def go(services: Any) -> str:
+        principal = await services.accounts.authenticate(client_id, secret)
+        return str(services.tokens.issue(principal)[0])
+
+    try:
+        click.echo(_run(_with_services(go)))
+    except RegistryError as exc:
+        _fail(exc)
 
 
 @accounts.command("reset-secret")

@@ -28,6 +28,8 @@ from typing import Any
 import httpx
 import pytest
 
+from registry.demo.credentials import FILE_NAME, read_secrets
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent if (Path(sys.executable).parent / "registry").exists() else ROOT / ".venv/bin"
 REGISTRY = str(VENV_BIN / "registry")
@@ -52,7 +54,6 @@ IN_CI = bool(os.environ.get("CI"))
 READY_TIMEOUT_S = 60.0
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-_ACCOUNT_LINE = re.compile(r"^\s*(admin|bureau|partner)\s+(\S+)\s+(\S+)\s+(.*)$")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -82,7 +83,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 class Server:
     base_url: str
     workdir: Path
-    #: client_id -> client_secret, as printed by ``registry demo``
+    #: client_id -> client_secret, from the credentials file ``registry demo`` wrote
     accounts: dict[str, str] = field(default_factory=dict)
 
     def url(self, path: str) -> str:
@@ -177,8 +178,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         shutil.copy2(db_file, workdir / db_file.name)
     shutil.copytree(template / "keys", workdir / "keys")
     env = _env(workdir, (template / "person_id_key").read_text())
-    out = (template / "demo.log").read_text(encoding="utf-8")
-    accounts = {m[2]: m[3] for line in out.splitlines() if (m := _ACCOUNT_LINE.match(line))}
+    accounts = read_secrets(template / FILE_NAME)  # beside the keys folder, as `registry demo` wrote it
     for attempt in range(3):  # another process may take the free port between the probe and the bind
         port = _free_port()
         base_url = f"http://127.0.0.1:{port}"
@@ -241,7 +241,7 @@ class Demo:
 def token(http: httpx.Client, server: Server, client_id: str) -> str:
     """A bearer token for a demo account (client credentials)."""
     secret = server.accounts.get(client_id)
-    assert secret, f"`registry demo` printed no secret for {client_id}: {server.accounts}"
+    assert secret, f"`registry demo` wrote no secret for {client_id}: {server.accounts}"
     answer = http.post(
         "/api/v1/auth/token",
         data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},

@@ -435,8 +435,8 @@ def test_persons_show_masked_ids_never_full_ones(page: Any, demo: Demo) -> None:
 
 def test_no_demo_resident_id_in_pages_or_signed_json(http: httpx.Client, demo: Demo) -> None:
     """The demo's own full id numbers (GB 11643, known from its specs) appear in no public answer."""
-    from registry.domain.demo import person_specs
-    from registry.domain.demo_facts import unit
+    from registry.demo.facts import unit
+    from registry.demo.seed import person_specs
 
     full = {spec.id_number for spec in person_specs()}
     assert full
@@ -458,8 +458,8 @@ def test_no_demo_resident_id_in_pages_or_signed_json(http: httpx.Client, demo: D
     ids=["rectified", "overdue"],
 )
 def test_hazards_show_their_rectification_state(page: Any, n: int, description: str, state: re.Pattern[str]) -> None:
-    # demo_facts: unit 33 rectified, unit 17 past its deadline (both 惠济区)
-    from registry.domain.demo_facts import unit
+    # registry.demo.facts: unit 33 rectified, unit 17 past its deadline (both 惠济区)
+    from registry.demo.facts import unit
 
     assert goto(page, f"/enterprises/{unit(n)}").status == 200
     hazards = page.locator("section#hazards")

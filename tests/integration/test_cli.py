@@ -8,6 +8,7 @@ and pages read them), loading twice must add nothing, and `registry import event
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -18,7 +19,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from registry.domain.demo import demo_uscc
+from registry.demo.seed import demo_uscc
 from registry.domain.events.kinds import KINDS
 from registry.domain.grades.workflow import STATUSES
 from registry.domain.listings.types import STATUSES as LISTING_STATUSES
@@ -90,8 +91,12 @@ async def test_demo_has_grades_and_listings_in_every_state_and_events_of_every_k
         "SELECT (SELECT count(*) FROM grades), (SELECT count(*) FROM credit_events), (SELECT count(*) FROM listings)"
     )
     before = await rows(database, count)
-    registry(database, tmp_path, "demo")  # again: new secrets, no new facts
+    credentials = tmp_path / "demo-credentials.json"  # beside the keys folder, owner-only
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    kept = credentials.read_text(encoding="utf-8")
+    registry(database, tmp_path, "demo")  # again: the same secrets, no new facts
     assert await rows(database, count) == before
+    assert credentials.read_text(encoding="utf-8") == kept
 
     swept = registry(database, tmp_path, "sweep")
     assert "0 listings, 0 grades" in swept.stdout  # the demo swept already; a second sweep finds nothing

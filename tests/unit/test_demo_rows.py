@@ -6,7 +6,7 @@ import datetime as dt
 
 import msgspec
 
-from registry.domain.demo import enterprise_rows
+from registry.demo.seed import enterprise_rows
 from registry.domain.enterprises.schemas import EnterpriseCreate
 from registry.domain.enterprises.validation import check_create
 from registry.domain.vocabulary import AGENCY_KINDS, INDUSTRIES

@@ -81,8 +81,10 @@ class AccountService:
         department: str | None = None,
         client_id: str | None = None,
         officer_id: int | None = None,
+        secret: str | None = None,
     ) -> NewAccount:
-        """``officer_id``: the officer (person) an officer account belongs to; None makes a new one."""
+        """``officer_id``: the officer (person) an officer account belongs to; None makes a new one.
+        ``secret``: None makes a new random one (the demo passes the one its credentials file keeps)."""
         problems = _check(role, name, kind, level, department)
         if officer_id is not None and kind != "officer":
             problems.append(
@@ -95,7 +97,7 @@ class AccountService:
             )
         if problems:
             raise ValidationFailed(problems)
-        secret = secrets.token_urlsafe(32)
+        secret = secret or secrets.token_urlsafe(32)
         now = self.clock.now()
         async with self.db.write() as session:
             authority_id = None
@@ -158,9 +160,9 @@ class AccountService:
             )
         return NewAccount(cid, secret, role, name, officer_id)
 
-    async def reset_secret(self, actor: Actor, client_id: str) -> NewAccount:
-        """New secret, and every token issued under the old one stops working."""
-        secret = secrets.token_urlsafe(32)
+    async def reset_secret(self, actor: Actor, client_id: str, secret: str | None = None) -> NewAccount:
+        """New secret (random unless given), and every token issued under the old one stops working."""
+        secret = secret or secrets.token_urlsafe(32)
         now = self.clock.now()
         async with self.db.write() as session:
             account = await session.scalar(select(Account).where(Account.client_id == client_id).with_for_update())

@@ -1,8 +1,9 @@
 """Demo listings in every state, made through the listing service on the dates they would have
 happened (a clock set to each step's day), by two officers of the deciding authority each time.
 
-States shown: proposed, notified (statement period running), listed and published, listed with an
-objection pending, listed with a credit-repair application pending, removed early (repair
+States shown: proposed, notified (statement period running; and one past it, awaiting the
+decision), listed and published, listed with an objection pending, listed with a credit-repair
+application pending, removed early (repair
 granted), listed again after the repair was revoked, dropped after the statement was accepted,
 removed on a court judgment, removed as a correction (objection upheld), removed at expiry by
 the sweep, and the bans (industry ban of an agency, a future occupational ban of a person).
@@ -18,9 +19,9 @@ from typing import Any
 from sqlalchemy import select
 
 from registry.db.models import Account, CreditEvent, Enterprise, Listing
+from registry.demo.facts import ASSESSOR, _penalty, _record, unit
 from registry.domain.accounts.service import principal_of
 from registry.domain.actors import Actor
-from registry.domain.demo_facts import ASSESSOR, _penalty, _record, unit
 from registry.domain.listings import schemas as s
 from registry.domain.listings.service import ListingService
 from registry.lib.clock import FixedClock
@@ -144,6 +145,10 @@ async def _from_stored_facts(demo: _Demo, today: dt.date) -> None:
         today - dt.timedelta(days=3), "410103", s.ListingPropose(subject=s.SubjectRef(uscc=unit(8)), with_persons=False)
     )
     await demo.act(today - dt.timedelta(days=2), erqi.a, unit8, "notify", notice_no="二七应急信告〔2026〕8号")
+    # unit 40 (a serious penalty by 二七区, case 9 by hand): notified so long ago that its statement
+    # period has ended whatever REGISTRY_LISTING_STATEMENT_DAYS says, so a second officer
+    # (demo-erqi-b) may decide it today: the approval step of docs/walkthrough.sh
+    await _awaiting_decision(demo, 40, today)
     # unit 23 (a 性质恶劣、情节严重 penalty): proposed by hand today (case 9)
     await demo.by_hand(today, "410100", 23, "11-9", CASE9_REASONS)
     # unit 25 (penalty refused, 11号 case 8, proposed by hand on the bureau's finding): listed in
@@ -182,6 +187,21 @@ async def _from_stored_facts(demo: _Demo, today: dt.date) -> None:
             s.ListingPropose(subject=s.SubjectRef(person_id=principal["person_id"]), list_type="OCCUPATIONAL_BAN_LIFE"),
         )
         await demo.listed("410100", life, D(2025, 10, 16), D(2025, 10, 27), "郑应急禁决〔2025〕3号")
+
+
+async def _awaiting_decision(demo: _Demo, n: int, today: dt.date) -> None:
+    days = demo.listings.statement_days
+    on = today - dt.timedelta(days=days + 30)
+    no = f"二七应急罚〔{on.year}〕{n}号"
+    details = _penalty(
+        no, 200_000, "《安全生产法》第一百零二条", serious_circumstances=True, execution="executed", executed_on=on
+    )
+    penalty_id = await _record(demo.services, "penalty", n, on, no, details)
+    listing = await demo.by_hand(on + dt.timedelta(days=7), "410103", n, "11-9", CASE9_REASONS, penalty_id)
+    notified = today - dt.timedelta(days=days + 3)
+    await demo.act(
+        notified, demo.officers["410103"].a, listing, "notify", notice_no=f"二七应急信告〔{notified.year}〕{n}号"
+    )
 
 
 async def _further_cases(demo: _Demo, services: Any, today: dt.date) -> None:

@@ -13,9 +13,9 @@ from typing import Any
 
 import msgspec
 
+from registry.demo.seed import AREAS, demo_uscc, person_specs
 from registry.domain.actors import system_actor
 from registry.domain.calendar import add_years
-from registry.domain.demo import AREAS, demo_uscc, person_specs
 from registry.domain.events.schemas import AmendmentCreate, EventCreate
 from registry.domain.grades import schemas as gs
 from registry.lib.clock import today
@@ -149,7 +149,7 @@ async def _grades(services: Any, on: dt.date) -> None:
         ],
     )
     # pending in every step: applied (24), reviewed (33), audited (9), suspended (17); unit 1's own
-    # application in review is suspended by its listing (demo_listings)
+    # application in review is suspended by its listing (registry.demo.listings)
     await _grade(services, 24, 3, "yj-2021-83", D(2026, 10, 9), [])
     await _grade(services, 1, 3, "yj-2021-83", D(2026, 8, 3), [])
     await _grade(

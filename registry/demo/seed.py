@@ -1,4 +1,5 @@
-"""Demo data: deterministic, so loading it twice changes nothing (secrets excepted, printed anew).
+"""Demo data: deterministic, so loading it twice changes nothing (the accounts' secrets are kept
+in the credentials file, ``registry.demo.credentials``).
 
 The areas are the ones the seed documents come from (郑州二七区、惠济区, 深圳, 武进) plus Beijing
 and Shanghai, so every level of authority has enterprises to act on.
@@ -9,13 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import select
-
-from registry.db.models import Account
-from registry.domain.accounts.service import AccountService, NewAccount
+from registry.demo.accounts import ensure_accounts
+from registry.domain.accounts.service import NewAccount
 from registry.domain.actors import system_actor
 from registry.domain.agencies.schemas import AgencyCreate, QualificationCreate
 from registry.domain.identifiers import ALPHABET, make_resident_id, make_uscc
@@ -77,87 +76,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "霞", "平", "刚"]
 SIZES = {"small": 360, "national": 3_204_000}
 
-DEMO_ACCOUNTS: list[dict[str, Any]] = [
-    {"client_id": "demo-admin", "role": "admin", "name": "系统管理员（演示）"},
-    {
-        "client_id": "demo-national",
-        "role": "bureau",
-        "level": "national",
-        "division": None,
-        "kind": "officer",
-        "name": "应急管理部 officer A（演示）",
-    },
-    {
-        "client_id": "demo-henan",
-        "role": "bureau",
-        "level": "provincial",
-        "division": "410000",
-        "kind": "officer",
-        "name": "河南省应急管理厅 officer（演示）",
-    },
-    {
-        "client_id": "demo-henan-b",
-        "role": "bureau",
-        "level": "provincial",
-        "division": "410000",
-        "kind": "officer",
-        "name": "河南省应急管理厅 officer B（演示）",
-    },
-    {
-        "client_id": "demo-zhengzhou-a",
-        "role": "bureau",
-        "level": "prefectural",
-        "division": "410100",
-        "kind": "officer",
-        "name": "郑州市应急管理局 officer A（演示）",
-    },
-    {
-        "client_id": "demo-zhengzhou-b",
-        "role": "bureau",
-        "level": "prefectural",
-        "division": "410100",
-        "kind": "officer",
-        "name": "郑州市应急管理局 officer B（演示）",
-    },
-    {
-        "client_id": "demo-erqi",
-        "role": "bureau",
-        "level": "county",
-        "division": "410103",
-        "kind": "officer",
-        "name": "郑州市二七区应急管理局 officer（演示）",
-    },
-    {
-        "client_id": "demo-erqi-b",
-        "role": "bureau",
-        "level": "county",
-        "division": "410103",
-        "kind": "officer",
-        "name": "郑州市二七区应急管理局 officer B（演示）",
-    },
-    {
-        # the same person as demo-erqi on a second device: one officer, so never the second officer
-        "client_id": "demo-erqi-mobile",
-        "role": "bureau",
-        "level": "county",
-        "division": "410103",
-        "kind": "officer",
-        "same_officer_as": "demo-erqi",
-        "name": "郑州市二七区应急管理局 officer（演示，同一人的第二个账号）",
-    },
-    {
-        "client_id": "demo-shenzhen",
-        "role": "bureau",
-        "level": "prefectural",
-        "division": "440300",
-        "kind": "officer",
-        "name": "深圳市应急管理局 officer（演示）",
-    },
-    {"client_id": "demo-partner-mof", "role": "partner", "department": "mof", "name": "财政部 政府采购系统（演示）"},
-    {"client_id": "demo-partner-nfra", "role": "partner", "department": "nfra", "name": "金融监管总局 系统（演示）"},
-    {"client_id": "demo-partner-samr", "role": "partner", "department": "samr", "name": "市场监管总局 系统（演示）"},
-]
-
 
 def _body(n: int) -> str:
     """Eight characters of the GB 11714 body, "MA" then n in base 31 (like new-style codes)."""
@@ -206,18 +124,20 @@ def _county_codes() -> list[str]:
     return [c for c, (_, current) in _table().items() if current and not c.endswith("00")]
 
 
-async def load_demo(services: Any, size: str = "small") -> list[NewAccount]:
+async def load_demo(services: Any, size: str = "small", known: Mapping[str, str] | None = None) -> list[NewAccount]:
+    """Load the demo (twice adds nothing); ``known``: the demo accounts' secrets to keep, by client_id
+    (the credentials file's), others get new ones. Returns every demo account with its secret."""
     actor = system_actor("demo")
     report = await services.importer.run(actor, enterprise_rows(SIZES[size]))
     if report.rejected:
         raise RuntimeError(f"demo data rejected: {report.errors[:3]}")
     await _persons(services, actor)
     await _agencies(services, actor)
-    accounts = [await _account(services, actor, spec) for spec in DEMO_ACCOUNTS]
-    from registry.domain.demo_facts import load_facts  # noqa: PLC0415 - facts need the accounts' authorities
+    accounts = await ensure_accounts(services, actor, known or {})
+    from registry.demo.facts import load_facts  # noqa: PLC0415 - facts need the accounts' authorities
 
     await load_facts(services)
-    from registry.domain.demo_listings import load_listings  # noqa: PLC0415 - listings need the facts
+    from registry.demo.listings import load_listings  # noqa: PLC0415 - listings need the facts
     from registry.lib.clock import today  # noqa: PLC0415
 
     await load_listings(services, today(services.clock))
@@ -273,27 +193,3 @@ async def _agencies(services: Any, actor: Any) -> None:
             )
         except Conflict:
             continue
-
-
-async def _account(services: Any, actor: Any, spec: dict[str, Any]) -> NewAccount:
-    accounts: AccountService = services.accounts
-    officer_id = None
-    if "same_officer_as" in spec:
-        async with services.db.read() as session:
-            officer_id = await session.scalar(
-                select(Account.officer_id).where(Account.client_id == spec["same_officer_as"])
-            )
-    try:
-        return await accounts.create(
-            actor,
-            role=spec["role"],
-            name=spec["name"],
-            kind=spec.get("kind", "system"),
-            level=spec.get("level"),
-            division=spec.get("division"),
-            department=spec.get("department"),
-            client_id=spec["client_id"],
-            officer_id=officer_id,
-        )
-    except Conflict:
-        return await accounts.reset_secret(actor, spec["client_id"])
