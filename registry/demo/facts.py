@@ -533,6 +533,21 @@ async def _events(services: Any) -> None:
         person=9,
         links=[hidden],
     )
+    # and a 撤职处分 of that principal for the accident: the art. 94 ban runs from its day
+    await _record(
+        services,
+        "dismissal",
+        None,
+        D(2026, 1, 15),
+        "惠济区政处〔2026〕2号",
+        {
+            "decision_no": "惠济区政处〔2026〕2号",
+            "decided_by": "郑州市惠济区人民政府",
+            "description": "对事故负有领导责任，事故发生后逃匿，给予撤职处分",
+        },
+        person=9,
+        links=[hidden],
+    )
     await _record(
         services,
         "penalty",
