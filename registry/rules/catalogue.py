@@ -792,16 +792,17 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
             ("safety_law_92",),
             "C",
         ),
-        # no statute bans an intermediary for an accident (DOMAIN 8.1); no ruleset orders this
-        # since issue 17, the code stays because decisions stored before name it
+        # no statute bans an intermediary for an accident (DOMAIN 8.1); retired (``RETIRED``): no
+        # ruleset may order it, the code stays because decisions stored before name it. It cites
+        # only the local principle: art. 92 never provided it
         _O(
             "ban_intermediary_accident",
             "ban",
-            "对事故发生负有重大责任的中介机构一律实施行业禁入",
-            "intermediary with major responsibility for an accident: industry ban",
+            "对事故发生负有重大责任的中介机构一律实施行业禁入（已停用：法律未规定）",
+            "intermediary with major responsibility for an accident: industry ban (retired: no statute provides it)",
             ("mem",),
             ("agency",),
-            ("four_always", "safety_law_92"),
+            ("four_always",),
             "L",
         ),
         # --- for the bureau's review (never proposed automatically) -------------------------------
@@ -1032,3 +1033,7 @@ OUTCOMES: Final[dict[str, OutcomeEntry]] = {
         ),
     )
 }
+
+#: outcomes no ruleset may order any more (``rules check`` refuses them; the catalogue's
+#: ``measures_by_department`` leaves them out); kept so decisions stored before can be read
+RETIRED: Final = frozenset({"ban_intermediary_accident"})

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis
+from registry.rules.catalogue import BASES, OUTCOMES, RETIRED, LegalBasis
 from registry.rules.decision import KIND_TEXTS, NEVER_PROPOSED
 from registry.rules.model import All, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Ruleset, plain
 from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
@@ -108,6 +108,8 @@ def describe(rulesets: Iterable[Ruleset]) -> dict[str, Any]:
     the facts and operators rules are written in, the list types."""
     by_department: dict[str, list[dict[str, Any]]] = {}
     for entry in OUTCOMES.values():
+        if entry.code in RETIRED:
+            continue
         for dept in entry.departments:
             by_department.setdefault(dept, []).append(
                 {

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import msgspec
 import yaml
 
-from registry.rules.catalogue import BASES, OUTCOMES, LegalBasis, OutcomeEntry
+from registry.rules.catalogue import BASES, OUTCOMES, RETIRED, LegalBasis, OutcomeEntry
 from registry.rules.decision import GROUPS
 from registry.rules.model import All, AnyOf, Condition, Leaf, Not, OutcomeSpec, Period, Produced, Rule, Ruleset
 from registry.rules.view import ACCIDENT_RANK
@@ -223,6 +223,8 @@ class _Checker:
         if entry is None:
             self.fail(where, f"unknown outcome {doc.outcome!r}")
             return None
+        if entry.code in RETIRED:
+            self.fail(where, f"outcome {doc.outcome!r} is retired: no legal basis orders it any more (DOMAIN 8.1)")
         if doc.start not in STARTS:
             self.fail(where, f"start must be one of {', '.join(STARTS)}")
         term: Period | str | None

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from registry.rules import export
-from registry.rules.catalogue import BASES, OUTCOMES
+from registry.rules.catalogue import BASES, OUTCOMES, RETIRED
 from registry.rules.loader import RULESETS, RulesetError, check_families, configure, digest, load, parse
 from registry.rules.model import All, AnyOf, Leaf, Not, Period, Produced, Ruleset
 from registry.rules.vocabulary import FACTS, LIST_TYPES, OPERATORS
@@ -728,7 +728,7 @@ def test_export_describes_the_whole_vocabulary() -> None:
         "tag": OUTCOMES["restrict_financing"].tag,
         "verified": OUTCOMES["restrict_financing"].verified,
     }
-    every = sum(len(o.departments) for o in OUTCOMES.values())
+    every = sum(len(o.departments) for o in OUTCOMES.values() if o.code not in RETIRED)
     assert sum(len(v) for v in departments.values()) == every
     assert out["list_types"] == dict(LIST_TYPES)
     assert out["operators"] == {k: list(v) for k, v in OPERATORS.items()}
@@ -1009,3 +1009,20 @@ def test_an_amount_the_text_sets_is_never_replaced_by_configuration(tmp_path: Pa
     assert caught.value.problems == [
         f"{SZ}local.work_injury_rate_lowered: the text sets its amount; configuration cannot change the law"
     ]
+
+
+def test_a_retired_outcome_is_refused_and_left_out_of_the_measures() -> None:
+    """No statute bans an intermediary for an accident (DOMAIN 8.1): a ruleset ordering the retired
+    ``ban_intermediary_accident`` is refused, even on a statute's basis, and partners reading the
+    measures by department no longer see it."""
+    retired = rule(
+        subjects=["agency"],
+        basis=["safety_law_92"],
+        then=[{"outcome": "ban_intermediary_accident", "term": {"years": 5}}],
+    )
+    found = problems(doc(rules=[retired]))
+    assert any("'ban_intermediary_accident' is retired" in p for p in found), found
+    described = export.describe(SHIPPED)
+    listed = {m["code"] for measures in described["measures_by_department"].values() for m in measures}
+    assert "ban_intermediary_accident" not in listed
+    assert "ban_intermediary_5y" in listed
