@@ -214,3 +214,18 @@ def test_the_rules_shipped_ask_the_shared_definition() -> None:
     assert facts_of["listing/2017#R21-2017-removal"] == {"removal_application_open"}
     assert facts_of["standardization/2021#R18-fatal"] == {"grade_revocation_grounds"}
     assert facts_of["standardization/2021#R18-hazard"] == {"grade_revocation_grounds"}
+
+
+def test_judge_uses_the_ruleset_that_decides_the_type_and_its_conditions() -> None:
+    """The workflow and the what-if ask ``judge``: the conditions of the ruleset that decides early
+    removal of the listing's type, every one held or not; none for a type no ruleset repairs."""
+    x = listing(9, D(2024, 1, 31), 1)
+    facts = Facts(subject=UNIT, events=(ev(1, "penalty", D(2024, 1, 10), execution="pending"),), listings=(x,))
+    found = rm.judge(RULESETS, facts, x, D(2025, 3, 1))
+    assert found is not None
+    ruleset, checks = found
+    assert ruleset is LISTING_2023
+    assert held(checks) == {"listed_12_months": True, "penalty_performed": False, "no_new_listing_case": True}
+    old = Listing(id=3, list_type="BLACKLIST_2017", listed_on=D(2020, 1, 1), until=D(2021, 1, 1))
+    assert rm.judge(RULESETS, facts, old, D(2020, 6, 1)) is None
+    assert set(rm.CONDITIONS_ZH) == set(rm.CONDITIONS)
