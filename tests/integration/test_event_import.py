@@ -459,3 +459,51 @@ async def test_missing_required_column_is_refused(client, services, dropped, fie
     r = await upload(client, h, "x.csv", csv_bytes([header[i] for i in keep], [[row[i] for i in keep]]))
     t.assert_field(r, field, "missing_column")
     assert await event_counts(services) == before
+
+
+async def test_a_batch_keeps_its_good_rows_around_refused_ones(client, services):
+    """Rows are recorded in batches, a savepoint each (issue 22): within one batch, a penalty whose
+    decision number an earlier row of the same batch took, and a unit outside the bureau's area,
+    are refused with their row numbers (the second audited as a refusal); the rows before and after
+    them are recorded, each audited once, and nothing of a refused row is stored."""
+    h = await t.bureau(client, services)
+    own = (await t.create(client, h))["uscc"]
+    neighbour = await t.bureau(client, services, division="410104")
+    elsewhere = (await t.create(client, neighbour, division_code="410104"))["uscc"]
+    number = doc_no()
+
+    def fined(uscc: str) -> list[Any]:
+        return line(
+            事件类别="行政处罚",
+            统一社会信用代码=uscc,
+            发生日期="2026-03-02",
+            来源文书=number,
+            处罚决定书文号=number,
+            处罚依据="《中华人民共和国安全生产法》第一百零二条",
+            **{"罚款金额（元）": "50000"},
+        )
+
+    def fell(uscc: str, day: str) -> list[Any]:
+        return line(
+            事件类别="事故",
+            统一社会信用代码=uscc,
+            发生日期=day,
+            来源文书=f"郑二事调〔2026〕{t.rand('0123456789', 4)}号",
+            死亡人数="1",
+            重伤人数="0",
+            **{"直接经济损失（元）": "800000"},
+            责任事故="是",
+            简况="高处坠落",
+        )
+
+    rows = [fell(own, "2026-01-05"), fined(own), fined(own), fell(elsewhere, "2026-01-06"), fell(own, "2026-01-07")]
+    refusals = len([a for a in await t.audit_for(services, "accident", "event.record") if a.outcome == "denied"])
+    before = await event_counts(services)
+    report = await imported(client, h, "批量.csv", csv_bytes(HEADER, rows))
+    after = await event_counts(services)
+    assert (report["recorded"], report["rejected"]) == (3, 2), report["errors"]
+    assert [(e["row"], e["code"]) for e in report["errors"]] == [(4, "conflict"), (5, "outside_jurisdiction")]
+    assert after[0] == before[0] + 3
+    assert after[1] == before[1] + 3 + 1  # three recorded, one refusal outside the area
+    denied = [a for a in await t.audit_for(services, "accident", "event.record") if a.outcome == "denied"]
+    assert len(denied) == refusals + 1
