@@ -96,7 +96,6 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=5000)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--batch", type=int, default=200, help="rows per transaction")
-    parser.add_argument("--profile", action="store_true", help="cProfile the import, top 25 by cumulative time")
     args = parser.parse_args()
     global BATCH  # noqa: PLW0603 - a bench's command-line knob
     BATCH = args.batch
