@@ -40,11 +40,14 @@ def normalise(division: str) -> str:
     return code
 
 
-def area_name(prefix: str) -> str:
+def area_name(prefix: str, *, full: bool = True) -> str:
+    """河南省郑州市二七区 (or 二七区 with ``full=False``, as a ranking lists subordinate areas)."""
     if not prefix:
         return "全国"
     found = lookup_division(prefix.ljust(6, "0"))
-    return found.full_name if found is not None else prefix
+    if found is None:
+        return prefix
+    return found.full_name if full else found.name
 
 
 async def area(db: Database, clock: Clock, actor: Actor, division: str | None, report: str) -> Area:

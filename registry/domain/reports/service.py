@@ -122,7 +122,7 @@ class ReportService:
             grades = await load.grades(session, place.prefix, the_cut, above_scale_only=True)
         progress(f"统计 / counting {len(grades)} grades of {len(units)} units")
         report = targets(units, grades, place.prefix, y, recorded, self.policy)
-        names = {s.code: area_name(s.code) for s in report.ranking}
+        names = {s.code: area_name(s.code, full=False) for s in report.ranking}
         return targets_payload(report, place, names, self.policy, recorded)
 
     async def credit(
