@@ -40,7 +40,9 @@ async def units(session: AsyncSession, prefix: str, at: Cut, *, above_scale_only
     lo, hi = subtree_bounds(prefix)
     stmt = select(
         Enterprise.id, Enterprise.division_code, Enterprise.industry, Enterprise.scale, Enterprise.created_at
-    ).where(Enterprise.division_code.between(lo, hi), Enterprise.created_at < at.registered_before)
+    ).where(
+        Enterprise.division_code.between(lo, hi), Enterprise.created_at < at.day_ends, Enterprise.created_at <= at.as_of
+    )
     if above_scale_only:
         stmt = stmt.where(Enterprise.scale == "above_scale")
     rows = await session.execute(stmt)
@@ -65,7 +67,8 @@ async def grades(session: AsyncSession, prefix: str, at: Cut, *, above_scale_onl
         .join(Enterprise, Enterprise.id == Grade.enterprise_id)
         .where(
             Enterprise.division_code.between(lo, hi),
-            Enterprise.created_at < at.registered_before,
+            Enterprise.created_at < at.day_ends,
+            Enterprise.created_at <= at.as_of,
             GradeStep.on <= at.day,
             GradeStep.recorded_at <= at.as_of,
         )

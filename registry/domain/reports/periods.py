@@ -77,9 +77,12 @@ class Cut:
     as_of: dt.datetime
 
     @property
-    def registered_before(self) -> dt.datetime:
-        """Enterprises registered before this instant count."""
-        return min(end_instant(self.day), self.as_of)
+    def day_ends(self) -> dt.datetime:
+        """Enterprises registered before this instant (and by ``as_of``) count."""
+        return end_instant(self.day)
+
+    def registered(self, at: dt.datetime) -> bool:
+        return at < self.day_ends and at <= self.as_of
 
 
 def cut(period_last: dt.date, period_first: dt.date, as_of: dt.datetime, field: str) -> Cut:

@@ -76,4 +76,4 @@ def announced_on(grade: GradeHistory, as_of: dt.datetime) -> dt.date | None:
 
 def counted(unit: Unit | None, cut: Cut) -> bool:
     """Whether a unit was on the register at the cut (registered before its end and ``as_of``)."""
-    return unit is not None and unit.registered_at < cut.registered_before
+    return unit is not None and cut.registered(unit.registered_at)

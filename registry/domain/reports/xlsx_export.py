@@ -125,7 +125,7 @@ def _monthly_form(book: Workbook, p: dict[str, Any], form: Table) -> None:
         c = ws.cell(3, first, LEVEL_NAMES[level])
         c.font, c.alignment, c.fill = BOLD, CENTER, HEAD_FILL
         for j, (_, zh) in enumerate(COLUMNS):
-            h = ws.cell(4, first + j, zh)
+            h = ws.cell(4, first + j, zh.replace("（", "\n（"))
             h.font, h.alignment, h.fill = BOLD, CENTER, HEAD_FILL
     end = _rows(ws, 5, form)
     _box(ws, 3, end - 1, 10)
@@ -146,6 +146,8 @@ def _line_chart(ws: Worksheet, title: str, y_title: str, first: int, last: int, 
         Reference(ws, min_col=cols.start, max_col=cols.stop - 1, min_row=first - 1, max_row=last), titles_from_data=True
     )
     chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    for series in chart.series:
+        series.smooth = False  # a count per month: straight segments, not a spline through them
     ws.add_chart(chart, anchor)
 
 
