@@ -33,11 +33,12 @@ BOLD = Font(bold=True)
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def _print_setup(ws: Worksheet, title_rows: str) -> None:
+def _print_setup(ws: Worksheet, title_rows: str, *, one_page: bool = False) -> None:
+    """A4 landscape, one page wide; a short table with its chart on one page (``one_page``)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 1 if one_page else 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
     ws.print_title_rows = title_rows
@@ -99,18 +100,25 @@ def _notes(ws: Worksheet, row: int, notes: list[str], width: int) -> None:
         ws.row_dimensions[i].height = 30
 
 
+def _display_width(text: str) -> int:
+    """Columns a text takes in a spreadsheet: a CJK character is about two Latin ones wide."""
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
 def _table_sheet(book: Workbook, p: dict[str, Any], table: Table) -> tuple[Worksheet, int, int]:
     """A sheet with title lines, the table from row 4 and its 合计; (sheet, first data row, next row)."""
     ws = book.create_sheet(table.name)
     width = len(table.header)
-    _title(ws, p, width)
-    _header(ws, 3, table.header)
+    _title(ws, p, max(width, 9))  # a narrow table's title spans the chart beside it
+    _header(ws, 3, [h.replace("（", "\n（") for h in table.header])
+    ws.row_dimensions[3].height = 32
     end = _rows(ws, 4, table)
     _box(ws, 3, end - 1, width)
-    ws.column_dimensions["A"].width = 26
-    for i in range(2, width + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 14
-    _print_setup(ws, "1:3")
+    for i in range(1, width + 1):
+        texts = [str(r[i - 1]) for r in table.rows if r[i - 1] is not None]
+        widest = max([_display_width(t) for t in texts] + [_display_width(table.header[i - 1].split("（")[0])])
+        ws.column_dimensions[get_column_letter(i)].width = min(40, max(9, widest + 2))
+    _print_setup(ws, "1:3", one_page=len(table.rows) <= 24)
     return ws, 4, end
 
 
@@ -178,7 +186,8 @@ def _book(p: dict[str, Any]) -> Workbook:
         ranking, progress = parts
         ws, first, end = _table_sheet(book, p, ranking)
         if ranking.rows:
-            _bar_chart(ws, "各地达标率与目标", "%", first, first + len(ranking.rows) - 1, range(6, 8), 3, f"A{end + 2}")
+            title = f"各地达标率（目标 {p['target_percent']}%）" if p["target_percent"] is not None else "各地达标率"
+            _bar_chart(ws, title, "%", first, first + len(ranking.rows) - 1, range(6, 7), 3, f"A{end + 2}")
         whole = p["whole"]
         summary = f"本级：{p['area']['name']} 达标率 {whole['share_percent']}%，扣 {whole['deduction_points']} 分"
         ws.cell(end + 1, 1, safe_cell(summary))
