@@ -81,34 +81,24 @@ def report_handlers(services: Services) -> list[Any]:
         period = _required("month", month, "2026-03")
         return await answered(fmt, lambda: reports.monthly(actor, division, period, as_of))
 
-    @get(
-        "/reports/targets",
-        tags=["reports"],
-        summary="达标目标完成情况与排名 / targets (above-scale units graded 三级 or better) and ranking",
-    )
-    async def targets(
-        actor: NamedDependency[Actor],
-        year: Year = None,
-        division: Division = None,
-        as_of: AsOf = None,
-        fmt: Format = "json",
-    ) -> Response[bytes]:
-        period = _required("year", year, "2026")
-        return await answered(fmt, lambda: reports.targets(actor, division, period, as_of))
+    def yearly(kind: str, summary: str) -> Any:
+        make = getattr(reports, kind)
 
-    @get(
-        "/reports/credit",
-        tags=["reports"],
-        summary="信用管理统计 / listings per month, partner feedback and answers",
-    )
-    async def credit(
-        actor: NamedDependency[Actor],
-        year: Year = None,
-        division: Division = None,
-        as_of: AsOf = None,
-        fmt: Format = "json",
-    ) -> Response[bytes]:
-        period = _required("year", year, "2026")
-        return await answered(fmt, lambda: reports.credit(actor, division, period, as_of))
+        @get(f"/reports/{kind}", tags=["reports"], summary=summary, name=f"reports-{kind}")
+        async def handler(
+            actor: NamedDependency[Actor],
+            year: Year = None,
+            division: Division = None,
+            as_of: AsOf = None,
+            fmt: Format = "json",
+        ) -> Response[bytes]:
+            period = _required("year", year, "2026")
+            return await answered(fmt, lambda: make(actor, division, period, as_of))
 
+        return handler
+
+    targets = yearly(
+        "targets", "达标目标完成情况与排名 / targets (above-scale units graded 三级 or better) and ranking"
+    )
+    credit = yearly("credit", "信用管理统计 / listings per month, partner feedback and answers")
     return [monthly, targets, credit]

@@ -32,9 +32,9 @@ from registry.domain.reports.area import area, area_name, as_of
 from registry.domain.reports.credit import credit
 from registry.domain.reports.csv_export import csv_bytes
 from registry.domain.reports.monthly import monthly
-from registry.domain.reports.periods import cut, parse_month, parse_year
+from registry.domain.reports.periods import Cut, cut, parse_month, parse_year
 from registry.domain.reports.targets import TargetPolicy, targets
-from registry.domain.reports.wire import credit_payload, monthly_payload, targets_payload
+from registry.domain.reports.wire import Area, credit_payload, monthly_payload, targets_payload
 from registry.domain.reports.xlsx_export import xlsx_bytes
 from registry.errors import FieldProblem, ValidationFailed
 from registry.lib.clock import Clock
@@ -112,10 +112,8 @@ class ReportService:
     async def targets(
         self, actor: Actor, division: str | None, year: str, at: str | None, progress: Progress = _quiet
     ) -> dict[str, Any]:
-        y = parse_year("year", year)
-        recorded = as_of(at, self.clock)
-        the_cut = cut(dt.date(y, 12, 31), dt.date(y, 1, 1), recorded, "year")
-        place = await area(self.db, self.clock, actor, division, "targets")
+        y, the_cut, place = await self._year(actor, division, year, at, "targets")
+        recorded = the_cut.as_of
         progress("读取规模以上企业与等级 / reading above-scale units and grades")
         async with self.db.read() as session:
             units = await load.units(session, place.prefix, the_cut, above_scale_only=True)
@@ -128,10 +126,8 @@ class ReportService:
     async def credit(
         self, actor: Actor, division: str | None, year: str, at: str | None, progress: Progress = _quiet
     ) -> dict[str, Any]:
-        y = parse_year("year", year)
-        recorded = as_of(at, self.clock)
-        the_cut = cut(dt.date(y, 12, 31), dt.date(y, 1, 1), recorded, "year")
-        place = await area(self.db, self.clock, actor, division, "credit")
+        y, the_cut, place = await self._year(actor, division, year, at, "credit")
+        recorded = the_cut.as_of
         progress("读取名单、反馈与答复 / reading listings, feedback and answers")
         async with self.db.read() as session:
             listings = await load.listings(session, place.prefix, the_cut)
@@ -141,6 +137,14 @@ class ReportService:
         progress(f"统计 / counting {len(listings)} listings")
         report = credit(listings, feedback, answers, y, the_cut)
         return credit_payload(report, place, departments, recorded)
+
+    async def _year(
+        self, actor: Actor, division: str | None, year: str, at: str | None, kind: str
+    ) -> tuple[int, Cut, Area]:
+        """A yearly report's year, cut and area; parameters are checked before the area (422 first)."""
+        y = parse_year("year", year)
+        the_cut = cut(dt.date(y, 12, 31), dt.date(y, 1, 1), as_of(at, self.clock), "year")
+        return y, the_cut, await area(self.db, self.clock, actor, division, kind)
 
     # ---- answers -----------------------------------------------------------------------------
 
