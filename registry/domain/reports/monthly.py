@@ -33,7 +33,7 @@ class Cells:
         self.in_review += other.in_review
 
 
-def _levels() -> dict[int, Cells]:
+def levels() -> dict[int, Cells]:
     return {level: Cells() for level in LEVELS}
 
 
@@ -70,7 +70,7 @@ def month_figures(units: Mapping[int, Unit], grades: Iterable[GradeHistory], mon
         if not counted(unit, at) or grade.level not in LEVELS:
             continue
         assert unit is not None
-        cells = by_industry.setdefault(unit.industry, _levels())[grade.level]
+        cells = by_industry.setdefault(unit.industry, levels())[grade.level]
         announced = announced_on(grade, at.as_of)
         if announced is not None and month.first <= announced <= at.day:
             cells.completed += 1
@@ -79,14 +79,19 @@ def month_figures(units: Mapping[int, Unit], grades: Iterable[GradeHistory], mon
             cells.cumulative += 1
         elif status in IN_REVIEW:
             cells.in_review += 1
+    return assemble(month, at.day, by_industry)
+
+
+def assemble(month: Month, day: dt.date, by_industry: Mapping[str, dict[int, Cells]]) -> MonthFigures:
+    """The form's rows (the eight, then other industries with figures) and 合计."""
     order = row_order({code for code, levels in by_industry.items() if _any(levels)})
-    rows = [Row(code, industry_name(code), code in FORM_ROWS, by_industry.get(code) or _levels()) for code in order]
-    total = _levels()
+    rows = [Row(code, industry_name(code), code in FORM_ROWS, by_industry.get(code) or levels()) for code in order]
+    total = levels()
     for row in rows:
         for level in LEVELS:
             total[level].add(row.levels[level])
     others = [row.industry for row in rows if not row.on_form]
-    return MonthFigures(month, at.day, rows, total, others)
+    return MonthFigures(month, day, rows, total, others)
 
 
 def _any(levels: Mapping[int, Cells]) -> bool:
