@@ -141,3 +141,23 @@ def test_listing_events_read_off_the_steps() -> None:
         ("restored", D(2026, 5, 2), None, None),
         ("removed", D(2026, 9, 2), "expiry", None),
     ]
+
+
+def test_target_settings_are_read_and_bad_ones_stop_the_start() -> None:
+    from registry.domain.reports.service import policy_of
+    from registry.settings import ReportSettings, Settings, parse_targets
+
+    settings = Settings.from_env(
+        {"REGISTRY_REPORT_TARGETS": "2019:60,2020:80", "REGISTRY_REPORT_DEDUCTION_STEPS": "started"}
+    )
+    policy = policy_of(settings.reports)
+    assert policy.target(2018) is None
+    assert policy.target(2021) == 80
+    assert policy.steps == "started"
+    assert policy_of(Settings.from_env({}).reports).target(2017) == 70
+    with pytest.raises(ValueError, match="year:percent"):
+        parse_targets("2019=60")
+    with pytest.raises(ValueError, match="whole or started"):
+        policy_of(ReportSettings(steps="rounded"))
+    with pytest.raises(ValueError, match=r"0\.\.100"):
+        policy_of(ReportSettings(targets=((2020, "120"),)))
