@@ -274,3 +274,16 @@ async def test_the_database_tally_equals_the_recount_from_every_history(services
                 fast = await services.reports.monthly(ACTOR, prefix, month, as_of)
                 slow = await services.reports.monthly_recount(prefix, month, as_of)
                 assert fast == slow, (prefix, month, as_of)
+
+
+async def test_the_database_targets_equal_the_recount(services: Any, area: dict[str, str]) -> None:
+    for prefix in ("", "65", "6531", "653121"):
+        for year, as_of in (
+            ("2024", "2025-01-01T00:00:00Z"),
+            ("2025", "2026-04-05T04:00:00Z"),
+            ("2026", "2026-04-20T03:59:59Z"),
+            ("2026", "2026-05-01T04:00:00Z"),
+        ):
+            fast = await services.reports.targets(ACTOR, prefix, year, as_of)
+            slow = await services.reports.targets_recount(prefix, year, as_of)
+            assert fast == slow, (prefix, year, as_of)

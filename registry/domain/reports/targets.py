@@ -77,7 +77,7 @@ def deduction(policy: TargetPolicy, target: Decimal | None, share: Fraction | No
     return short, policy.points_per_step * steps
 
 
-def _standing(policy: TargetPolicy, target: Decimal | None, code: str, above: int, graded: int) -> Standing:
+def standing(policy: TargetPolicy, target: Decimal | None, code: str, above: int, graded: int) -> Standing:
     share = Fraction(100 * graded, above) if above else None
     short, points = deduction(policy, target, share)
     return Standing(code, above, graded, share, short, points)
@@ -124,8 +124,8 @@ def targets(
             counts = children.setdefault(child, [0, 0])
             counts[0] += 1
             counts[1] += u.id in graded
-    whole = _standing(policy, goal, prefix, len(above), sum(u.id in graded for u in above))
-    ranking = rank([_standing(policy, goal, code, a, g) for code, (a, g) in children.items()])
+    whole = standing(policy, goal, prefix, len(above), sum(u.id in graded for u in above))
+    ranking = rank([standing(policy, goal, code, a, g) for code, (a, g) in children.items()])
     progress = []
     for m in Month(year, 12).months_of_year():
         if m.first > at.day:
