@@ -69,8 +69,6 @@ class Grade(Base):
 
 class GradeStep(Base):
     __tablename__ = "grade_steps"
-    #: the reports count a year's announcements (step, then day)
-    __table_args__ = (Index("ix_grade_steps_step_on", "step", "on"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     grade_id: Mapped[int] = mapped_column(BigId, ForeignKey("grades.id"), index=True)
