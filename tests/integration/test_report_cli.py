@@ -38,7 +38,7 @@ async def test_report_file_is_signed_and_the_same_as_the_services(tmp_path: Path
     out = tmp_path / "m.xlsx"
     done = run(env, "report", "monthly", "--month", "2026-11", "--division", "410100", "--as-of", AS_OF, "-o", str(out))
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "读取企业与等级" in done.stderr
+    assert "统计等级 / counting grades" in done.stderr
     bad = run(env, "report", "monthly", "--month", "2026-13")
     assert bad.returncode == 2
     assert "month:" in bad.stderr
