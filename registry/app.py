@@ -31,6 +31,7 @@ from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.public import public_api_router
 from registry.api.reference import bureau_reference_handlers, public_reference_handlers
+from registry.api.reports import report_handlers
 from registry.api.request_id import request_id_middleware
 from registry.api.rules import rule_handlers
 from registry.api.security_headers import SecurityHeaders
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             *rule_handlers(services),
             *listing_handlers(services),
             *bureau_reference_handlers(services),
+            *report_handlers(services),
         ],
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau"))},
         security=[{"bearer": []}],

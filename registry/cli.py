@@ -708,3 +708,8 @@ def keys_rotate() -> None:
     settings = Settings.from_env()
     kid = rotate(settings.keys.directory, settings.keys.passphrase, production=settings.is_production)
     click.echo(f"新签名密钥 / new signing key: {kid}")
+
+
+from registry.report_cli import report  # noqa: E402 - the group's commands import this module lazily
+
+main.add_command(report)

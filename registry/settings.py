@@ -189,6 +189,28 @@ def parse_local_amounts(value: str) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportSettings:
+    #: yearly targets, percent of above-scale enterprises graded 三级 or better (seeds 001, 004)
+    targets: tuple[tuple[int, str], ...] = ((2016, "50"), (2017, "70"), (2018, "100"))
+    #: points deducted per step of ``step_points`` percentage points short (seed 004: 0.5 per 10)
+    points_per_step: str = "0.5"
+    step_points: str = "10"
+    #: "whole": only full steps count; "started": a started step counts as a full one
+    steps: str = "whole"
+
+
+def parse_targets(value: str) -> tuple[tuple[int, str], ...]:
+    """``REGISTRY_REPORT_TARGETS``: ``2016:50,2017:70,2018:100`` (year:percent)."""
+    out = []
+    for item in filter(None, (x.strip() for x in value.split(","))):
+        year, sep, percent = item.partition(":")
+        if not sep or not year.strip().isdigit() or not percent.strip().replace(".", "", 1).isdigit():
+            raise ValueError(f"REGISTRY_REPORT_TARGETS: {item!r} is not year:percent")
+        out.append((int(year), percent.strip()))
+    return tuple(sorted(out))
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
     database: DatabaseSettings = DatabaseSettings()
@@ -200,6 +222,7 @@ class Settings:
     listings: ListingSettings = ListingSettings()
     public: PublicSettings = PublicSettings()
     rules: RulesSettings = RulesSettings()
+    reports: ReportSettings = ReportSettings()
     #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
     log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
@@ -275,6 +298,12 @@ class Settings:
             rules=RulesSettings(
                 local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or ""),
                 local_amounts=parse_local_amounts(get("RULES_LOCAL_AMOUNTS", "") or ""),
+            ),
+            reports=ReportSettings(
+                targets=parse_targets(get("REPORT_TARGETS", "2016:50,2017:70,2018:100") or ""),
+                points_per_step=get("REPORT_DEDUCTION_POINTS", "0.5") or "0.5",
+                step_points=get("REPORT_DEDUCTION_STEP", "10") or "10",
+                steps=get("REPORT_DEDUCTION_STEPS", "whole") or "whole",
             ),
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",

@@ -22,6 +22,7 @@ from registry.domain.imports.importer import EnterpriseImporter
 from registry.domain.listings.service import ListingService
 from registry.domain.partners.service import PartnerService
 from registry.domain.persons.service import PersonService
+from registry.domain.reports.service import ReportService, policy_of
 from registry.domain.transparency import LogService
 from registry.lib.clock import Clock, SystemClock
 from registry.lib.fallback_store import make_store
@@ -53,6 +54,7 @@ class Services:
     log: LogService
     partners: PartnerService
     disclosure: DisclosureService
+    reports: ReportService
 
     async def sweep(self) -> dict[str, int]:
         """Expire what is due: listings at the end of their term, grades past valid_until."""
@@ -98,4 +100,5 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         log=log,
         partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),
         disclosure=DisclosureService(db, clock, keys, rulesets, log, settings.public.page_size),
+        reports=ReportService(db, clock, keys, policy_of(settings.reports)),
     )

@@ -19,6 +19,13 @@ class Enterprise(Base):
         # division subtree searches walk this in USCC order (keyset pages need no sort)
         Index("ix_enterprises_division_uscc", "division_code", "uscc"),
         Index("ix_enterprises_industry_division", "industry", "division_code"),
+        # the reports read industry, scale and registration time of a whole subtree: index-only
+        Index(
+            "ix_enterprises_division_report",
+            "division_code",
+            postgresql_include=["id", "industry", "scale", "created_at"],
+            info={"postgresql_only": True},
+        ),
         # name fragment search at national scale; PostgreSQL only (see registry.db.migrate.check)
         Index(
             "ix_enterprises_name_trgm",
