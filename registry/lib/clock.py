@@ -31,9 +31,15 @@ class FixedClock:
         self.at += delta
 
 
+def beijing_date(at: dt.datetime) -> dt.date:
+    """The calendar date in Beijing of an instant: the day a person means when they give none
+    (between 00:00 and 08:00 Beijing time the UTC date is still yesterday)."""
+    return at.astimezone(CST).date()
+
+
 def today(clock: Clock) -> dt.date:
     """The calendar date in Beijing, which is what a 3-year term or a birth date is counted in."""
-    return clock.now().astimezone(CST).date()
+    return beijing_date(clock.now())
 
 
 def utc_text(at: dt.datetime) -> str:
