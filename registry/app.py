@@ -12,11 +12,11 @@ import structlog
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from registry.api.api_docs import render_plugins
 from registry.api.auth import actor_for
 from registry.api.body import request_class
 from registry.api.enterprises import enterprise_handlers
@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             title="安全生产诚信登记系统 API / Work-safety credit registry API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=render_plugins(),  # served by the app itself: api/api_docs.py
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(
