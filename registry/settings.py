@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from registry.lib.data_dir import data_dir, sqlite_url
+
+#: the database of a ``Settings`` built directly (tests); ``from_env`` puts it in the data directory
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/registry.db"
 
 
@@ -186,6 +189,8 @@ class Settings:
     #: empty: the headers are never read, the peer is the client (rate limits count per client
     #: address, so behind a proxy that is not listed every client shares the proxy's counter)
     trusted_proxies: tuple[str, ...] = ()
+    #: the embedded database, the keys and files the CLI writes (REGISTRY_DATA_DIR; lib/data_dir.py)
+    data_dir: Path = Path("var")
 
     @property
     def is_production(self) -> bool:
@@ -200,10 +205,11 @@ class Settings:
             return value if value not in (None, "") else default
 
         environment = get("ENV", "development") or "development"
+        data = data_dir(get("DATA_DIR"), e)
         return cls(
             environment=environment,
             database=DatabaseSettings(
-                url=get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
+                url=get("DATABASE_URL") or sqlite_url(data),
                 pool_size=int(get("DATABASE_POOL_SIZE", "10") or 10),
                 echo=(get("DATABASE_ECHO", "0") == "1"),
                 connect_timeout_seconds=float(get("DATABASE_CONNECT_TIMEOUT", "5") or 5),
@@ -218,7 +224,7 @@ class Settings:
                 retry_seconds=float(get("REDIS_RETRY_SECONDS", "3") or 3),
             ),
             keys=KeySettings(
-                directory=Path(get("KEYS_DIR", "var/keys") or "var/keys"),
+                directory=Path(get("KEYS_DIR") or data / "keys"),
                 passphrase=get("KEY_PASSPHRASE"),
                 person_id_key=get("PERSON_ID_KEY"),
             ),
@@ -253,4 +259,5 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
             trusted_proxies=tuple((get("TRUSTED_PROXIES", "") or "").replace(",", " ").split()),
+            data_dir=data,
         )
