@@ -25,7 +25,7 @@ from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
-from registry.api.pages import TEMPLATES, page_handlers
+from registry.api.pages import TEMPLATES, configure_templates, page_handlers
 from registry.api.partners import partner_handlers, partner_status_route
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
@@ -132,7 +132,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             public_api_router(services),
             *page_handlers(services),
         ],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         request_class=request_class(settings.limits.max_json_depth),
         lifespan=[lifespan],

@@ -42,6 +42,21 @@ def today(clock: Clock) -> dt.date:
     return beijing_date(clock.now())
 
 
+def beijing_text(value: str | dt.datetime) -> str:
+    """A time as a person in China reads it: ``2026-11-26T04:00:00Z`` -> ``2026-11-26 12:00:00（北京时间）``.
+    Text that is not an RFC 3339 time is returned as it is."""
+    if isinstance(value, str):
+        try:
+            at = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    else:
+        at = value
+    if at.tzinfo is None:
+        return str(value)
+    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
+
+
 def utc_text(at: dt.datetime) -> str:
     """RFC 3339 in UTC to the second, as every signed payload writes times (``2026-11-26T04:00:00Z``)."""
     return at.astimezone(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
