@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, Demo, Server
+from tests.browser.conftest import ARTIFACTS, SCREENSHOTS, Demo, Server
 
 
 def test_service_is_ready(http: httpx.Client) -> None:
@@ -43,6 +43,9 @@ def test_api_docs_render_with_no_other_host_reachable(browser: Any, server: Serv
         expect(page.locator(".swagger-ui .opblock-summary-path", has_text="/api/v1/auth/token").first).to_be_visible()
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"schema{path.replace('/', '-')}.png"))
+        if path == "/schema":
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / "api-docs-offline.png"))
         assert not outside, f"the docs asked other hosts: {outside}"
     finally:
         context.close()

@@ -97,7 +97,7 @@ def explain(text: str, jwks: dict[str, Any], now: dt.datetime) -> Verdict:
     part = signed["jws"].split(".")[0]  # verified above: base64url of a JSON object
     header = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
     reasons = [
-        "签名有效：这份答复由本系统签发，签发后没有被改动过（用本系统公布的公钥验证）。",
+        "用本系统公布的公钥核验：签名属于本系统，答复内容与签名所签的内容逐字一致。",
     ]
     valid_until = payload.get("valid_until")
     if isinstance(valid_until, str):
