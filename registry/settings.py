@@ -11,10 +11,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from registry.lib.data_dir import data_dir, sqlite_url
-
 #: the database of a ``Settings`` built directly (tests); ``from_env`` puts it in the data directory
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/registry.db"
+
+
+# ---- the data directory ---------------------------------------------------------------------------
+# Where the embedded database and the signing keys live when no setting names them: one place
+# whatever the working directory, so a command run from another folder finds the same database and
+# keys and never starts a new empty database and new keys there. In order:
+# 1. REGISTRY_DATA_DIR, made absolute once (relative to the folder it was given in);
+# 2. in a source checkout (this package beside a pyproject.toml naming the project): its var/;
+# 3. an installed package: $XDG_DATA_HOME/registry, by default ~/.local/share/registry.
+# REGISTRY_DATABASE_URL and REGISTRY_KEYS_DIR still override the database and the keys.
+
+#: the folder holding the ``registry`` package
+_SOURCE = Path(__file__).resolve().parents[1]
+
+
+def project_root(source: Path = _SOURCE) -> Path | None:
+    """The checkout the package runs from, or None when it is installed (site-packages)."""
+    pyproject = source / "pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return source if '\nname = "registry"\n' in text else None
+
+
+def data_dir(configured: str | None, env: Mapping[str, str], source: Path = _SOURCE) -> Path:
+    if configured:
+        return Path(configured).expanduser().resolve()
+    root = project_root(source)
+    if root is not None:
+        return root / "var"
+    xdg = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
+    return Path(xdg).expanduser().resolve() / "registry"
+
+
+def sqlite_url(directory: Path) -> str:
+    """The embedded database in ``directory`` (an absolute path: four slashes after the scheme)."""
+    return f"sqlite+aiosqlite:///{directory / 'registry.db'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +225,7 @@ class Settings:
     #: empty: the headers are never read, the peer is the client (rate limits count per client
     #: address, so behind a proxy that is not listed every client shares the proxy's counter)
     trusted_proxies: tuple[str, ...] = ()
-    #: the embedded database, the keys and files the CLI writes (REGISTRY_DATA_DIR; lib/data_dir.py)
+    #: the embedded database, the keys and files the CLI writes (REGISTRY_DATA_DIR; see data_dir above)
     data_dir: Path = Path("var")
 
     @property

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from registry.lib.data_dir import data_dir, project_root
-from registry.settings import Settings
+from registry.settings import Settings, data_dir, project_root
 
 ROOT = Path(__file__).resolve().parents[2]
 
