@@ -7,7 +7,8 @@ RUN pip install --no-cache-dir --prefix=/install .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    REGISTRY_ENV=production REGISTRY_KEYS_DIR=/var/lib/registry/keys REGISTRY_LOG_JSON=1
+    REGISTRY_ENV=production REGISTRY_DATA_DIR=/var/lib/registry REGISTRY_KEYS_DIR=/var/lib/registry/keys \
+    REGISTRY_LOG_JSON=1
 RUN groupadd --system registry && useradd --system --gid registry --home /var/lib/registry registry \
     && mkdir -p /var/lib/registry/keys && chown -R registry:registry /var/lib/registry
 COPY --from=build /install /usr/local

@@ -12,11 +12,11 @@ import structlog
 from litestar import Litestar, Router
 from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
+from registry.api.api_docs import render_plugins
 from registry.api.auth import actor_for
 from registry.api.body import request_class
 from registry.api.enterprises import enterprise_handlers
@@ -25,7 +25,7 @@ from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
-from registry.api.pages import TEMPLATES, page_handlers
+from registry.api.pages import TEMPLATES, configure_templates, page_handlers
 from registry.api.partners import partner_handlers, partner_status_route
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
@@ -134,7 +134,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             public_api_router(services),
             *page_handlers(services),
         ],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates
+        ),
         exception_handlers=HANDLERS,  # type: ignore[arg-type]
         request_class=request_class(settings.limits.max_json_depth),
         lifespan=[lifespan],
@@ -143,7 +145,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             title="安全生产诚信登记系统 API / Work-safety credit registry API",
             version="1.0.0",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            render_plugins=render_plugins(),  # served by the app itself: api/api_docs.py
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(

@@ -29,13 +29,41 @@ def _cli_actor() -> Any:
     return Actor(id=f"cli:{getpass.getuser()}", role="admin", kind="officer")
 
 
+class _Stopped(click.ClickException):
+    """One line on stderr, no traceback: what happened and what to do."""
+
+    exit_code = 2
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"错误 / error: {self.message}", file=file or sys.stderr)
+
+
+async def _require_database(settings: Settings) -> None:
+    """Stop with one line when the database is missing, unmigrated or unreachable, before anything
+    (a signing key, an empty SQLite file) is made."""
+    from registry.db.migrate import DatabaseNotReady, require_migrated  # noqa: PLC0415
+
+    try:
+        await require_migrated(settings.database.url)
+    except DatabaseNotReady as exc:
+        raise _Stopped(str(exc)) from None
+
+
+def _development_key_banner(settings: Settings) -> None:
+    """Said once by ``serve`` and ``demo`` (not by every command, nor by each worker)."""
+    from registry.signing.keys import development_key_banner  # noqa: PLC0415
+
+    if not settings.keys.passphrase:
+        click.echo(development_key_banner(settings.keys.directory), err=True)
+
+
 async def _with_services(fn: Callable[[Any], Awaitable[T]]) -> T:
-    from registry.db.migrate import ensure_migrated  # noqa: PLC0415
     from registry.domain.container import build_services  # noqa: PLC0415
 
-    services = build_services(Settings.from_env())
+    settings = Settings.from_env()
+    await _require_database(settings)
+    services = build_services(settings)
     try:
-        await ensure_migrated(services.db.writer)
         return await fn(services)
     finally:
         await services.close()
@@ -66,6 +94,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (creates the SQLite file and its folder if needed)."""
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
     from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415
 
     from registry.db.migrate import current_revision, upgrade  # noqa: PLC0415
@@ -82,7 +111,8 @@ def db_upgrade() -> None:
         finally:
             await engine.dispose()
 
-    click.echo(f"数据库已升级到 / database at revision {_run(go())}")
+    where = make_url(settings.database.url).render_as_string(hide_password=True)
+    click.echo(f"数据库已升级到 / database at revision {_run(go())}: {where}")
 
 
 @db.command("check")
@@ -90,12 +120,14 @@ def db_check() -> None:
     """Verify that the models and the migrated schema agree (non-zero exit when they do not)."""
     from sqlalchemy.ext.asyncio import create_async_engine  # noqa: PLC0415
 
-    from registry.db.migrate import check, ensure_migrated  # noqa: PLC0415
+    from registry.db.migrate import check  # noqa: PLC0415
+
+    settings = Settings.from_env()
 
     async def go() -> list[str]:
-        engine = create_async_engine(Settings.from_env().database.url)
+        await _require_database(settings)
+        engine = create_async_engine(settings.database.url)
         try:
-            await ensure_migrated(engine)
             return await check(engine)
         finally:
             await engine.dispose()
@@ -120,8 +152,10 @@ def serve(host: str, port: int, workers: int) -> None:
     from registry.signing.keys import load_key_ring  # noqa: PLC0415
 
     settings = Settings.from_env()
+    _run(_require_database(settings))  # before a key is made: one line, not a traceback per worker
     # create the key before the workers start, so they all load the same one
     load_key_ring(settings.keys.directory, settings.keys.passphrase, production=settings.is_production)
+    _development_key_banner(settings)
     Granian(
         "registry.app:create_app_from_env",
         address=host,
@@ -156,6 +190,7 @@ def demo(size: str) -> None:
     except RegistryError as exc:
         _fail(exc)
         return
+    _development_key_banner(Settings.from_env())
     write_credentials(path, accounts)
     _print_demo_accounts(path)
 

@@ -12,7 +12,46 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: the database of a ``Settings`` built directly (tests); ``from_env`` puts it in the data directory
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/registry.db"
+
+
+# ---- the data directory ---------------------------------------------------------------------------
+# Where the embedded database and the signing keys live when no setting names them: one place
+# whatever the working directory, so a command run from another folder finds the same database and
+# keys and never starts a new empty database and new keys there. In order:
+# 1. REGISTRY_DATA_DIR, made absolute once (relative to the folder it was given in);
+# 2. in a source checkout (this package beside a pyproject.toml naming the project): its var/;
+# 3. an installed package: $XDG_DATA_HOME/registry, by default ~/.local/share/registry.
+# REGISTRY_DATABASE_URL and REGISTRY_KEYS_DIR still override the database and the keys.
+
+#: the folder holding the ``registry`` package
+_SOURCE = Path(__file__).resolve().parents[1]
+
+
+def project_root(source: Path = _SOURCE) -> Path | None:
+    """The checkout the package runs from, or None when it is installed (site-packages)."""
+    pyproject = source / "pyproject.toml"
+    try:
+        text = pyproject.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return source if '\nname = "registry"\n' in text else None
+
+
+def data_dir(configured: str | None, env: Mapping[str, str], source: Path = _SOURCE) -> Path:
+    if configured:
+        return Path(configured).expanduser().resolve()
+    root = project_root(source)
+    if root is not None:
+        return root / "var"
+    xdg = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME") or Path.home()) / ".local" / "share")
+    return Path(xdg).expanduser().resolve() / "registry"
+
+
+def sqlite_url(directory: Path) -> str:
+    """The embedded database in ``directory`` (an absolute path: four slashes after the scheme)."""
+    return f"sqlite+aiosqlite:///{directory / 'registry.db'}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +272,8 @@ class Settings:
     #: empty: the headers are never read, the peer is the client (rate limits count per client
     #: address, so behind a proxy that is not listed every client shares the proxy's counter)
     trusted_proxies: tuple[str, ...] = ()
+    #: the embedded database, the keys and files the CLI writes (REGISTRY_DATA_DIR; see data_dir above)
+    data_dir: Path = Path("var")
 
     @property
     def is_production(self) -> bool:
@@ -247,10 +288,11 @@ class Settings:
             return value if value not in (None, "") else default
 
         environment = get("ENV", "development") or "development"
+        data = data_dir(get("DATA_DIR"), e)
         return cls(
             environment=environment,
             database=DatabaseSettings(
-                url=get("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL,
+                url=get("DATABASE_URL") or sqlite_url(data),
                 pool_size=int(get("DATABASE_POOL_SIZE", "10") or 10),
                 echo=(get("DATABASE_ECHO", "0") == "1"),
                 connect_timeout_seconds=float(get("DATABASE_CONNECT_TIMEOUT", "5") or 5),
@@ -265,7 +307,7 @@ class Settings:
                 retry_seconds=float(get("REDIS_RETRY_SECONDS", "3") or 3),
             ),
             keys=KeySettings(
-                directory=Path(get("KEYS_DIR", "var/keys") or "var/keys"),
+                directory=Path(get("KEYS_DIR") or data / "keys"),
                 passphrase=get("KEY_PASSPHRASE"),
                 person_id_key=get("PERSON_ID_KEY"),
             ),
@@ -309,4 +351,5 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
             trusted_proxies=tuple((get("TRUSTED_PROXIES", "") or "").replace(",", " ").split()),
+            data_dir=data,
         )

@@ -11,6 +11,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.static_files import create_static_files_router
 
@@ -18,6 +19,7 @@ from registry.api.public import public_hits
 from registry.domain.container import Services
 from registry.domain.disclosure.verification import MAX_CHARS, explain
 from registry.errors import NotFound, ValidationFailed
+from registry.lib.clock import beijing_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -27,6 +29,11 @@ MAX_QUERY = 100
 
 def _error(status: int, title: str, message: str) -> Template:
     return Template(template_name="error.html", context={"title": title, "message": message}, status_code=status)
+
+
+def configure_templates(engine: JinjaTemplateEngine) -> None:
+    """Filters the templates use: ``beijing`` writes a signed RFC 3339 time as Beijing time."""
+    engine.engine.filters["beijing"] = beijing_text
 
 
 def page_handlers(services: Services) -> list[Any]:

@@ -78,6 +78,15 @@ def _unavailable_page(exc: Unavailable) -> Template:
     return page
 
 
+def _page_not_found() -> Template:
+    """A page address that does not exist: a Chinese page (an API address stays problem+json)."""
+    return Template(
+        template_name="error.html",
+        context={"title": "页面不存在", "message": "没有这个页面：地址可能输错了，或页面已经移走。"},
+        status_code=404,
+    )
+
+
 def _log_outage(request: Request[Any, Any, Any], exc: BaseException) -> None:
     global _outage_logged  # noqa: PLW0603 - one throttle for the process, as the outage is one
     now = time.monotonic()
@@ -152,6 +161,8 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
             {"limit_bytes": limit},
         )
     if isinstance(exc, NotFoundException):
+        if not request.url.path.startswith(_NOT_PAGES):
+            return _page_not_found()  # type: ignore[return-value]
         return problem(404, "not_found", "未找到 / Not found", str(exc.detail), request)
     status = exc.status_code
     # Litestar wraps a body its decoder refused (e.g. msgspec's "Input data was truncated") in a 400

@@ -14,10 +14,11 @@
   development server on http://localhost must not pin itself to HTTPS. One year, without
   ``includeSubDomains``: other hosts of the operator's domain are not ours to pin.
 
-``/schema`` (the OpenAPI documents and the interactive docs) keeps everything but the script
-policy: Litestar's Scalar and Swagger pages inline their start-up script and load their code,
-styles and fonts from a CDN (Scalar at ``@latest``), so any list of sources would break with a
-renderer upgrade; they show the API description, no registry data.
+``/schema`` (the OpenAPI documents and the interactive docs) has its own policy: Swagger UI
+inlines its start-up script and styles, so inline script and style are allowed there, but only
+from this origin (its files ship with the app, api/api_docs.py): the docs page asks no other host
+for anything, which is also what keeps it working with no internet. It shows the API
+description, no registry data.
 
 The request-id middleware (api/request_id.py) adds them, in the send wrapper it has anyway: the
 cost per answer is a path check and a few more items in the header list.
@@ -34,7 +35,10 @@ Headers = list[tuple[bytes, bytes]]
 CSP = (
     b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-DOCS_CSP = b"frame-ancestors 'none'"
+DOCS_CSP = (
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    b"img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+)
 HSTS = (b"strict-transport-security", b"max-age=31536000")
 _COMMON: Headers = [
     (b"x-content-type-options", b"nosniff"),

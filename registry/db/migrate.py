@@ -13,8 +13,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from registry.errors import DatabaseNotMigrated
 
@@ -60,6 +61,40 @@ async def ensure_migrated(engine: AsyncEngine) -> None:
             f"数据库结构不是最新（当前 {current or '空'}，应为 {head}），请先运行 `registry db upgrade`。 / "
             f"The database schema is at {current or 'nothing'}, not {head}: run `registry db upgrade` first."
         )
+
+
+class DatabaseNotReady(Exception):
+    """Why a command cannot use the database, in one line with the advice (the CLI prints it)."""
+
+
+def _missing_sqlite_file(url: URL) -> str | None:
+    path = url.database or ""
+    if url.get_backend_name() == "sqlite" and path not in ("", ":memory:") and not Path(path).is_file():
+        return path
+    return None
+
+
+async def require_migrated(url: str) -> None:
+    """The database at ``url`` exists, answers and is migrated to head, or DatabaseNotReady says
+    which of these it is not. A missing SQLite file is reported, never created."""
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    if path := _missing_sqlite_file(parsed):
+        raise DatabaseNotReady(
+            f"数据库文件 {path} 不存在：请先运行 `registry db upgrade`（或用 REGISTRY_DATA_DIR / "
+            f"REGISTRY_DATABASE_URL 指向已有的数据库）。 / There is no database at {path}: run "
+            "`registry db upgrade` first (or point REGISTRY_DATA_DIR or REGISTRY_DATABASE_URL at yours)."
+        )
+    engine = create_async_engine(url, connect_args={"timeout": 5} if parsed.get_backend_name() == "postgresql" else {})
+    try:
+        await ensure_migrated(engine)
+    except DatabaseNotMigrated as exc:
+        raise DatabaseNotReady(f"{exc} (database: {shown})") from None
+    except (OSError, SQLAlchemyError) as exc:
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseNotReady(f"无法连接数据库 / cannot reach the database {shown}: {reason}") from None
+    finally:
+        await engine.dispose()
 
 
 async def check(engine: AsyncEngine) -> list[str]:

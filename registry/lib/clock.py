@@ -31,9 +31,30 @@ class FixedClock:
         self.at += delta
 
 
+def beijing_date(at: dt.datetime) -> dt.date:
+    """The calendar date in Beijing of an instant: the day a person means when they give none
+    (between 00:00 and 08:00 Beijing time the UTC date is still yesterday)."""
+    return at.astimezone(CST).date()
+
+
 def today(clock: Clock) -> dt.date:
     """The calendar date in Beijing, which is what a 3-year term or a birth date is counted in."""
-    return clock.now().astimezone(CST).date()
+    return beijing_date(clock.now())
+
+
+def beijing_text(value: str | dt.datetime) -> str:
+    """A time as a person in China reads it: ``2026-11-26T04:00:00Z`` -> ``2026-11-26 12:00:00（北京时间）``.
+    Text that is not an RFC 3339 time is returned as it is."""
+    if isinstance(value, str):
+        try:
+            at = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    else:
+        at = value
+    if at.tzinfo is None:
+        return str(value)
+    return at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") + "（北京时间）"
 
 
 def utc_text(at: dt.datetime) -> str:

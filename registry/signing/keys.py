@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,14 +78,14 @@ def _write_new_key(directory: Path, passphrase: str | None) -> str:
     return kid
 
 
-def _warn_dev_key(directory: Path) -> None:
-    message = (
+def development_key_banner(directory: Path) -> str:
+    """What ``registry serve`` and ``registry demo`` print, once, when the key is not encrypted
+    (no REGISTRY_KEY_PASSPHRASE); other commands and each worker stay quiet about it."""
+    return (
         f"!!! 使用未加密的开发签名密钥 {directory} — 仅供开发演示，生产环境必须设置 REGISTRY_KEY_PASSPHRASE !!!\n"
         f"!!! Using an UNENCRYPTED development signing key in {directory}: set REGISTRY_KEY_PASSPHRASE "
         "in production !!!"
     )
-    log.warning("unencrypted development signing key", directory=str(directory))
-    print(message, file=sys.stderr)
 
 
 def load_key_ring(directory: Path, passphrase: str | None, *, production: bool, create: bool = True) -> KeyRing:
@@ -111,8 +110,6 @@ def load_key_ring(directory: Path, passphrase: str | None, *, production: bool, 
             key = load_pem_public_key(path.read_bytes())
             if isinstance(key, Ed25519PublicKey):
                 public[thumbprint(public_jwk(key))] = key
-    if not passphrase:
-        _warn_dev_key(directory)
     return KeyRing(kid, private, public)
 
 

@@ -105,10 +105,11 @@ def pages(demo: Demo) -> dict[str, tuple[str, int]]:
         "query-error": ("/?q=" + quote("郑"), 200),
         "bad-uscc": ("/enterprises/not-a-uscc", 400),
         "unknown-uscc": (f"/enterprises/{UNREGISTERED}", 404),
+        "not-found": ("/no/such/page", 404),
     }
 
 
-PAGE_NAMES = ["home", "search", "detail", "verify", "query-error", "bad-uscc", "unknown-uscc"]
+PAGE_NAMES = ["home", "search", "detail", "verify", "query-error", "bad-uscc", "unknown-uscc", "not-found"]
 
 
 def _signed(http: httpx.Client, code: str) -> str:
@@ -587,6 +588,80 @@ def test_screenshots_desktop(page: Any, demo: Demo) -> None:
     expect(page.locator("section#listings article.listing").first).to_be_visible()
     page.screenshot(path=str(SCREENSHOTS / "detail.png"), full_page=True)
     assert Path(SCREENSHOTS / "detail.png").stat().st_size > 10_000
+    signed = page.request.get(f"/api/v1/public/enterprises/{demo.listed.uscc}").text()
+    _verify_form(page)
+    page.locator("textarea#answer").fill(signed)
+    _expect_outcome(_submit_verify(page), ok=True)
+    expect(page.locator("#verify-result dl.facts")).to_contain_text("北京时间")
+    page.locator("textarea#answer").fill("")  # the screenshot shows the verdict, not 40 KB of JSON
+    page.screenshot(path=str(SCREENSHOTS / "verify-ok.png"), full_page=True)
+    _verify_form(page)
+    page.locator("textarea#answer").fill("这是一段别处得来的文字，不是签名答复。")
+    _expect_outcome(_submit_verify(page), "not-answer")
+    page.screenshot(path=str(SCREENSHOTS / "verify-not-an-answer.png"), full_page=True)
+    bad = [v for v in Axe().run(page).response["violations"] if v.get("impact") in SERIOUS]
+    assert not bad, f"axe-core on 'not an answer':\n{_readable(bad)}"
+    assert goto(page, "/no/such/page").status == 404
+    page.screenshot(path=str(SCREENSHOTS / "not-found.png"), full_page=True)
+
+
+def test_times_are_beijing_time_and_criteria_are_words(page: Any, demo: Demo) -> None:
+    goto(page, f"/enterprises/{demo.listed.uscc}")
+    updated = page.locator("#updated")
+    expect(updated).to_contain_text("北京时间")
+    expect(updated).not_to_contain_text("UTC")
+    # the machine-readable time stays the signed one, in UTC
+    expect(updated.locator("time").first).to_have_attribute("datetime", re.compile(r"Z$"))
+    text = page.locator("main").inner_text()
+    assert not re.search(r"[（(]\d+-\d+[)）]", text), "a rule code like (11-1) on a citizen page"
+    assert "payload" not in page.locator("body").inner_text()
+
+
+def test_an_unknown_page_is_a_chinese_page(page: Any) -> None:
+    response = goto(page, "/no/such/page")
+    assert response.status == 404
+    assert response.headers["content-type"].startswith("text/html")
+    expect(page.locator("h1")).to_have_text("页面不存在")
+    expect(page.locator("#error")).to_be_visible()
+    api = page.request.get("/api/v1/no/such")
+    assert api.status == 404
+    assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def _cell_layout(page: Any, selector: str) -> dict[str, Any]:
+    return dict(
+        page.locator(selector).first.evaluate(
+            """el => ({display: getComputedStyle(el).display,
+                       label: getComputedStyle(el, '::before').content,
+                       width: el.getBoundingClientRect().width, viewport: window.innerWidth,
+                       header: getComputedStyle(el.closest('table').querySelector('thead')).display,
+                       headerHeight: el.closest('table').querySelector('thead').getBoundingClientRect().height})"""
+        )
+    )
+
+
+def test_tables_are_tables_on_a_desktop(page: Any, demo: Demo) -> None:
+    goto(page, f"/enterprises/{demo.listed.uscc}")
+    cell = _cell_layout(page, "section#persons td")
+    assert cell["display"] == "table-cell"
+    assert cell["headerHeight"] > 0, "the column headings are shown"
+
+
+def test_tables_reflow_into_labelled_rows_on_a_phone(phone_page: Any, demo: Demo) -> None:
+    page = phone_page
+    goto(page, f"/enterprises/{demo.listed.uscc}")
+    checked = []
+    for section in ("persons", "penalties", "accidents", "hazards"):
+        if not page.locator(f"section#{section} table").count():
+            continue
+        checked.append(section)
+        cell = _cell_layout(page, f"section#{section} td")
+        assert cell["display"] != "table-cell", f"#{section}: still a table column on a phone"
+        assert cell["width"] > cell["viewport"] * 0.7, f"#{section}: a cell {cell['width']}px wide is crushed"
+        heading = page.locator(f"section#{section} th").first.inner_text()
+        assert cell["label"] == f'"{heading}"', f"#{section}: the cell is not labelled with its column {heading}"
+    assert "persons" in checked, f"the listed unit shows no table of persons: {checked}"
+    _no_horizontal_scroll(page)
 
 
 def test_phone_detail_screenshot_and_no_horizontal_scroll(phone_page: Any, demo: Demo) -> None:
@@ -597,9 +672,17 @@ def test_phone_detail_screenshot_and_no_horizontal_scroll(phone_page: Any, demo:
     expect(page.locator("section#listings article.listing").first).to_be_visible()
     _no_horizontal_scroll(page)
     page.screenshot(path=str(SCREENSHOTS / "detail-phone.png"), full_page=True)
+    goto(page, "/?q=" + quote(demo.listed.name[2:6]))
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(SCREENSHOTS / "search-phone.png"), full_page=True)
+    _verify_form(page)
+    page.locator("textarea#answer").fill("这是一段别处得来的文字，不是签名答复。")
+    _expect_outcome(_submit_verify(page), "not-answer")
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(SCREENSHOTS / "verify-not-an-answer-phone.png"), full_page=True)
 
 
-@pytest.mark.parametrize("name", ["home", "search", "verify", "bad-uscc"])
+@pytest.mark.parametrize("name", ["home", "search", "verify", "bad-uscc", "not-found"])
 def test_phone_no_horizontal_scroll(phone_page: Any, demo: Demo, name: str) -> None:
     path, status = pages(demo)[name]
     assert goto(phone_page, path).status == status
@@ -629,12 +712,24 @@ def _submit_verify(page: Any) -> Any:
     return page.locator("section#verify-result")
 
 
-def _expect_outcome(result: Any, ok: bool) -> None:
+#: what the result says: the signature holds, it does not, or the text is no answer of the registry at all
+HEADINGS = {"ok": "签名有效", "failed": "签名无效", "not-answer": "这不是本系统的答复"}
+
+
+def _expect_outcome(result: Any, ok: bool | str) -> None:
+    outcome = ok if isinstance(ok, str) else ("ok" if ok else "failed")
     expect(result).to_have_count(1)
-    expect(result).to_have_class(re.compile(r"\bok\b" if ok else r"\bfailed\b"))
+    expect(result).to_have_class(re.compile(r"\bok\b" if outcome == "ok" else r"\bfailed\b"))
+    if outcome == "not-answer":
+        expect(result).to_have_class(re.compile(r"\bnot-answer\b"))
+    else:
+        expect(result).not_to_have_class(re.compile(r"\bnot-answer\b"))
     heading = result.locator("h2, h3, h1").first
-    expect(heading).to_contain_text("签名有效" if ok else "签名无效")
+    expect(heading).to_contain_text(HEADINGS[outcome])
+    for other in set(HEADINGS.values()) - {HEADINGS[outcome]}:
+        expect(heading).not_to_contain_text(other)
     assert len(result.inner_text().strip()) > len(heading.inner_text().strip()), "no explanation in plain words"
+    assert "payload" not in result.inner_text(), "a citizen page says payload"
 
 
 def test_verify_pasted_answer(page: Any, demo: Demo) -> None:
@@ -667,22 +762,22 @@ def test_verify_uploaded_answer(page: Any, demo: Demo, http: httpx.Client) -> No
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "outcome"),
     [
-        "",
-        "not json at all",
-        '{"payload": {}, "jws": "a.b.c"}',
-        '{"request_id": "x", "payload": {"audience": "public"}, "jws": ""}',
-        "[]",
-        pytest.param('{"payload": ' + "[" * 1000 + "]" * 1000 + "}", id="deep-nesting"),
+        ("", "not-answer"),
+        ("not json at all", "not-answer"),
+        ("[]", "not-answer"),
+        ('{"text": "一段别处得来的文字"}', "not-answer"),
+        pytest.param('{"payload": ' + "[" * 1000 + "]" * 1000 + "}", "not-answer", id="deep-nesting"),
+        ('{"payload": {}, "jws": "a.b.c"}', "failed"),
+        ('{"request_id": "x", "payload": {"audience": "public"}, "jws": ""}', "failed"),
     ],
 )
-def test_verify_garbage_is_not_a_server_error(page: Any, dialogs: Dialogs, text: str) -> None:
+def test_verify_garbage_is_not_a_server_error(page: Any, dialogs: Dialogs, text: str, outcome: str) -> None:
     _verify_form(page)
     page.locator("textarea#answer").fill(text)
     _submit_verify(page)
-    if text:
-        _expect_outcome(page.locator("section#verify-result"), ok=False)
+    _expect_outcome(page.locator("section#verify-result"), outcome)
     assert not dialogs.seen
 
 

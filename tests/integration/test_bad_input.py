@@ -302,8 +302,12 @@ async def test_import_without_a_file_is_4xx_problem(client, h):
 
 
 async def test_unknown_route_is_a_404_problem(client, h):
-    for path in ("/api/v1/nothing-here", "/api/v2/enterprises", "/definitely/not"):
+    for path in ("/api/v1/nothing-here", "/api/v2/enterprises", "/api/definitely/not"):
         t.assert_problem(await client.get(path, headers=h), 404, "not_found")
+    # an address outside the API is a page: the Chinese 404 page (test_public.py)
+    page = await client.get("/definitely/not", headers=h)
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
 
 
 async def test_wrong_method_is_a_problem(client, h):

@@ -7,6 +7,7 @@ and pages read them), loading twice must add nothing, and `registry import event
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
@@ -43,6 +44,7 @@ async def database(request: pytest.FixtureRequest, tmp_path: Path, worker: str) 
 def registry(database: str, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "REGISTRY_DATABASE_URL": database, "REGISTRY_KEYS_DIR": str(tmp / "keys")}
     env.pop("REGISTRY_REDIS_URL", None)
+    env.pop("REGISTRY_KEY_PASSPHRASE", None)  # the development key: `demo` says so, once
     done = subprocess.run(
         [sys.executable, "-m", "registry", *args], env=env, capture_output=True, text=True, timeout=600, check=False
     )
@@ -63,7 +65,8 @@ async def test_demo_has_grades_and_listings_in_every_state_and_events_of_every_k
     database: str, tmp_path: Path
 ) -> None:
     registry(database, tmp_path, "db", "upgrade")
-    registry(database, tmp_path, "demo")
+    loaded = registry(database, tmp_path, "demo")
+    assert loaded.stderr.count("UNENCRYPTED development signing key") == 1, loaded.stderr
     statuses = dict(await rows(database, "SELECT status, count(*) FROM grades GROUP BY status"))
     assert set(statuses) == set(STATUSES), statuses
     kinds = dict(await rows(database, "SELECT kind, count(*) FROM credit_events GROUP BY kind"))
@@ -99,6 +102,7 @@ async def test_demo_has_grades_and_listings_in_every_state_and_events_of_every_k
     assert credentials.read_text(encoding="utf-8") == kept
 
     swept = registry(database, tmp_path, "sweep")
+    assert "UNENCRYPTED" not in swept.stderr  # the banner is for `serve` and `demo`, not every command
     assert "0 listings, 0 grades" in swept.stdout  # the demo swept already; a second sweep finds nothing
     assert dict(await rows(database, "SELECT step, count(*) FROM grade_steps GROUP BY step"))["expiry"] == 1
 
@@ -216,3 +220,59 @@ def test_rules_check_shows_local_packs_and_checks_the_configured_extensions() ->
     refused = _check(env={"REGISTRY_RULES_LOCAL_PACKS": "listing=11"})
     assert refused.returncode == 1
     assert "REGISTRY_RULES_LOCAL_PACKS: 'listing' is national, not a local pack" in refused.stderr
+
+
+def _elsewhere(folder: Path, data: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``registry ARGS`` run from ``folder`` with only REGISTRY_DATA_DIR set (no database URL, no keys dir)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    env["REGISTRY_DATA_DIR"] = str(data)
+    folder.mkdir(exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "registry", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _one_line_advice(done: subprocess.CompletedProcess[str], *expected: str) -> None:
+    assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    for words in ("registry db upgrade", *expected):
+        assert words in lines[0], lines[0]
+
+
+def test_a_command_on_a_missing_or_unmigrated_database_says_so_in_one_line_and_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    other, data = tmp_path / "somewhere-else", tmp_path / "data"
+    data.mkdir()
+    _one_line_advice(_elsewhere(other, data, "sweep"), str(data / "registry.db"))
+    assert not list(data.iterdir()), "a database or keys were made for a command that cannot run"
+    (data / "registry.db").touch()  # a file with no schema
+    _one_line_advice(_elsewhere(other, data, "accounts", "disable", "nobody"), "当前 空")
+    _one_line_advice(_elsewhere(other, data, "db", "check"), "当前 空")
+    assert [p.name for p in data.iterdir()] == ["registry.db"], "keys were made"
+    assert not list(other.iterdir()), "the working directory got files"
+
+
+def test_commands_from_any_folder_use_the_one_data_directory(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    upgraded = _elsewhere(tmp_path / "a", data, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert str(data / "registry.db") in upgraded.stdout  # it says where the database is
+    made = _elsewhere(tmp_path / "b", data, "accounts", "create", "--role", "admin", "--name", "甲", "--json")
+    assert made.returncode == 0, made.stderr
+    assert "UNENCRYPTED" not in made.stderr
+    client_id = json.loads(made.stdout)["client_id"]
+    disabled = _elsewhere(tmp_path / "c", data, "accounts", "disable", client_id)  # the same database
+    assert disabled.returncode == 0, disabled.stderr
+    assert client_id in disabled.stdout
+    assert sorted(p.name for p in data.iterdir()) == ["keys", "registry.db"]
+    for folder in ("a", "b", "c"):
+        assert not list((tmp_path / folder).iterdir()), f"files in the working directory {folder}"

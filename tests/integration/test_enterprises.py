@@ -344,3 +344,21 @@ async def test_update_keeps_names_as_dated_history(client, services, clock):
     when = [dt.datetime.fromisoformat(n["recorded_at"]) for n in names]
     assert when[1] - when[0] >= dt.timedelta(days=3)
     assert dt.datetime.fromisoformat(r.json()["updated_at"]) > dt.datetime.fromisoformat(e["updated_at"])
+
+
+async def test_a_name_given_no_start_date_starts_on_the_day_in_beijing(client, services, clock):
+    """At 20:00 UTC it is 04:00 the next day in Beijing: a name with no start date starts that day,
+    not on the UTC date (which is still yesterday for a person in China)."""
+    evening = dt.datetime.now(dt.UTC).replace(hour=20, minute=0, second=0, microsecond=0)
+    clock.at = evening
+    beijing_day = (evening.date() + dt.timedelta(days=1)).isoformat()
+    h = await t.bureau(client, services)
+    body = f.enterprise()
+    body.pop("name_valid_from", None)
+    r = await client.post(BASE, json=body, headers=h)
+    assert r.status_code == 201, r.text
+    assert [n["valid_from"] for n in r.json()["names"]] == [beijing_day]
+    renamed = body["name"].replace("有限公司", "股份有限公司")
+    r = await client.patch(f"{BASE}/{body['uscc']}", json={"version": 1, "name": renamed}, headers=h)
+    assert r.status_code == 200, r.text
+    assert [n["valid_from"] for n in r.json()["names"]] == [beijing_day, beijing_day]

@@ -143,10 +143,15 @@ async def verify_page(client: httpx.AsyncClient, text: str | None = None, upload
 
 
 def verdict(page: str) -> str:
-    """``ok`` or ``failed``: the class of the result section."""
-    found = re.findall(r'<section id="verify-result" class="(\w+)"', page)
+    """``ok``, ``failed`` (a signature that does not hold) or ``not-answer`` (text that is no answer
+    of the registry at all): from the classes of the result section."""
+    found = re.findall(r'<section id="verify-result" class="([\w -]+)"', page)
     assert len(found) == 1, page
-    return found[0]
+    classes = found[0].split()
+    if "not-answer" in classes:
+        assert "不是本系统的答复" in page
+        return "not-answer"
+    return classes[0]
 
 
 def no(text: str, *secrets_: str) -> None:
@@ -296,6 +301,11 @@ async def test_a_listing_is_public_only_while_published_and_in_force(client, ser
     for text in (shown["title"], criterion["text"], shown["deciding_authority"], decision_no, EXPIRES):
         assert text in page, text
     assert listed is True
+    # a citizen reads the criterion in words (no rule code) and times in Beijing time
+    assert "11-1" not in page
+    assert "北京时间" in page
+    assert "UTC" not in page
+    assert "payload" not in page
 
     if removal == "court":
         listing = await ok(
@@ -909,7 +919,8 @@ async def test_the_verify_page_explains_genuine_and_tampered_answers(client, ser
         assert "签名有效" in page
         assert unit["name"] in page
         assert unit["uscc"] in page
-        assert "public" in page
+        assert "公众（公示页面）" in page
+        assert "北京时间" in page
         assert str(signed["payload"]["data_version"]) in page
         assert "有效期已于" not in page
 
@@ -917,8 +928,8 @@ async def test_the_verify_page_explains_genuine_and_tampered_answers(client, ser
     tampered["payload"]["listings"] = [{"title": "伪造的名单"}]
     page = await verify_page(client, json.dumps(tampered, ensure_ascii=False))
     assert verdict(page) == "failed"
-    assert "payload 与签名所签的内容不一致" in page
-    assert "the payload is not the one the JWS signs" in page
+    assert "答复内容与签名所签的内容不一致" in page
+    assert "the payload is not the one the JWS signs" in page  # the technical detail, folded
 
     head, body, sig = signed["jws"].split(".")
     flipped = sig[:5] + ("A" if sig[5] != "A" else "B") + sig[6:]
@@ -928,7 +939,7 @@ async def test_the_verify_page_explains_genuine_and_tampered_answers(client, ser
 
     page = await verify_page(client, json.dumps({**signed, "jws": f"{head}.{body}.{sig[:-4]}!!!!"}))
     assert verdict(page) == "failed"
-    assert "不属于 base64url 的字符" in page
+    assert "签名部分含有不该有的字符" in page
 
     page = await verify_page(client, json.dumps(unknown_key_answer(signed["payload"]), ensure_ascii=False))
     assert verdict(page) == "failed"
@@ -943,34 +954,35 @@ async def test_the_verify_page_explains_genuine_and_tampered_answers(client, ser
 
 
 @pytest.mark.parametrize(
-    ("text", "reason"),
+    ("text", "reason", "outcome"),
     [
-        ("", "没有收到内容"),
-        ("   \n ", "没有收到内容"),
-        ("hello, registry", "不是有效的 JSON"),
-        ('{"payload": ', "不是有效的 JSON"),
-        ("[1, 2, 3]", "不是 JSON 对象"),
-        ('"a string"', "不是 JSON 对象"),
-        ("42", "不是 JSON 对象"),
-        ("null", "不是 JSON 对象"),
-        ("{}", "没有 payload 和 jws"),
-        ('{"payload": {}, "jws": 42}', "没有 payload 和 jws"),
-        ('{"payload": {}, "jws": "a.b"}', "不是由三段组成"),
-        ('{"payload": {}, "jws": "a.b.c.d"}', "不是由三段组成"),
-        ('{"payload": {}, "jws": "!!.??.**"}', "签名头无法解读"),
-        ('{"payload": {}, "jws": "é.é.é"}', "签名头无法解读"),
-        ('{"payload": {}, "jws": "bm90anNvbg.e30.AAAA"}', "签名头无法解读"),
-        ('{"payload": {}, "jws": "eyJhbGciOiJIUzI1NiJ9.e30.AAAA"}', "不是 EdDSA"),
-        ('{"payload": {}, "jws": "eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.AAAA"}', "JWKS"),
-        ('{"payload": NaN, "jws": "a.b.c"}', "签名无效"),
-        ("\ufeff{}", "签名无效"),
-        ("</textarea><script>alert(1)</script>", "不是有效的 JSON"),
+        ("", "没有收到内容", "not-answer"),
+        ("   \n ", "没有收到内容", "not-answer"),
+        ("hello, registry", "不是有效的 JSON", "not-answer"),
+        ('{"payload": ', "不是有效的 JSON", "not-answer"),
+        ("[1, 2, 3]", "不是 JSON 对象", "not-answer"),
+        ('"a string"', "不是 JSON 对象", "not-answer"),
+        ("42", "不是 JSON 对象", "not-answer"),
+        ("null", "不是 JSON 对象", "not-answer"),
+        ("{}", "缺少本系统答复必有的两部分", "not-answer"),
+        ('{"payload": {}, "jws": 42}', "缺少本系统答复必有的两部分", "not-answer"),
+        ("\ufeff{}", "缺少本系统答复必有的两部分", "not-answer"),
+        ("</textarea><script>alert(1)</script>", "不是有效的 JSON", "not-answer"),
+        ('{"payload": {}, "jws": "a.b"}', "不是由三段组成", "failed"),
+        ('{"payload": {}, "jws": "a.b.c.d"}', "不是由三段组成", "failed"),
+        ('{"payload": {}, "jws": "!!.??.**"}', "签名头无法解读", "failed"),
+        ('{"payload": {}, "jws": "é.é.é"}', "签名头无法解读", "failed"),
+        ('{"payload": {}, "jws": "bm90anNvbg.e30.AAAA"}', "签名头无法解读", "failed"),
+        ('{"payload": {}, "jws": "eyJhbGciOiJIUzI1NiJ9.e30.AAAA"}', "不是本系统使用的 EdDSA", "failed"),
+        ('{"payload": {}, "jws": "eyJhbGciOiJFZERTQSIsImtpZCI6Im5vcGUifQ.e30.AAAA"}', "JWKS", "failed"),
+        ('{"payload": NaN, "jws": "a.b.c"}', "签名无效", "failed"),
     ],
 )
-async def test_the_verify_page_gives_a_clear_reason_for_what_does_not_verify(client, text, reason):
+async def test_the_verify_page_gives_a_clear_reason_for_what_does_not_verify(client, text, reason, outcome):
     page = await verify_page(client, text)
-    assert verdict(page) == "failed"
+    assert verdict(page) == outcome
     assert reason in page
+    assert ("签名无效" in page) is (outcome == "failed")
     assert "<script>alert(1)</script>" not in page
 
 
@@ -978,21 +990,25 @@ async def test_the_verify_page_takes_odd_submissions_without_a_server_error(clie
     h = await t.bureau(client, services)
     signed = await detail(client, (await t.create(client, h))["uscc"])
     genuine = json.dumps(signed)
-    multipart: list[tuple[dict[str, Any], str]] = [
-        ({"file": ("x.json", b"\xff\xfe\x00garbage", "application/json")}, "不是有效的 JSON"),
-        ({"file": ("x.bin", bytes(range(256)) * 10, "application/octet-stream")}, "不是有效的 JSON"),
-        ({"file": ("", b"", "application/octet-stream")}, "没有收到内容"),
-        ({"other": (None, "value")}, "没有收到内容"),
+    multipart: list[tuple[dict[str, Any], str, str]] = [
+        ({"file": ("x.json", b"\xff\xfe\x00garbage", "application/json")}, "不是有效的 JSON", "not-answer"),
+        ({"file": ("x.bin", bytes(range(256)) * 10, "application/octet-stream")}, "不是有效的 JSON", "not-answer"),
+        ({"file": ("", b"", "application/octet-stream")}, "没有收到内容", "not-answer"),
+        ({"other": (None, "value")}, "没有收到内容", "not-answer"),
         # an uploaded file is what is checked, not the text beside it
-        ({"answer": (None, genuine), "file": ("x.json", b"not json", "application/json")}, "不是有效的 JSON"),
-        ({"answer": (None, "x" * 2_000_001)}, "超过"),
-        ({"answer": (None, json.dumps({**signed, "payload": {"n": 2**80}}))}, "签名无效"),
-        ({"answer": (None, json.dumps({**signed, "payload": [[[[]]]]}))}, "payload 与签名所签的内容不一致"),
+        (
+            {"answer": (None, genuine), "file": ("x.json", b"not json", "application/json")},
+            "不是有效的 JSON",
+            "not-answer",
+        ),
+        ({"answer": (None, "x" * 2_000_001)}, "超过", "not-answer"),
+        ({"answer": (None, json.dumps({**signed, "payload": {"n": 2**80}}))}, "签名无效", "failed"),
+        ({"answer": (None, json.dumps({**signed, "payload": [[[[]]]]}))}, "答复内容与签名所签的内容不一致", "failed"),
     ]
-    for files, reason in multipart:
+    for files, reason, outcome in multipart:
         r = await client.post("/verify", files=files)
         assert r.status_code == 200, (files.keys(), r.status_code)
-        assert verdict(r.text) == "failed"
+        assert verdict(r.text) == outcome, reason
         assert reason in r.text, reason
     # the genuine answer as an uploaded file
     r = await client.post("/verify", files={"file": ("a.json", genuine.encode(), "application/json")})
@@ -1011,7 +1027,7 @@ async def test_a_deeply_nested_document_on_the_verify_page_is_no_server_error(cl
     for text in ("[" * 5000 + "]" * 5000, '{"payload": ' + "[" * 100_000):
         r = await client.post("/verify", files={"answer": (None, text)})
         assert r.status_code == 200, r.status_code
-        assert verdict(r.text) == "failed"
+        assert verdict(r.text) == "not-answer"
 
 
 # ---- 8. the rate limit ---------------------------------------------------------------------------
@@ -1131,3 +1147,16 @@ async def test_a_fragment_that_could_be_a_code_also_finds_names(client, services
     assert unit["uscc"] in [i["uscc"] for i in (await search(client, latin))["items"]]
     by_code = (await search(client, unit["uscc"][:12]))["items"]
     assert unit["uscc"] in [i["uscc"] for i in by_code]
+
+
+async def test_an_unknown_page_is_a_chinese_page_and_an_unknown_api_address_stays_json(client):
+    for path in ("/no/such/page", "/enterprises", "/enterprises/91410108MA0000015Y/more"):
+        page = await html(client, path, status=404)
+        assert '<html lang="zh-CN">' in page
+        assert "页面不存在" in page
+        assert '<p id="error"' in page
+    for path in ("/api/v1/no/such", "/api/v1/public/nothing", "/.well-known/nothing", "/health/nothing"):
+        r = await client.get(path)
+        assert r.status_code == 404, path
+        assert r.headers["content-type"].startswith("application/problem+json"), (path, r.headers["content-type"])
+        assert r.json()["status"] == 404

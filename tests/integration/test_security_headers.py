@@ -64,10 +64,27 @@ async def test_pages_and_answers_carry_the_headers(client, services):
 
 
 async def test_the_docs_may_run_their_scripts_but_not_be_framed(client):
+    docs_csp = (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+    )
     for path in ("/schema", "/schema/swagger", "/schema/openapi.json"):
         r = await client.get(path)
         assert r.status_code == 200, path
-        assert_protected(r, csp="frame-ancestors 'none'")
+        assert_protected(r, csp=docs_csp)
+
+
+async def test_the_docs_load_swagger_ui_from_the_app_itself(client):
+    """No CDN: every script, style and icon the docs page names is served here, pinned."""
+    for path in ("/schema", "/schema/swagger"):
+        page = (await client.get(path)).text
+        assets = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page)
+        assert len(assets) == 4, assets  # the bundle, the preset, the stylesheet, the icon
+        for asset in assets:
+            assert re.fullmatch(r"/static/swagger-ui-\d+\.\d+\.\d+/[\w.-]+", asset), asset
+            served = await client.get(asset)
+            assert served.status_code == 200, asset
+            assert len(served.content) > 500, asset
 
 
 async def test_hsts_only_over_tls(app, settings, clock):

@@ -132,6 +132,26 @@ async def test_authority_rename_keeps_history(client: httpx.AsyncClient, service
     assert names[-1] == "常州市武进区应急管理局"
 
 
+async def test_authority_rename_without_a_date_starts_on_the_day_in_beijing(client, services, clock) -> None:
+    import datetime as dt
+
+    from registry.domain.accounts.authorities import rename_authority
+    from registry.domain.actors import system_actor
+
+    evening = dt.datetime.now(dt.UTC).replace(hour=20, minute=0, second=0, microsecond=0)  # 04:00 in Beijing
+    clock.at = evening
+    async with services.db.write() as session:
+        await rename_authority(session, system_actor("t"), evening, "320412", "常州市武进区应急管理局（改）", None)
+    h = await f.headers(client, services, division="320412", level="county")
+    listed = {a["division_code"]: a for a in (await client.get("/api/v1/authorities", headers=h)).json()}
+    last = listed["320412"]["names"][-1]
+    assert last == {
+        **last,
+        "name": "常州市武进区应急管理局（改）",
+        "valid_from": (evening.date() + dt.timedelta(days=1)).isoformat(),
+    }
+
+
 async def test_division_pages_follow_division_then_uscc_and_cursors_keep_their_shape(
     client: httpx.AsyncClient, services
 ) -> None:

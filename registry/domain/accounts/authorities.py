@@ -12,6 +12,7 @@ from registry.domain import audit
 from registry.domain.actors import LEVELS, Actor
 from registry.domain.identifiers import IdentifierError, lookup_division, prefix_for
 from registry.errors import FieldProblem, NotFound, ValidationFailed
+from registry.lib.clock import beijing_date
 
 NATIONAL_DIVISION = "000000"
 
@@ -111,7 +112,7 @@ async def rename_authority(
             [FieldProblem("name", "length", "名称应为 1 到 200 个字符", "name must be 1-200 characters")]
         )
     before = authority.name
-    starts = valid_from or now.date()
+    starts = valid_from or beijing_date(now)
     latest = await session.scalar(
         select(func.max(AuthorityName.valid_from)).where(AuthorityName.authority_id == authority.id)
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from registry.db.engine import Database
 from registry.db.models import Enterprise, EnterpriseAlias, EnterpriseName, OperatingDivision
 from registry.domain.enterprises.validation import CheckedEnterprise
+from registry.lib.clock import beijing_date
 
 
 def snapshot(row: Enterprise, aliases: dict[str, str], operating: Sequence[str]) -> dict[str, Any]:
@@ -90,7 +91,7 @@ async def insert_enterprises(
         {
             "enterprise_id": ids[c.uscc],
             "name": c.name,
-            "valid_from": c.name_valid_from or now.date(),
+            "valid_from": c.name_valid_from or beijing_date(now),
             "recorded_at": now,
         }
         for c in items
@@ -145,7 +146,7 @@ async def apply_updates(session: AsyncSession, updates: Sequence[Update], now: d
         {
             "enterprise_id": u.row.id,
             "name": u.checked.name,
-            "valid_from": u.checked.name_valid_from or now.date(),
+            "valid_from": u.checked.name_valid_from or beijing_date(now),
             "recorded_at": now,
         }
         for u in updates

@@ -34,9 +34,13 @@ def test_production_requires_passphrase(tmp_path) -> None:
         keys.load_key_ring(tmp_path, None, production=True)
 
 
-def test_dev_key_warns_loudly(tmp_path, capsys) -> None:
-    keys.load_key_ring(tmp_path, None, production=False)
-    assert "UNENCRYPTED" in capsys.readouterr().err
+def test_dev_key_banner_is_loud_and_loading_the_key_is_quiet(tmp_path, capsys) -> None:
+    keys.load_key_ring(tmp_path, None, production=False)  # each worker and every command loads it
+    assert "UNENCRYPTED" not in capsys.readouterr().err
+    banner = keys.development_key_banner(tmp_path)  # `serve` and `demo` print it, once
+    assert "UNENCRYPTED" in banner
+    assert "REGISTRY_KEY_PASSPHRASE" in banner
+    assert str(tmp_path) in banner
 
 
 def test_rotation_keeps_old_public_key_and_drops_old_private(tmp_path) -> None:
