@@ -50,7 +50,8 @@ def partner_handlers(services: Services) -> list[Any]:
         "/partner/changes/stream",
         tags=["partner"],
         summary="变更推送 / live change stream (SSE): every change after `after` or Last-Event-ID, then as they commit",
-        description="Each event: `id` = seq, `event: change`, `data` = a signed change `{payload, jws}`. Reconnect "
+        description="Each event: `id` = seq, `event: change`, `data` = a signed change `{request_id, payload, jws}` "
+        "(each event has a request_id of its own, recorded like an answer and citable in feedback). Reconnect "
         "with `Last-Event-ID` to resume without gaps. `max_events` closes the stream after that many.",
     )
     async def stream(
@@ -107,7 +108,7 @@ def partner_status_route(services: Services) -> Any:
         method = str(scope.get("method", ""))
         head = method == "HEAD"
         if method not in ("GET", "HEAD"):
-            raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}")
+            raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}", headers={"Allow": "GET, HEAD"})
         uscc = scope["path"].removeprefix("/api/v1/partner/status/").strip("/")
         if not uscc or "/" in uscc:
             raise NotFound("GET /api/v1/partner/status/{uscc}")

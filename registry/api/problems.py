@@ -182,7 +182,9 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
                 ]
             },
         )
-    return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
+    response = problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
+    response.headers.update(exc.headers or {})  # e.g. the router's ``Allow`` on a 405 (RFC 9110 15.5.6)
+    return response
 
 
 #: PostgreSQL's character_not_in_repertoire (NUL in text) and untranslatable_character
