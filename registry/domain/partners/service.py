@@ -48,6 +48,8 @@ BATCH_TYP = "registry-status-batch+jws"
 CHANGES_TYP = "registry-changes+jws"
 CHANGE_TYP = "registry-change+jws"
 MAX_BATCH = 1000
+#: the outcomes a department reports back on (feedback's ``measure``)
+FEEDBACK_KINDS = ("measure", "incentive", "disclosure", "standardization")
 MAX_CHANGES = 1000
 
 
@@ -336,7 +338,7 @@ class PartnerService:
         code = self._uscc("uscc", data.uscc)
         problems = []
         entry = OUTCOMES.get(data.measure)
-        if entry is None or entry.kind not in ("measure", "incentive", "disclosure", "standardization"):
+        if entry is None or entry.kind not in FEEDBACK_KINDS:
             problems.append(FieldProblem("measure", "unknown_measure", "未知的措施代码", "unknown measure code"))
         elif actor.role == "partner" and actor.department not in entry.departments:
             problems.append(
