@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from registry.api.problems import PROBLEM
 from registry.cli import main
 from registry.domain.partners.service import BATCH_TYP
 from registry.signing import jws, verify
@@ -173,3 +174,25 @@ async def test_each_batch_result_is_a_signed_answer_that_verifies_alone(client, 
 def _resigned(services: Any, payload: dict[str, Any]) -> str:
     """The batch signed anew by the registry's key: only the result's own signature is wrong."""
     return jws.sign(services.keys.private, services.keys.kid, BATCH_TYP, payload)
+
+
+async def test_the_document_describes_the_raw_status_route_and_every_problem(client, services):
+    doc = (await client.get("/schema/openapi.json")).json()
+    status = doc["paths"]["/api/v1/partner/status/{uscc}"]["get"]
+    assert status["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/PartnerStatusAnswer")
+    uscc = next(p for p in status["parameters"] if p["name"] == "uscc")["schema"]
+    assert (uscc["minLength"], uscc["maxLength"], uscc["format"]) == (18, 18, "uscc")
+    for code in ("401", "403", "422", "503"):
+        assert PROBLEM in status["responses"][code]["content"], code
+    result = doc["components"]["schemas"]["PartnerBatchResult"]["properties"]
+    assert {"answer", "jws", "error"} <= set(result)
+    assert "request_id" in doc["components"]["schemas"]["PartnerChangesPayload"]["required"]
+    create = doc["paths"]["/api/v1/enterprises"]["post"]["responses"]
+    assert {"201", "400", "401", "403", "409", "413", "422", "503"} <= set(create)
+    assert create["422"]["content"][PROBLEM]["schema"]["$ref"].endswith("/Problem")
+    # the methods of a path, all of them, in OPTIONS and in a 405
+    options = await client.options("/api/v1/enterprises")
+    assert set(options.headers["allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+    wrong = await client.delete("/api/v1/enterprises")
+    assert wrong.status_code == 405
+    assert {"GET", "POST"} <= set(wrong.headers["allow"].split(", "))
