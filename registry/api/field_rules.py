@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from registry.domain.enterprises.search import USCC_PREFIX_PATTERN
+from registry.domain.evaluation.service import EARLIEST, LATEST
 from registry.domain.identifiers.divisions import PROVINCES
 from registry.domain.identifiers.uscc import ALPHABET
 from registry.domain.wire import MAX_ID
@@ -67,6 +68,13 @@ ORG_CODE = {
 }
 #: a row id in a list (Litestar drops the item's own bounds from the document)
 ROW_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+# the evaluation's range of days (2000-01-01 to 2100-12-31), as a pattern on the year
+assert (EARLIEST.isoformat(), LATEST.isoformat()) == ("2000-01-01", "2100-12-31"), "restate AS_OF"
+AS_OF = {
+    "type": "string",
+    "pattern": "^(20[0-9]{2}|2100)-[0-9]{2}-[0-9]{2}$",
+    "description": f"the day to evaluate as of, {EARLIEST} to {LATEST} (default: today in Beijing)",
+}
 DATE = {"type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
 #: a name: at least one visible character, no control characters (tab and line breaks allowed)
 NAME = {
@@ -86,6 +94,7 @@ FIELD_RULES: dict[str, dict[str, Any]] = {
     "uscc_prefix": USCC_PREFIX,
     "registration_no": REGISTRATION_NO,
     "org_code": ORG_CODE,
+    "as_of": AS_OF,
     "links": ROW_ID,
     "event_ids": ROW_ID,
     "name": NAME,
