@@ -38,7 +38,7 @@ from registry.settings import Settings
 from tests.conftest import settings_for
 
 T = TypeVar("T")
-SECONDS = int(os.environ.get("REGISTRY_FUZZ_SECONDS", "70"))
+SECONDS = int(os.environ.get("REGISTRY_FUZZ_SECONDS", "60"))
 EXAMPLES = int(os.environ.get("REGISTRY_FUZZ_EXAMPLES", "6"))
 SEED = int(os.environ.get("REGISTRY_FUZZ_SEED", "19"))
 DIVISIONS = [c for c in ("410103", "410100", "410000", "410184", "110108", "440305", "310115") if lookup_division(c)]
