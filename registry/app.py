@@ -19,14 +19,16 @@ from litestar.template.config import TemplateConfig
 from registry.api.api_docs import render_plugins
 from registry.api.auth import actor_for
 from registry.api.body import request_class
+from registry.api.contract import publish
 from registry.api.enterprises import enterprise_handlers
 from registry.api.events import event_handlers
 from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
+from registry.api.options import allow_every_method
 from registry.api.pages import TEMPLATES, configure_templates, page_handlers
-from registry.api.partners import partner_handlers, partner_status_route
+from registry.api.partners import ANSWER_SHAPES, STATUS_PATH, partner_handlers, partner_status_route
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.public import public_api_router
@@ -160,10 +162,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         debug=False,
     )
     app.state.services = services
+    # the OpenAPI document with every status, the field rules and the raw status route (api/contract.py)
+    publish(app, STATUS_PATH, ANSWER_SHAPES)
     # around everything, the router's own 404/405 included (Litestar's middleware= runs only for
     # matched routes): the request id and the security headers (api/request_id.py)
     headers = SecurityHeaders(trusted_proxies(settings.trusted_proxies))
-    app.asgi_handler = request_id_middleware(app.asgi_handler, headers)
+    app.asgi_handler = request_id_middleware(allow_every_method(app, app.asgi_handler), headers)
     return app
 
 

@@ -75,6 +75,7 @@ def enterprise_handlers(services: Services) -> list[Any]:
 
     @post(
         "/enterprises/import",
+        status_code=200,
         tags=["enterprises"],
         request_max_body_size=limits.max_upload_bytes,
         summary="批量导入 / bulk import (CSV or XLSX, multipart field `file`)",

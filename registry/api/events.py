@@ -84,6 +84,7 @@ def event_handlers(services: Services) -> list[Any]:
 
     @post(
         "/events/import",
+        status_code=200,
         tags=["events"],
         request_max_body_size=limits.max_upload_bytes,
         summary="批量导入事件 / bulk import events (CSV or XLSX, multipart field `file`)",

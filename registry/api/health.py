@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get
+from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 
 from registry.domain.container import Services
@@ -15,7 +16,12 @@ def health_handlers(services: Services) -> list[Any]:
     def live() -> dict[str, str]:
         return {"status": "ok"}
 
-    @get("/health/ready", tags=["ops"], summary="依赖就绪 / readiness (database, Redis)")
+    @get(
+        "/health/ready",
+        tags=["ops"],
+        summary="依赖就绪 / readiness (database, Redis)",
+        responses={503: ResponseSpec(dict[str, Any], description="not ready: the same body, `status` unavailable")},
+    )
     async def ready() -> Response[dict[str, Any]]:
         checks: dict[str, str] = {}
         try:

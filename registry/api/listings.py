@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from registry.api.enterprises import check_path_uscc
-from registry.api.params import PathId, QueryId
+from registry.api.params import AuthorityQueryId, PathId, QueryId
 from registry.domain import idempotency
 from registry.domain.actors import Actor
 from registry.domain.container import Services
@@ -26,6 +26,7 @@ IdempotencyKey = Annotated[
     HeaderParameter(
         name=idempotency.HEADER,
         description="重试安全 / a retry with the same key returns the first answer (a UUID per request)",
+        schema_extra={"pattern": idempotency.KEY_PATTERN, "max_length": 200},
     ),
 ]
 
@@ -116,11 +117,11 @@ def listing_handlers(services: Services) -> list[Any]:
     @get("/listings", tags=["listings"], summary="检索名单记录 / list listings (within your area)")
     async def search(
         actor: NamedDependency[Actor],
-        status: FromQuery[str | None] = None,
-        list_type: FromQuery[str | None] = None,
+        status: Annotated[str | None, QueryParameter(schema_extra={"enum": [*STATUSES, None]})] = None,
+        list_type: Annotated[str | None, QueryParameter(schema_extra={"enum": [*LIST_TYPES, None]})] = None,
         uscc: Annotated[str | None, QueryParameter(description="单位 / enterprise or agency USCC")] = None,
         person_id: QueryId = None,
-        authority_id: QueryId = None,
+        authority_id: AuthorityQueryId = None,
         division: Annotated[str | None, QueryParameter(description="区划前缀 2/4/6 位 / division subtree")] = None,
         expiring_before: Annotated[
             str | None, QueryParameter(description="在列且期限在此日前届满 / listed, term ending before YYYY-MM-DD")

@@ -9,7 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 
 from registry.api.auth import actor_for
-from registry.api.public import public_limit
+from registry.api.public import RATE_LIMITED, public_limit
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.wire import MAX_ID
@@ -29,6 +29,7 @@ def log_handlers(services: Services) -> list[Any]:
         tags=["log"],
         summary="签名检查点 / signed checkpoint (tree size, root hash, time) with its C2SP signed note",
         before_request=limited,
+        opt=RATE_LIMITED,
     )
     async def checkpoint() -> dict[str, Any]:
         return await log.checkpoint()
@@ -39,6 +40,7 @@ def log_handlers(services: Services) -> list[Any]:
         media_type=MediaType.TEXT,
         summary="C2SP tlog-checkpoint signed note (text/plain), for witnesses and monitors",
         before_request=limited,
+        opt=RATE_LIMITED,
     )
     async def note() -> str:
         return str((await log.checkpoint())["note"])
@@ -54,6 +56,7 @@ def log_handlers(services: Services) -> list[Any]:
         dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau", "partner"))},
         security=[{"bearer": []}],
         before_request=limited,
+        opt=RATE_LIMITED,
     )
     async def entries(actor: NamedDependency[Actor], start: Index, end: Size) -> dict[str, Any]:
         return await log.entries(start, end)
@@ -63,6 +66,7 @@ def log_handlers(services: Services) -> list[Any]:
         tags=["log"],
         summary="包含证明 / inclusion proof (RFC 9162 2.1.3)",
         before_request=limited,
+        opt=RATE_LIMITED,
     )
     async def inclusion(leaf_index: Index, tree_size: Size) -> dict[str, Any]:
         return await log.inclusion(leaf_index, tree_size)
@@ -72,6 +76,7 @@ def log_handlers(services: Services) -> list[Any]:
         tags=["log"],
         summary="一致性证明 / consistency proof (RFC 9162 2.1.4)",
         before_request=limited,
+        opt=RATE_LIMITED,
     )
     async def consistency(first: Size, second: Size) -> dict[str, Any]:
         return await log.consistency(first, second)

@@ -18,8 +18,11 @@ from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receiv
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.partners import schemas as s
-from registry.domain.wire import MAX_ID
 from registry.errors import FieldProblem, Forbidden, NotAuthenticated, NotFound, ValidationFailed
+
+#: a seq as a signed page states it: RFC 8785 numbers are doubles, exact up to 2**53-1 (a larger
+#: ``after`` was a 500 when the page was signed)
+MAX_SEQ = 2**53 - 1
 
 
 def partner_handlers(services: Services) -> list[Any]:
@@ -41,7 +44,7 @@ def partner_handlers(services: Services) -> list[Any]:
     @get("/partner/changes", tags=["partner"], summary="变更流 / signed page of changes after `after` (seq)")
     async def changes(
         actor: NamedDependency[Actor],
-        after: Annotated[int, QueryParameter(ge=0, le=MAX_ID)] = 0,
+        after: Annotated[int, QueryParameter(ge=0, le=MAX_SEQ)] = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         return await partners.changes(actor, after, limit)
@@ -49,13 +52,15 @@ def partner_handlers(services: Services) -> list[Any]:
     @get(
         "/partner/changes/stream",
         tags=["partner"],
+        media_type="text/event-stream",
         summary="变更推送 / live change stream (SSE): every change after `after` or Last-Event-ID, then as they commit",
-        description="Each event: `id` = seq, `event: change`, `data` = a signed change `{payload, jws}`. Reconnect "
+        description="Each event: `id` = seq, `event: change`, `data` = a signed change `{request_id, payload, jws}` "
+        "(each event has a request_id of its own, recorded like an answer and citable in feedback). Reconnect "
         "with `Last-Event-ID` to resume without gaps. `max_events` closes the stream after that many.",
     )
     async def stream(
         actor: NamedDependency[Actor],
-        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_ID)] = None,
+        after: Annotated[int | None, QueryParameter(ge=0, le=MAX_SEQ)] = None,
         last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID", max_length=20)] = None,
         max_events: Annotated[int | None, QueryParameter(ge=1, le=100_000)] = None,
     ) -> ServerSentEvent:
@@ -107,7 +112,7 @@ def partner_status_route(services: Services) -> Any:
         method = str(scope.get("method", ""))
         head = method == "HEAD"
         if method not in ("GET", "HEAD"):
-            raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}")
+            raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}", headers={"Allow": "GET, HEAD"})
         uscc = scope["path"].removeprefix("/api/v1/partner/status/").strip("/")
         if not uscc or "/" in uscc:
             raise NotFound("GET /api/v1/partner/status/{uscc}")
@@ -149,3 +154,38 @@ def partner_status_route(services: Services) -> Any:
         await send(done)
 
     return status
+
+
+#: ``GET /api/v1/partner/status/{uscc}`` in the OpenAPI document (the raw route above is invisible to
+#: the framework that writes it); its problem answers and the USCC rule are added by api/contract.py
+STATUS_PATH: dict[str, dict[str, Any]] = {
+    "/api/v1/partner/status/{uscc}": {
+        "get": {
+            "tags": ["partner"],
+            "summary": "签名答复 / the signed status answer of one subject (pre-produced; `nonce` for one signed now)",
+            "description": "`{request_id, payload, jws}`: the JWS (EdDSA, typ `registry-status+jws`, key in "
+            "/.well-known/jwks.json) signs the RFC 8785 canonical JSON of `payload`. `request_id` equals the "
+            "`X-Request-ID` header and is what feedback cites. A valid USCC the registry does not hold is "
+            "answered too (`subject.known` false). With `nonce` the payload is signed for this request and "
+            "holds the nonce and the request_id. HEAD is answered as GET without the body.",
+            "operationId": "ApiV1PartnerStatusUscc",
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "uscc", "in": "path", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "nonce",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string", "minLength": 8, "maxLength": 128, "pattern": _NONCE.pattern},
+                },
+            ],
+            "responses": {"200": {"description": "the signed answer"}},
+        }
+    }
+}
+#: the signed answers Litestar sees as plain dicts -> their shapes (api/answer_shapes.py)
+ANSWER_SHAPES = {
+    ("/api/v1/partner/status/{uscc}", "get"): "StatusAnswer",
+    ("/api/v1/partner/status/batch", "post"): "BatchAnswer",
+    ("/api/v1/partner/changes", "get"): "ChangesPage",
+}

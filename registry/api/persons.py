@@ -6,6 +6,7 @@ from typing import Any
 
 from litestar import Response, get, post
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from registry.api.enterprises import check_path_uscc
@@ -19,7 +20,12 @@ from registry.domain.vocabulary import AgencyKind
 
 
 def person_handlers(services: Services) -> list[Any]:
-    @post("/persons", tags=["persons"], summary="登记人员 / register a person (idempotent on id number)")
+    @post(
+        "/persons",
+        tags=["persons"],
+        summary="登记人员 / register a person (idempotent on id number)",
+        responses={200: ResponseSpec(p.Person, description="already registered: the person as recorded")},
+    )
     async def create(actor: NamedDependency[Actor], data: JSONBody[p.PersonCreate]) -> Response[p.Person]:
         person, created = await services.persons.create(actor, data)
         return Response(person, status_code=201 if created else 200)

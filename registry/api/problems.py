@@ -176,24 +176,30 @@ def http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[dict
             request,
         )
     if status == 400 and "multipart" in str(exc.detail).lower():
-        return problem(
-            400,
-            "malformed_upload",
-            "上传格式错误 / Malformed upload",
-            "请以 multipart/form-data 上传，文件字段名为 file / send multipart/form-data with the file in field `file`",
-            request,
-            {
-                "errors": [
-                    {
-                        "field": "file",
-                        "code": "multipart",
-                        "message_zh": "需要 multipart/form-data 上传的文件",
-                        "message_en": "a multipart/form-data file upload is required",
-                    }
-                ]
-            },
-        )
-    return problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
+        return malformed_upload(request)
+    response = problem(status, f"http_{status}", str(exc.detail), str(exc.detail), request)
+    response.headers.update(exc.headers or {})  # e.g. the router's ``Allow`` on a 405 (RFC 9110 15.5.6)
+    return response
+
+
+def malformed_upload(request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+    return problem(
+        400,
+        "malformed_upload",
+        "上传格式错误 / Malformed upload",
+        "请以 multipart/form-data 上传，文件字段名为 file / send multipart/form-data with the file in field `file`",
+        request,
+        {
+            "errors": [
+                {
+                    "field": "file",
+                    "code": "multipart",
+                    "message_zh": "需要 multipart/form-data 上传的文件",
+                    "message_en": "a multipart/form-data file upload is required",
+                }
+            ]
+        },
+    )
 
 
 #: PostgreSQL's character_not_in_repertoire (NUL in text) and untranslatable_character
@@ -239,6 +245,10 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         )
         unavailable.__cause__ = exc
         return registry_error(request, unavailable)
+    if isinstance(exc, RuntimeError) and isinstance(exc.__cause__, StopIteration):
+        # Litestar's MultipartBody[UploadFile] looks for the first file part with next(): a form without
+        # one raised StopIteration inside the coroutine (a 500); it is the client's malformed upload
+        return malformed_upload(request)
     if _bad_text(exc):
         # the safety net behind the checks at the edge (token credentials, query strings, JSON)
         log.warning("text refused by the database", path=request.url.path, error=repr(exc))

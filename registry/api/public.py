@@ -12,7 +12,14 @@ from registry.domain.container import Services
 from registry.errors import RateLimited
 from registry.lib.addresses import client_address, trusted_proxies
 
-Query = Annotated[str, QueryParameter(description="企业名称片段或统一社会信用代码 / name fragment or USCC")]
+Query = Annotated[
+    str,
+    QueryParameter(
+        description="企业名称片段或统一社会信用代码 / name fragment or USCC (2-100 characters, spaces around trimmed)",
+        # stated, not enforced here: the service's check names the rule broken (too_short, too_long)
+        schema_extra={"pattern": r"^\s*\S[\s\S]*\S\s*$"},
+    ),
+]
 Cursor = Annotated[str | None, QueryParameter(description="上一页的 next_cursor / next_cursor of the page before")]
 
 
@@ -23,6 +30,10 @@ async def public_hits(services: Services, request: Request[Any, Any, Any]) -> tu
     address = client_address(request.scope, trusted_proxies(services.settings.trusted_proxies))
     hit = await services.store.hit(f"public:{address}", limit, 60)
     return hit.allowed, max(1, hit.reset_in)
+
+
+#: the ``opt`` of a handler behind ``public_limit``: its 429 in the OpenAPI document (api/contract.py)
+RATE_LIMITED: dict[str, Any] = {"problems": (RateLimited,)}
 
 
 def public_limit(services: Services) -> Callable[[Request[Any, Any, Any]], Awaitable[None]]:
@@ -59,4 +70,9 @@ def public_api_router(services: Services) -> Router:
     async def detail(uscc: Annotated[str, PathParameter(title="统一社会信用代码 / USCC")]) -> dict[str, Any]:
         return await disclosure.detail(uscc)
 
-    return Router(path="/api/v1/public", route_handlers=[search, detail], before_request=public_limit(services))
+    return Router(
+        path="/api/v1/public",
+        route_handlers=[search, detail],
+        before_request=public_limit(services),
+        opt=RATE_LIMITED,
+    )

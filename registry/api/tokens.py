@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, unquote
 import msgspec
 from litestar import Request, get, post
 
-from registry.api.public import public_limit
+from registry.api.public import RATE_LIMITED, public_limit
 from registry.domain.container import Services
 from registry.errors import FieldProblem, InvalidClient, InvalidRequest, RateLimited, ValidationFailed
 from registry.lib.addresses import client_address, trusted_proxies
@@ -101,6 +101,31 @@ def _credentials(request: Request[Any, Any, Any], body: bytes, max_depth: int) -
     return _checked(cid, secret)
 
 
+_CREDENTIALS = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["client_credentials"]},
+        "client_id": {
+            "type": "string",
+            "pattern": f"^{_VSCHAR.pattern}$",
+            "description": "or HTTP Basic (RFC 6749 2.3.1)",
+        },
+        "client_secret": {"type": "string", "pattern": f"^{_VSCHAR.pattern}$"},
+    },
+}
+#: the body the handler reads itself, for the OpenAPI document (api/contract.py)
+TOKEN_REQUEST = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _CREDENTIALS},
+            "application/json": {"schema": _CREDENTIALS},
+        },
+    }
+}
+
+
 def token_handlers(services: Services) -> list[Any]:
     auth = services.settings.auth
     proxies = trusted_proxies(services.settings.trusted_proxies)
@@ -112,6 +137,7 @@ def token_handlers(services: Services) -> list[Any]:
         summary="换取访问令牌 / client credentials -> bearer JWT",
         description="`grant_type=client_credentials`, credentials by HTTP Basic or form fields "
         "`client_id`/`client_secret` (RFC 6749 4.4). Tokens are EdDSA JWTs verifiable with the JWKS.",
+        opt={"problems": (InvalidRequest, InvalidClient, ValidationFailed, RateLimited), "openapi": TOKEN_REQUEST},
     )
     async def token(request: Request[Any, Any, Any]) -> TokenResponse:
         # Two counters of failures (successes are not counted), chosen so that a guesser spraying
@@ -169,6 +195,7 @@ def token_handlers(services: Services) -> list[Any]:
         sync_to_thread=False,
         cache_control=None,
         before_request=public_limit(services),  # per address, the one counter of the public endpoints
+        opt=RATE_LIMITED,
     )
     def jwks() -> dict[str, list[dict[str, str]]]:
         return services.keys.jwks()

@@ -25,7 +25,8 @@ from registry.db.models import IdempotencyRecord
 from registry.errors import FieldProblem, ValidationFailed
 
 HEADER = "Idempotency-Key"
-_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+_KEY = re.compile(KEY_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,11 @@ def key(header: str | None, operation: str, target: str, body: Any) -> Key | Non
             ]
         )
     request = {"operation": operation, "target": target, "body": msgspec.to_builtins(body)}
-    return Key(header, hashlib.sha256(rfc8785.dumps(request)).hexdigest())
+    try:
+        canonical = rfc8785.dumps(request)
+    except rfc8785.CanonicalizationError:  # a number no JSON double holds (a free-form value): still one spelling
+        canonical = msgspec.json.encode(request, order="sorted")
+    return Key(header, hashlib.sha256(canonical).hexdigest())
 
 
 async def replay(session: AsyncSession, client: str, k: Key) -> Answer | None:

@@ -22,10 +22,24 @@ def _b64(value: Any, what: str) -> bytes:
 
 
 def answer(signed: dict[str, Any], jwks: dict[str, Any]) -> dict[str, Any]:
+    """The payload of a signed answer ``{payload, jws}``. One result of a batch, ``{uscc, status,
+    answer, jws}``, is the subject's own signed answer and verifies alone; a whole batch verifies
+    with the signed answer of each of its results."""
+    keys = jws.public_keys(jwks)
+    if isinstance(signed, dict) and "payload" not in signed and "answer" in signed:
+        signed = {"payload": signed["answer"], "jws": signed.get("jws")}
     try:
-        return jws.verify_envelope(signed, jws.public_keys(jwks))
+        payload = jws.verify_envelope(signed, keys)
     except jws.InvalidAnswer as exc:
         raise VerificationError(f"signed answer: {exc}") from exc
+    results = payload.get("results")
+    for n, result in enumerate(results if isinstance(results, list) else []):
+        if isinstance(result, dict) and "jws" in result:
+            try:
+                jws.verify_envelope({"payload": result.get("answer"), "jws": result["jws"]}, keys)
+            except jws.InvalidAnswer as exc:
+                raise VerificationError(f"result {n} ({result.get('uscc')}): {exc}") from exc
+    return payload
 
 
 def checkpoint(signed: dict[str, Any], jwks: dict[str, Any]) -> tuple[int, bytes]:

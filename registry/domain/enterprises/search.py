@@ -22,7 +22,8 @@ from registry.domain.identifiers import IdentifierError, parse_uscc, subtree_bou
 from registry.domain.wire import bad_cursor, pack_cursor, unpack_cursor
 from registry.errors import FieldProblem, ValidationFailed
 
-_USCC_PREFIX = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{1,18}$")
+USCC_PREFIX_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{1,18}$"
+_USCC_PREFIX = re.compile(USCC_PREFIX_PATTERN)
 _DIVISION_PREFIX = re.compile(r"^(\d{2}|\d{4}|\d{6})$")
 
 

@@ -48,6 +48,8 @@ BATCH_TYP = "registry-status-batch+jws"
 CHANGES_TYP = "registry-changes+jws"
 CHANGE_TYP = "registry-change+jws"
 MAX_BATCH = 1000
+#: the outcomes a department reports back on (feedback's ``measure``)
+FEEDBACK_KINDS = ("measure", "incentive", "disclosure", "standardization")
 MAX_CHANGES = 1000
 
 
@@ -59,9 +61,21 @@ def audience_of(actor: Actor) -> str:
     return actor.department if actor.role == "partner" and actor.department else actor.role
 
 
+def _request_id(actor: Actor) -> str:
+    """The id an answer is given and recorded under: the request's (the request-id middleware mints
+    it for partner paths, and sends it as ``X-Request-ID``), or a new one for callers in process."""
+    return actor.request_id or str(uuid.uuid4())
+
+
 def department_of(actor: Actor) -> str | None:
     """The department whose measures the actor sees (None: all, for bureaus and admins)."""
     return actor.department if actor.role == "partner" else None
+
+
+def _changed_subject(r: SubjectChange) -> list[Any]:
+    """A change as the query records name subjects: ``[uscc, seq]`` (the seq is the subject's data
+    version as of that change), ``["p:<person id>", seq]`` for a person."""
+    return [r.uscc if r.uscc is not None else f"p:{r.person_id}", r.seq]
 
 
 @dataclass
@@ -147,10 +161,9 @@ class PartnerService:
             cached = None if nonce is not None else self._kept(code, audience)
             if cached is None:
                 raise
-        request_id = str(uuid.uuid4())
+        request_id = _request_id(actor)
         if nonce is None:
-            self._sign(cached)
-            signed, body = cached.jws, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
+            signed, body = self._sign(cached), b'{"request_id":"' + request_id.encode() + b'",' + self._tail(cached)
         else:
             now = self.clock.now()
             payload = {
@@ -187,10 +200,13 @@ class PartnerService:
                 continue
             cached = made[code]
             known = cached.payload["subject"].get("known", True)
-            results.append({"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload})
+            # the subject's own signed answer beside it: one result verifies and travels alone
+            result = {"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload}
+            result["jws"] = self._sign(cached)
+            results.append(result)
             asked.append([code, cached.version])
         now = self.clock.now()
-        request_id = str(uuid.uuid4())
+        request_id = _request_id(actor)
         payload: dict[str, Any] = {
             "issued_at": utc_text(now),
             "valid_until": utc_text(now + self.validity),
@@ -237,7 +253,7 @@ class PartnerService:
     async def _payloads(self, session: AsyncSession, actor: Actor, codes: list[str]) -> dict[str, _Cached]:
         """The answer for each (valid) USCC: pre-produced where current, else built, all of them
         from one read of the facts (a batch builds up to a thousand at once). Built answers are
-        signed when first sent alone (``_sign``): a batch is signed once, as a whole."""
+        signed when first given (``_sign``), alone or as a result of a batch."""
         audience = audience_of(actor)
         out: dict[str, _Cached] = {}
         missing: list[str] = []
@@ -280,11 +296,17 @@ class PartnerService:
             self._cache.popitem(last=False)
         return out
 
-    def _sign(self, cached: _Cached) -> None:
-        """Signs a pre-produced answer the first time it is sent alone, and keeps it encoded."""
+    def _sign(self, cached: _Cached) -> str:
+        """The pre-produced answer's JWS, signed the first time it is given (alone or in a batch)."""
         if not cached.jws:
             cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload)
-            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": cached.jws})[1:]
+        return cached.jws
+
+    def _tail(self, cached: _Cached) -> bytes:
+        """The signed answer encoded once, after its request_id (``"payload":...,"jws":"..."}``)."""
+        if not cached.tail:
+            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": self._sign(cached)})[1:]
+        return cached.tail
 
     async def _log_head(self) -> dict[str, Any]:
         size = await self.log.sync()
@@ -316,7 +338,7 @@ class PartnerService:
         code = self._uscc("uscc", data.uscc)
         problems = []
         entry = OUTCOMES.get(data.measure)
-        if entry is None or entry.kind not in ("measure", "incentive", "disclosure", "standardization"):
+        if entry is None or entry.kind not in FEEDBACK_KINDS:
             problems.append(FieldProblem("measure", "unknown_measure", "未知的措施代码", "unknown measure code"))
         elif actor.role == "partner" and actor.department not in entry.departments:
             problems.append(
@@ -394,9 +416,11 @@ class PartnerService:
             )
             latest = await changes.latest(session)
         now = self.clock.now()
+        request_id = _request_id(actor)
         payload = {
             "issued_at": utc_text(now),
             "audience": audience_of(actor),
+            "request_id": request_id,
             "after": after,
             "next": rows[-1].seq if rows else after,
             "latest": latest,
@@ -410,17 +434,24 @@ class PartnerService:
                 for r in rows
             ],
         }
-        return jws.envelope(self.keys.private, self.keys.kid, CHANGES_TYP, payload)
+        page = jws.envelope(self.keys.private, self.keys.kid, CHANGES_TYP, payload, request_id=request_id)
+        await self._record(actor, request_id, [_changed_subject(r) for r in rows], page["jws"])
+        return page
 
-    def _change(self, actor: Actor, r: SubjectChange) -> dict[str, Any]:
+    async def _change(self, actor: Actor, r: SubjectChange) -> dict[str, Any]:
+        """One stream event: a signed change with a request_id of its own, recorded like an answer."""
+        request_id = str(uuid.uuid4())
         payload = {
             "audience": audience_of(actor),
+            "request_id": request_id,
             "seq": r.seq,
             "subject": {"uscc": r.uscc} if r.uscc is not None else {"person_id": r.person_id},
             "kind": r.kind,
             "at": utc_text(r.recorded_at),
         }
-        return jws.envelope(self.keys.private, self.keys.kid, CHANGE_TYP, payload)
+        event = jws.envelope(self.keys.private, self.keys.kid, CHANGE_TYP, payload, request_id=request_id)
+        await self._record(actor, request_id, [_changed_subject(r)], event["jws"])
+        return event
 
     async def stream(
         self, actor: Actor, after: int, max_events: int | None, poll: float = 2.0, heartbeat: float = 15.0
@@ -448,7 +479,7 @@ class PartnerService:
                         )
                     )
                 for r in rows[: None if max_events is None else max_events - sent]:
-                    yield r.seq, self._change(actor, r)
+                    yield r.seq, await self._change(actor, r)
                     after = r.seq
                     sent += 1
                 if rows:
