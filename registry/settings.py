@@ -165,6 +165,20 @@ def parse_local_packs(value: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The bureau console's sessions and sign-in (docs/security.md, "Console")."""
+
+    #: a session unused this long ends
+    session_idle_seconds: int = 1800
+    #: a session ends this long after sign-in, however busy
+    session_absolute_seconds: int = 12 * 3600
+    #: failed sign-ins in a row that lock the account, and for how long
+    signin_failures_before_lock: int = 5
+    signin_lock_seconds: int = 900
+    password_min_length: int = 12
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
     database: DatabaseSettings = DatabaseSettings()
@@ -176,6 +190,7 @@ class Settings:
     listings: ListingSettings = ListingSettings()
     public: PublicSettings = PublicSettings()
     rules: RulesSettings = RulesSettings()
+    console: ConsoleSettings = ConsoleSettings()
     #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
     log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
@@ -249,6 +264,12 @@ class Settings:
             ),
             public=PublicSettings(rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120)),
             rules=RulesSettings(local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or "")),
+            console=ConsoleSettings(
+                session_idle_seconds=int(get("CONSOLE_IDLE_SECONDS", "1800") or 1800),
+                session_absolute_seconds=int(get("CONSOLE_SESSION_SECONDS", "43200") or 43200),
+                signin_failures_before_lock=int(get("CONSOLE_FAILURES_BEFORE_LOCK", "5") or 5),
+                signin_lock_seconds=int(get("CONSOLE_LOCK_SECONDS", "900") or 900),
+            ),
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
