@@ -112,7 +112,7 @@ class DeskService:
 
         def what(row: Listing) -> str:
             if row.pending_action:
-                return f"待批准：{_PENDING.get(row.pending_action, row.pending_action)}（{_type(row)}）"
+                return f"待批准：{PENDING_ACTIONS.get(row.pending_action, row.pending_action)}（{_type(row)}）"
             return f"待决定列入：{_type(row)}，陈述申辩期至 {row.statement_deadline}"
 
         return await self._fill(session, heap, stmt, what)
@@ -204,7 +204,7 @@ class DeskService:
         return heap
 
 
-_PENDING = {"remove": "移出", "grant_repair": "准予信用修复", "revoke_repair": "撤销信用修复"}
+PENDING_ACTIONS = {"remove": "移出", "grant_repair": "准予信用修复", "revoke_repair": "撤销信用修复"}
 
 
 def _type(row: Listing) -> str:

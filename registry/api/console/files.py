@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
+from registry.api.console.labels import LABELS
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
 from registry.domain.dossier import trail
@@ -124,6 +125,7 @@ def file_handlers(services: Services) -> list[Any]:
                 "events": events.items,
                 "listings": listings,
                 "trail": await trail(services.db, targets),
+                "labels": LABELS,
             },
         )
 
