@@ -13,11 +13,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
-from registry.db.models import CreditEvent, Enterprise, Grade, Listing, RepairApplication
+from registry.db.models import Account, CreditEvent, Enterprise, Grade, Listing, RepairApplication
 from registry.domain.actors import Actor
 from registry.domain.events.query import effective
 from registry.domain.grades.workflow import LEVELS, PENDING
@@ -44,6 +44,8 @@ class Item:
     what: str
     #: the anchor of the file section it belongs to (listings, grades, events)
     section: str
+    #: the listing it is about (its own page on the listing desk)
+    listing_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -94,18 +96,23 @@ class DeskService:
         units = await _units(session, [r.enterprise_id for r in rows if r.enterprise_id is not None])
         for row in rows:
             uscc, name = units.get(row.enterprise_id or 0, (None, f"个人名单 {row.id}"))
-            heap.items.append(Item(uscc, name, what(row), "listings"))
+            heap.items.append(Item(uscc, name, what(row), "listings", row.id))
         return heap
 
     async def _approvals(self, session: AsyncSession, actor: Actor, today: dt.date) -> Heap:
         heap = Heap("approvals", "待我批准", "他人提议、陈述申辩期已满的列入，以及他人提出的移出、信用修复决定")
-        person = actor.person
+        # the accounts of the same person (proposed_by and pending_by name accounts)
+        mine = (
+            select(Account.client_id).where(Account.officer_id == actor.officer_id)
+            if actor.officer_id is not None
+            else select(literal(actor.id))
+        )
         ready = and_(
             Listing.status == "notified",
-            Listing.proposed_by != person,
+            Listing.proposed_by.not_in(mine),
             or_(Listing.statement_answered.is_(True), Listing.statement_deadline < today),
         )
-        pending = and_(Listing.pending_action.is_not(None), Listing.pending_by != person)
+        pending = and_(Listing.pending_action.is_not(None), Listing.pending_by.not_in(mine))
         stmt = self._listings(actor).where(Listing.objection_pending.is_(False), or_(ready, pending))
         if actor.role != "admin":
             stmt = stmt.where(Listing.deciding_authority_id == actor.authority_id)

@@ -14,8 +14,10 @@ from typing import Any
 import httpx
 
 from tests import factories as f
-from tests.integration.console_support import PASSWORD, csrf, officer, sign_in, signed_in
+from tests.integration.console_support import PASSWORD, csrf, field, officer, sign_in, signed_in
 from tests.integration.support import address, audit_for, client_at
+from tests.integration.test_listing_workflow import DECISION_DAY, TODAY, major_case
+from tests.integration.test_listings import set_day
 
 
 async def test_pages_need_a_session_and_the_sign_in_page_needs_none(app: Any) -> None:
@@ -300,3 +302,85 @@ def _count(page: Any, heap: str) -> int:
     found = re.search(rf'id="heap-{heap}".*?class="count"[^>]*>(\d+)', page.text, re.S)
     assert found is not None, page.text
     return int(found.group(1))
+
+
+async def test_a_listing_from_the_rules_to_a_decision_by_a_second_officer(
+    app: Any, services: Any, client: Any, clock: Any
+) -> None:
+    set_day(clock, TODAY)
+    first = await signed_in(app, services)
+    second = await signed_in(app, services)
+    api = await f.headers(client, services, "bureau", division="410103")
+    uscc, _ = await major_case(client, api)
+    async with aclosing(first.client) as a, aclosing(second.client) as b:
+        shown = await a.get(f"/console/enterprises/{uscc}/propose")
+        assert shown.status_code == 200, shown.text
+        assert 'value="SERIOUS_DISHONEST_2023"' in shown.text
+        assert "应急管理部令第11号" in shown.text  # the legal basis, before anything is done
+        made = await a.post(
+            f"/console/enterprises/{uscc}/propose",
+            data={"_csrf": field(shown.text, "_csrf"), "list_type": "SERIOUS_DISHONEST_2023"},
+        )
+        assert made.status_code == 303, made.text
+        listing_url = made.headers["location"].split("?")[0]
+        assert listing_url.startswith("/console/listings/")
+
+        # notify: the form, then a confirmation showing what will follow, then done
+        form = await a.get(f"{listing_url}/notify")
+        token, version = field(form.text, "_csrf"), field(form.text, "version")
+        empty = await a.post(f"{listing_url}/notify", data={"_csrf": token, "version": version})
+        assert empty.status_code == 422
+        assert 'id="notice_no-error"' in empty.text
+        notice = {
+            "_csrf": token,
+            "version": version,
+            "notice_no": "郑二应急告〔2026〕77号",
+            "served_on": "",
+            "statement_days": "",
+        }
+        review = await a.post(f"{listing_url}/notify", data=notice)
+        assert review.status_code == 200
+        assert 'id="confirm"' in review.text
+        assert "陈述申辩期开始" in review.text
+        assert "已告知" not in (await a.get(listing_url)).text
+        done = await a.post(f"{listing_url}/notify", data={**notice, "confirmed": "1"})
+        assert done.status_code == 303, done.text
+        assert "已告知" in (await a.get(listing_url)).text
+
+        # after the statement period: the proposer may not decide, the second officer may
+        set_day(clock, DECISION_DAY)
+        for desk, browser in ((first, a), (second, b)):
+            assert (await sign_in(browser, desk.client_id, desk.password)).status_code == 303
+        page = await a.get(f"{listing_url}/approve")
+        approve = {
+            "_csrf": field(page.text, "_csrf"),
+            "version": field(page.text, "version"),
+            "decision_no": "郑二应急信决〔2026〕77号",
+        }
+        own = await a.post(f"{listing_url}/approve", data={**approve, "confirmed": "1"})
+        assert own.status_code == 422
+        assert "不能批准" in own.text
+        assert "已列入" not in (await a.get(listing_url)).text
+
+        desk_page = await b.get("/console/")
+        assert _count(desk_page, "approvals") >= 1
+        assert f'href="{listing_url}"' in desk_page.text
+        assert f'href="{listing_url}"' not in (await a.get("/console/")).text.split('id="heap-notices"')[0]
+        page = await b.get(f"{listing_url}/approve")
+        approve = {
+            "_csrf": field(page.text, "_csrf"),
+            "version": field(page.text, "version"),
+            "decision_no": "郑二应急信决〔2026〕77号",
+        }
+        stale = await b.post(f"{listing_url}/approve", data={**approve, "version": "1", "confirmed": "1"})
+        assert stale.status_code == 409
+        assert 'id="refusal"' in stale.text
+        decided = await b.post(f"{listing_url}/approve", data={**approve, "confirmed": "1"})
+        assert decided.status_code == 303, decided.text
+        assert "已列入" in (await b.get(listing_url)).text
+
+    away = await signed_in(app, services, division="410104")
+    async with aclosing(away.client) as c:
+        assert (await c.get(listing_url)).status_code == 403
+        page = await c.get(f"{listing_url}/approve")
+        assert page.status_code == 403

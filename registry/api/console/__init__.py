@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from registry.api.console.desk import desk_handlers
 from registry.api.console.files import file_handlers
+from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, SignInRequired, officer_provider
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
@@ -65,6 +66,7 @@ def console(services: Services) -> Console:
             *signin_handlers(services, sessions, proxies),
             *desk_handlers(services),
             *file_handlers(services),
+            *listing_desk_handlers(services),
         ],
         dependencies={"officer": Provide(officer_provider(services, sessions, proxies))},
         exception_handlers={
