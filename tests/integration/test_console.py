@@ -384,3 +384,51 @@ async def test_a_listing_from_the_rules_to_a_decision_by_a_second_officer(
         assert (await c.get(listing_url)).status_code == 403
         page = await c.get(f"{listing_url}/approve")
         assert page.status_code == 403
+
+
+async def test_recording_an_accident_with_the_api_checks_beside_the_fields(
+    app: Any, services: Any, client: Any
+) -> None:
+    desk = await signed_in(app, services)
+    away = await signed_in(app, services, division="410104")
+    headers = await f.headers(client, services, "bureau", division="410103")
+    unit = f.enterprise()
+    assert (await client.post("/api/v1/enterprises", json=unit, headers=headers)).status_code == 201
+    path = f"/console/enterprises/{unit['uscc']}/record"
+    async with aclosing(desk.client) as a:
+        kinds = await a.get(path)
+        assert f'href="{path}?kind=accident"' in kinds.text
+        assert "kind=flight" not in kinds.text  # about persons only
+        form = await a.get(path, params={"kind": "accident"})
+        for name in ("occurred_on", "source_document", "details.deaths", "details.direct_loss_cny", "details.summary"):
+            assert f'name="{name}"' in form.text, name
+        accident = {
+            "_csrf": field(form.text, "_csrf"),
+            "kind": "accident",
+            "occurred_on": "2026-03-18",
+            "source_document": "郑州市二七区事故调查报告（2026）3号",
+            "details.deaths": "-1",
+            "details.serious_injuries": "0",
+            "details.direct_loss_cny": "2500000",
+            "details.responsible": "1",
+            "details.summary": "车间粉尘爆炸",
+        }
+        # the service's own check, shown beside the field it names, before anything is recorded
+        refused = await a.post(path, data={**accident, "confirmed": "1"})
+        assert refused.status_code == 422
+        error = re.search(r'id="details\.deaths-error"[^>]*>([^<]+)', refused.text)
+        assert error is not None
+        assert "0" in error.group(1)
+        accident["details.deaths"] = "1"
+        review = await a.post(path, data=accident)
+        assert review.status_code == 200
+        assert 'id="confirm"' in review.text
+        done = await a.post(path, data={**accident, "confirmed": "1"})
+        assert done.status_code == 303, done.text
+        page = await a.get(done.headers["location"].split("#")[0])
+        assert 'id="recorded"' in page.text
+        assert "郑州市二七区事故调查报告（2026）3号" in page.text
+    async with aclosing(away.client) as c:
+        assert (await c.get(path, params={"kind": "accident"})).status_code == 403
+        posted = await c.post(path, data={**accident, "_csrf": await csrf(c), "confirmed": "1"})
+        assert posted.status_code == 403

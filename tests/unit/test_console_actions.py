@@ -20,11 +20,11 @@ def test_a_notice_form_becomes_the_api_body() -> None:
 def test_field_errors_name_the_field_in_chinese() -> None:
     assert body(STEPS["notify"], {"notice_no": ""}, 1) == (None, {"notice_no": "请填写告知书文号"})
     assert body(STEPS["notify"], {"notice_no": "x", "served_on": "2026-13-01"}, 1)[1] == {
-        "served_on": "日期格式应为 YYYY-MM-DD"
+        "served_on": "served_on 不是有效日期（YYYY-MM-DD，且须为真实存在的日期）"
     }
-    # the API's own limit (1..60 days) refuses 99
+    # the API's own limit (1..60 days) refuses 99, in the API's own words
     assert body(STEPS["notify"], {"notice_no": "x", "statement_days": "99"}, 1)[1] == {
-        "statement_days": "数值超出允许范围"
+        "statement_days": "statement_days 不能大于 60"
     }
     assert body(STEPS["notify"], {"notice_no": "x", "statement_days": "七"}, 1)[1] == {"statement_days": "请填写整数"}
     assert body(STEPS["publish"], {"channels": []}, 1)[1] == {"channels": "请填写公示渠道"}

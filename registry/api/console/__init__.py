@@ -18,6 +18,7 @@ from registry.api.console.desk import desk_handlers
 from registry.api.console.files import file_handlers
 from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, SignInRequired, officer_provider
+from registry.api.console.recording import recording_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
 from registry.domain.container import Services
@@ -67,6 +68,7 @@ def console(services: Services) -> Console:
             *desk_handlers(services),
             *file_handlers(services),
             *listing_desk_handlers(services),
+            *recording_handlers(services),
         ],
         dependencies={"officer": Provide(officer_provider(services, sessions, proxies))},
         exception_handlers={

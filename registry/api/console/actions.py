@@ -8,7 +8,6 @@ the area and the state machine decide, never the page.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -17,6 +16,7 @@ import msgspec
 from registry.domain.listings import schemas as s
 from registry.domain.listings.types import PUBLICATION_CHANNELS
 from registry.domain.listings.workflow import ALLOWED_FROM
+from registry.domain.wire import translate
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +141,10 @@ def available(status: str, objection_pending: bool) -> list[Step]:
     ]
 
 
-def values(step: Step, form: Any) -> dict[str, Any]:
+def values(fields: tuple[Field, ...], form: Any) -> dict[str, Any]:
     """The form's values as the page shows them back (strings; lists for several choices)."""
     out: dict[str, Any] = {}
-    for fld in step.fields:
+    for fld in fields:
         if fld.kind == "choices":
             out[fld.name] = (
                 [v for v in form.getall(fld.name, []) if isinstance(v, str)] if hasattr(form, "getall") else []
@@ -181,19 +181,5 @@ def body(step: Step, shown: dict[str, Any], version: int) -> tuple[Any | None, d
     try:
         return msgspec.convert(data, type=s.ACTION_BODIES[step.action], strict=False), {}
     except msgspec.ValidationError as exc:
-        return None, {_field_of(str(exc)): _chinese(str(exc))}
-
-
-def _field_of(message: str) -> str:
-    found = re.search(r"\$\.(\w+)", message)
-    return found.group(1) if found else "_form"
-
-
-def _chinese(message: str) -> str:
-    if "Invalid RFC3339 encoded date" in message or "Invalid date" in message:
-        return "日期格式应为 YYYY-MM-DD"
-    if "length" in message:
-        return "长度不符合要求"
-    if "<=" in message or ">=" in message:
-        return "数值超出允许范围"
-    return "格式不正确"
+        problem = translate(str(exc))  # the API's own wording of the same refusal
+        return None, {problem.field.split(".")[-1] or "_form": problem.message_zh}

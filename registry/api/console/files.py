@@ -87,7 +87,11 @@ def file_handlers(services: Services) -> list[Any]:
         return Template(template_name="console/enterprises.html", context=context)
 
     @get("/console/enterprises/{uscc:str}", include_in_schema=False)
-    async def enterprise_file(officer: NamedDependency[Officer], uscc: Annotated[str, PathParameter()]) -> Template:
+    async def enterprise_file(
+        officer: NamedDependency[Officer],
+        uscc: Annotated[str, PathParameter()],
+        recorded: Annotated[int | None, QueryParameter()] = None,
+    ) -> Template:
         actor = officer.actor
         base = {**officer.context(), "nav": "enterprises", "uscc": uscc}
         try:
@@ -126,6 +130,7 @@ def file_handlers(services: Services) -> list[Any]:
                 "listings": listings,
                 "trail": await trail(services.db, targets),
                 "labels": LABELS,
+                "recorded": recorded,
             },
         )
 

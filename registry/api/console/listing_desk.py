@@ -121,7 +121,7 @@ def listing_desk_handlers(services: Services) -> list[Any]:
                 status_code=404,
             )
         form = await request.form()
-        shown = values(step, form)
+        shown = values(step.fields, form)
         seen = form.get("version")
         version = int(seen) if isinstance(seen, str) and seen.isdigit() else found.version
         data, errors = body(step, shown, version)
