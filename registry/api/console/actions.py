@@ -141,6 +141,14 @@ def available(status: str, objection_pending: bool) -> list[Step]:
     ]
 
 
+def beside(problems: list[Any], fields: tuple[Field, ...], key: Any = str) -> tuple[dict[str, str], str | None]:
+    """A service's field problems: those naming a field of the form go beside it (``key`` maps the
+    problem's field to the input's name), the others into one message above the form."""
+    errors = {key(p.field): p.message_zh for p in problems}
+    known = {f.name for f in fields}
+    return errors, "；".join(m for f, m in errors.items() if f not in known) or None
+
+
 def values(fields: tuple[Field, ...], form: Any) -> dict[str, Any]:
     """The form's values as the page shows them back (strings; lists for several choices)."""
     out: dict[str, Any] = {}

@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from registry.api.console.actions import STEPS, available, body, values
+from registry.api.console.actions import STEPS, available, beside, body, values
 from registry.api.console.labels import LABELS
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
@@ -132,9 +132,7 @@ def listing_desk_handlers(services: Services) -> list[Any]:
         try:
             await listings.act(officer.actor, listing_id, step.action, data, None)
         except ValidationFailed as exc:
-            errors = {p.field.split(".")[-1]: p.message_zh for p in exc.problems}
-            known = {f.name for f in step.fields}
-            refusal = "；".join(m for f, m in errors.items() if f not in known) or None
+            errors, refusal = beside(exc.problems, step.fields, lambda name: name.split(".")[-1])
             fresh = await listings.get(officer.actor, listing_id)
             return page(officer, fresh, step, shown=shown, errors=errors, refusal=refusal, status=exc.status)
         except RegistryError as exc:

@@ -18,7 +18,7 @@ from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from msgspec import inspect as mi
 
-from registry.api.console.actions import Field, values
+from registry.api.console.actions import Field, beside, values
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
 from registry.domain.events.accidents import LABELS as ACCIDENT_GRADES
@@ -212,9 +212,7 @@ def recording_handlers(services: Services) -> list[Any]:
         try:
             recorded = await services.events.record(officer.actor, data)
         except ValidationFailed as exc:
-            known = {f.name for f in fields}
-            errors = {p.field: p.message_zh for p in exc.problems}
-            refusal = "；".join(m for f, m in errors.items() if f not in known) or None
+            errors, refusal = beside(exc.problems, fields)
             return page(officer, uscc, kind, exc.status, shown=shown, errors=errors, refusal=refusal)
         except RegistryError as exc:
             return page(officer, uscc, kind, exc.status, shown=shown, refusal=exc.detail.split(" / ")[0])
