@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 import msgspec
 import redis.asyncio as aioredis
@@ -28,6 +29,7 @@ from registry.lib.fallback_store import UNAVAILABLE
 from registry.settings import ConsoleSettings, RedisSettings
 
 log = structlog.get_logger(__name__)
+_ENDED = b"ended"
 #: a session's use is written back at most this often (each page would otherwise be a store write)
 TOUCH_SECONDS = 30
 
@@ -58,23 +60,40 @@ class SessionStore:
             )
             self._redis = RedisStore(self._client, namespace=f"{redis.prefix}console-session")
         self._warned = False
+        self._retry = redis.retry_seconds
+        self._down_until = 0.0
 
     @property
     def name(self) -> str:
         return "redis" if self._redis is not None else "memory"
 
+    def _redis_now(self) -> RedisStore | None:
+        """Redis unless it failed within the last ``retry`` seconds (no request waits on a Redis
+        that is away, as in ``registry.lib.fallback_store``)."""
+        return self._redis if self._redis is not None and time.monotonic() >= self._down_until else None
+
     async def _call_get(self, key: str) -> bytes | None:
-        if self._redis is not None:
+        local = await self._memory.get(key)
+        if local == _ENDED:
+            return None
+        redis = self._redis_now()
+        if redis is not None:
             try:
-                return await self._redis.get(key)
+                found = await redis.get(key)
             except UNAVAILABLE as exc:
                 self._down(exc)
-        return await self._memory.get(key)
+            else:
+                self._up()
+                if found is not None:
+                    return found
+        # a session opened while Redis was away lives on here until it ends
+        return local
 
     async def _call_set(self, key: str, value: bytes, expires_in: int) -> None:
-        if self._redis is not None:
+        redis = self._redis_now()
+        if redis is not None:
             try:
-                await self._redis.set(key, value, expires_in=expires_in)
+                await redis.set(key, value, expires_in=expires_in)
             except UNAVAILABLE as exc:
                 self._down(exc)
             else:
@@ -82,17 +101,26 @@ class SessionStore:
         await self._memory.set(key, value, expires_in=expires_in)
 
     async def _call_delete(self, key: str) -> None:
-        await self._memory.delete(key)
-        if self._redis is not None:
+        # a tombstone: a sign-out while Redis is away cannot delete the Redis copy, and this worker
+        # must not take it back when Redis returns (another worker may, until the idle limit)
+        await self._memory.set(key, _ENDED, expires_in=self.absolute)
+        redis = self._redis_now()
+        if redis is not None:
             try:
-                await self._redis.delete(key)
+                await redis.delete(key)
             except UNAVAILABLE as exc:
                 self._down(exc)
 
     def _down(self, exc: BaseException) -> None:
-        if not self._warned:  # once per process: a warning per page would flood the log
+        self._down_until = time.monotonic() + self._retry
+        if not self._warned:  # once per outage: a warning per page would flood the log
             self._warned = True
             log.warning("redis unreachable; console sessions kept in process", error=f"{type(exc).__name__}: {exc}")
+
+    def _up(self) -> None:
+        if self._warned:
+            self._warned = False
+            log.warning("redis reachable again; new console sessions kept in redis")
 
     async def create(self, account_id: int, now: float, password_stamp: str) -> tuple[str, Session]:
         """A new session under a new id (a sign-in never reuses an id the browser sent: no fixation)."""
