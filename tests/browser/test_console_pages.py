@@ -155,6 +155,16 @@ def test_two_officers_of_one_authority_and_one_of_another_county(
     no_serious_violations(page)
     shoot(page, "console-file")
 
+    # a recording form sent empty: the API's checks, in Chinese, beside each field (nothing recorded)
+    page.goto(f"/console/enterprises/{uscc}/record?kind=accident")
+    with page.expect_navigation():
+        page.locator("#record-form button[type=submit]").click()
+    for required in ("occurred_on", "source_document", "details.deaths", "details.summary"):
+        expect(page.locator(f'[id="{required}-error"]')).to_be_visible()
+    expect(page.locator('[id="details.deaths"]')).to_have_attribute("aria-invalid", "true")
+    no_serious_violations(page)
+    shoot(page, "console-record-errors")
+
     # the second officer of the same authority, in a browser of their own
     second = browser.new_context(base_url=server.base_url, viewport=DESKTOP, locale="zh-CN")
     try:
