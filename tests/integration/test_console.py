@@ -118,6 +118,7 @@ async def test_a_form_without_the_session_token_is_refused_and_changes_nothing(a
             answer = await client.post("/console/password", data=data)
             assert answer.status_code == 403, answer.text
             assert "表单校验码不符" in answer.text
+            assert 'id="who"' in answer.text
         refused_logout = await client.post("/console/logout", data={})
         assert refused_logout.status_code == 403
         assert (await client.get("/console/")).status_code == 200  # still signed in
@@ -381,7 +382,10 @@ async def test_a_listing_from_the_rules_to_a_decision_by_a_second_officer(
 
     away = await signed_in(app, services, division="410104")
     async with aclosing(away.client) as c:
-        assert (await c.get(listing_url)).status_code == 403
+        refused = await c.get(listing_url)
+        assert refused.status_code == 403
+        assert 'id="who"' in refused.text  # who is signed in, on the refusal too
+        assert "管城回族区" in refused.text
         page = await c.get(f"{listing_url}/approve")
         assert page.status_code == 403
 

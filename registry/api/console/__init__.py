@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from registry.api.console.desk import desk_handlers
 from registry.api.console.files import file_handlers
 from registry.api.console.listing_desk import listing_desk_handlers
-from registry.api.console.officer import CsrfRefused, SignInRequired, officer_provider
+from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
@@ -39,10 +39,17 @@ def _redirect(_request: Request[Any, Any, Any], exc: SignInRequired) -> Response
     return Redirect(exc.location, status_code=303)
 
 
-def _csrf(_request: Request[Any, Any, Any], _exc: CsrfRefused) -> Response[Any]:
+def _who(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    """The header of an error page: who is signed in, when the session was read before the error."""
+    officer = getattr(request.state, "console_officer", None)
+    return officer.context() if isinstance(officer, Officer) else {}
+
+
+def _csrf(request: Request[Any, Any, Any], _exc: CsrfRefused) -> Response[Any]:
     return Template(
         template_name="console/error.html",
         context={
+            **_who(request),
             "title": "表单已失效",
             "message": "表单校验码不符（可能已在其他页面退出或重新登录），本次操作未执行。请返回重试。",
         },
@@ -50,10 +57,11 @@ def _csrf(_request: Request[Any, Any, Any], _exc: CsrfRefused) -> Response[Any]:
     )
 
 
-def _refused(_request: Request[Any, Any, Any], exc: RegistryError) -> Response[Any]:
+def _refused(request: Request[Any, Any, Any], exc: RegistryError) -> Response[Any]:
+    titles = {403: "无权办理", 404: "未找到", 409: "状态已变化"}
     return Template(
         template_name="console/error.html",
-        context={"title": "无法完成", "message": exc.detail.split(" / ")[0]},
+        context={**_who(request), "title": titles.get(exc.status, "无法完成"), "message": exc.detail.split(" / ")[0]},
         status_code=exc.status,
     )
 

@@ -99,6 +99,8 @@ def officer_provider(
         if signed is None or not hmac.compare_digest(signed.password_stamp, session.password_stamp):
             await sessions.delete(sid)
             raise SignInRequired(sign_in_location(path, "ended"))
+        officer = Officer(signed, session, sid, request.scope.get("state", {}).get("request_id"))
+        request.state.console_officer = officer  # the error pages show who is signed in too
         if request.method not in SAFE:
             form = await request.form()
             token = form.get("_csrf")
@@ -106,7 +108,7 @@ def officer_provider(
                 raise CsrfRefused
         if signed.must_change and path not in PASSWORD_PAGES:
             raise SignInRequired("/console/password")
-        return Officer(signed, session, sid, request.scope.get("state", {}).get("request_id"))
+        return officer
 
     return provide_officer
 
