@@ -18,6 +18,7 @@ from tests.integration.console_support import PASSWORD, csrf, field, officer, si
 from tests.integration.support import address, audit_for, client_at
 from tests.integration.test_listing_workflow import DECISION_DAY, TODAY, major_case
 from tests.integration.test_listings import set_day
+from tests.integration.test_rules_api import accident, record
 
 
 async def test_pages_need_a_session_and_the_sign_in_page_needs_none(app: Any) -> None:
@@ -436,3 +437,35 @@ async def test_recording_an_accident_with_the_api_checks_beside_the_fields(
         assert (await c.get(path, params={"kind": "accident"})).status_code == 403
         posted = await c.post(path, data={**accident, "_csrf": await csrf(c), "confirmed": "1"})
         assert posted.status_code == 403
+
+
+async def test_the_penalty_form_previews_what_the_rules_would_decide(
+    app: Any, services: Any, client: Any, clock: Any
+) -> None:
+    set_day(clock, TODAY)
+    desk = await signed_in(app, services)
+    api = await f.headers(client, services, "bureau", division="410103")
+    unit = f.enterprise()
+    assert (await client.post("/api/v1/enterprises", json=unit, headers=api)).status_code == 201
+    crash = await record(client, api, accident(unit["uscc"], "2026-09-01", deaths=12))
+    path = f"/console/enterprises/{unit['uscc']}/record"
+    async with aclosing(desk.client) as a:
+        form = await a.get(path, params={"kind": "penalty"})
+        penalty_form = {
+            "_csrf": field(form.text, "_csrf"),
+            "kind": "penalty",
+            "occurred_on": "2026-10-15",
+            "source_document": "（郑二应急）应急罚〔2026〕501号",
+            "links": str(crash["id"]),
+            "details.decision_no": "（郑二应急）应急罚〔2026〕501号",
+            "details.legal_basis": "《中华人民共和国安全生产法》第一百一十四条第一款第二项",
+            "details.fine_cny": "1000000",
+        }
+        review = await a.post(path, data=penalty_form)
+        assert review.status_code == 200, review.text
+        assert 'id="what-if"' in review.text
+        assert 'id="what-if-new"' in review.text  # the listing a 重大 accident and its penalty order
+        assert "严重失信主体名单" in review.text.split('id="what-if"')[1]
+        # a preview records nothing
+        listed = await client.get("/api/v1/events", params={"uscc": unit["uscc"]}, headers=api)
+        assert [e["kind"] for e in listed.json()["items"]] == ["accident"]

@@ -24,6 +24,7 @@ from registry.domain.container import Services
 from registry.domain.events.accidents import LABELS as ACCIDENT_GRADES
 from registry.domain.events.kinds import DETAILS, FIVE_IN_PLACE, KINDS, SUBJECTS
 from registry.domain.events.schemas import EventCreate
+from registry.domain.whatif import preview
 from registry.domain.wire import translate
 from registry.errors import RegistryError, ValidationFailed
 
@@ -180,6 +181,7 @@ def recording_handlers(services: Services) -> list[Any]:
             "refusal": None,
             "confirming": False,
             "follows": FOLLOWS,
+            "what_if": None,
         }
         context.update(extra)
         return Template(template_name="console/record.html", context=context, status_code=status)
@@ -208,7 +210,11 @@ def recording_handlers(services: Services) -> list[Any]:
         if data is None:
             return page(officer, uscc, kind, 422, shown=shown, errors=errors)
         if form.get("confirmed") != "1":
-            return page(officer, uscc, kind, shown=shown, confirming=True)
+            try:
+                what_if = await preview(services.evaluation, officer.actor, uscc, data)
+            except (RegistryError, ValueError, KeyError):  # the preview is a help: its absence blocks nothing
+                what_if = None
+            return page(officer, uscc, kind, shown=shown, confirming=True, what_if=what_if)
         try:
             recorded = await services.events.record(officer.actor, data)
         except ValidationFailed as exc:
