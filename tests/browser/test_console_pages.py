@@ -150,7 +150,7 @@ def test_two_officers_of_one_authority_and_one_of_another_county(
     uscc, name = a_unit_of_the_area(page)
     page.goto(f"/console/enterprises/{uscc}")
     expect(page.locator("#unit-name")).to_have_text(name)
-    for section in ("register", "grades", "events", "listings", "trail"):
+    for section in ("register", "measures", "grades", "events", "listings", "trail"):
         expect(page.locator(f"section#{section}")).to_be_visible()
     no_serious_violations(page)
     shoot(page, "console-file")

@@ -241,7 +241,7 @@ async def test_the_file_follows_the_read_rules_of_the_api(app: Any, services: An
         page = await mine.get(f"/console/enterprises/{unit['uscc']}")
         assert page.status_code == 200
         assert unit["name"] in page.text
-        for section in ("register", "grades", "events", "listings", "trail"):
+        for section in ("register", "measures", "grades", "events", "listings", "trail"):
             assert f'id="{section}"' in page.text
         found = await mine.get("/console/enterprises", params={"q": unit["uscc"][:12]})
         assert unit["uscc"] in found.text
@@ -380,6 +380,10 @@ async def test_a_listing_from_the_rules_to_a_decision_by_a_second_officer(
         decided = await b.post(f"{listing_url}/approve", data={**approve, "confirmed": "1"})
         assert decided.status_code == 303, decided.text
         assert "已列入" in (await b.get(listing_url)).text
+        # the file now shows the joint measures in force with their legal basis
+        measures = (await b.get(f"/console/enterprises/{uscc}")).text.split('id="measures"')[1].split("</section>")[0]
+        assert "<tbody>" in measures
+        assert "规则没有对该企业作出现行措施" not in measures
 
     away = await signed_in(app, services, division="410104")
     async with aclosing(away.client) as c:

@@ -20,6 +20,8 @@ from registry.api.console.officer import Officer
 from registry.domain.container import Services
 from registry.domain.dossier import trail
 from registry.domain.enterprises.search import SearchQuery, validate_filters
+from registry.domain.evaluation.schemas import EvaluateRequest
+from registry.domain.evaluation.schemas import SubjectRef as StoredSubject
 from registry.domain.events.query import EventQuery
 from registry.domain.listings.query import ListingQuery
 from registry.domain.vocabulary import INDUSTRIES, SCALES
@@ -116,6 +118,9 @@ def file_handlers(services: Services) -> list[Any]:
         events = await services.events.search(actor, EventQuery(uscc=uscc, history=True, limit=limits.page_size_max))
         found = await services.listings.search(actor, ListingQuery(uscc=uscc, limit=100))
         listings = [await services.listings.get(actor, item.id) for item in found.items]
+        decision = (
+            await services.evaluation.evaluate(EvaluateRequest(subject=StoredSubject(uscc=uscc)), actor)
+        ).decision
         targets = [("enterprise", uscc)]
         targets += [("listing", str(x.id)) for x in listings]
         targets += [("event", str(e.id)) for e in events.items]
@@ -131,6 +136,7 @@ def file_handlers(services: Services) -> list[Any]:
                 "trail": await trail(services.db, targets),
                 "labels": LABELS,
                 "recorded": recorded,
+                "decision": decision,
             },
         )
 
