@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from registry.db.engine import Database
-from registry.db.models import AuditEntry
+from registry.db.models import AuditEntry, Department
 
 SHOWN = 100
 
@@ -40,3 +40,10 @@ async def trail(db: Database, targets: list[tuple[str, str]]) -> list[TrailEntry
         TrailEntry(r.at, r.actor, r.action, f"{r.target_type}:{r.target_id}", r.outcome, r.detail, r.after)
         for r in rows
     ]
+
+
+async def department_names(db: Database) -> dict[str, str]:
+    """Department code -> today's name (the partner departments of the memorandum)."""
+    async with db.read() as session:
+        rows = (await session.execute(select(Department.code, Department.name))).all()
+    return {str(code): str(name) for code, name in rows}

@@ -18,7 +18,7 @@ from litestar.response import Template
 from registry.api.console.labels import LABELS
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
-from registry.domain.dossier import trail
+from registry.domain.dossier import department_names, trail
 from registry.domain.enterprises.search import SearchQuery, validate_filters
 from registry.domain.evaluation.schemas import EvaluateRequest
 from registry.domain.evaluation.schemas import SubjectRef as StoredSubject
@@ -37,6 +37,7 @@ def _blank(value: str | None) -> str | None:
 
 def file_handlers(services: Services) -> list[Any]:
     limits = services.settings.limits
+    departments: dict[str, str] = {}  # read once: the memorandum's departments do not change at run time
 
     @get("/console/enterprises", include_in_schema=False)
     async def search(
@@ -118,6 +119,8 @@ def file_handlers(services: Services) -> list[Any]:
         events = await services.events.search(actor, EventQuery(uscc=uscc, history=True, limit=limits.page_size_max))
         found = await services.listings.search(actor, ListingQuery(uscc=uscc, limit=100))
         listings = [await services.listings.get(actor, item.id) for item in found.items]
+        if not departments:
+            departments.update(await department_names(services.db))
         decision = (
             await services.evaluation.evaluate(EvaluateRequest(subject=StoredSubject(uscc=uscc)), actor)
         ).decision
@@ -137,6 +140,7 @@ def file_handlers(services: Services) -> list[Any]:
                 "labels": LABELS,
                 "recorded": recorded,
                 "decision": decision,
+                "departments": departments,
             },
         )
 
