@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from registry.api.api_docs import render_plugins
 from registry.api.auth import actor_for
 from registry.api.body import request_class
+from registry.api.console import console
 from registry.api.contract import publish
 from registry.api.enterprises import enterprise_handlers
 from registry.api.events import event_handlers
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, json=settings.log_json)
     services = build_services(settings, clock)
+    desk = console(services)  # the bureau console's pages and its session store
 
     @asynccontextmanager
     async def lifespan(_app: Litestar) -> AsyncIterator[None]:
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            await desk.close()
             await services.close()
 
     bureau = Router(
@@ -135,6 +138,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             *log_handlers(services),
             public_api_router(services),
             *page_handlers(services),
+            desk.router,
         ],
         template_config=TemplateConfig(
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure_templates

@@ -227,6 +227,12 @@ def accounts() -> None:
     help="with --kind officer: the officer (person) this account belongs to, as printed when their "
     "first account was made; default: a new officer",
 )
+@click.option(
+    "--client-id",
+    "client_id",
+    default=None,
+    help="the account's name (an officer signs in to the console with it); default: ROLE-<random>",
+)
 @click.option("--json", "as_json", is_flag=True, help='print only {"client_id": ..., "client_secret": ...}')
 def accounts_create(
     role: str,
@@ -236,34 +242,41 @@ def accounts_create(
     department: str | None,
     kind: str,
     officer_id: int | None,
+    client_id: str | None,
     as_json: bool,
 ) -> None:
-    """Create an account; its secret is printed once and stored only as a hash."""
-    try:
-        new = _run(
-            _with_services(
-                lambda s: s.accounts.create(
-                    _cli_actor(),
-                    role=role,
-                    name=name,
-                    kind=kind,
-                    level=level,
-                    division=division,
-                    department=department,
-                    officer_id=officer_id,
-                )
-            )
+    """Create an account; its secret is printed once and stored only as a hash. An officer account
+    of a bureau or an admin also gets a first console password, to be changed at the first sign-in."""
+
+    async def create(s: Any) -> tuple[Any, str | None]:
+        new = await s.accounts.create(
+            _cli_actor(),
+            role=role,
+            name=name,
+            kind=kind,
+            level=level,
+            division=division,
+            department=department,
+            officer_id=officer_id,
+            client_id=client_id,
         )
+        console = kind == "officer" and role != "partner"
+        return new, (await s.console.issue_password(_cli_actor(), new.client_id) if console else None)
+
+    try:
+        new, password = _run(_with_services(create))
     except RegistryError as exc:
         _fail(exc)
         return
     officer = {} if new.officer_id is None else {"officer_id": new.officer_id}
+    first = {} if password is None else {"first_password": password}
     if as_json:
-        click.echo(json.dumps({"client_id": new.client_id, "client_secret": new.client_secret, **officer}))
+        click.echo(json.dumps({"client_id": new.client_id, "client_secret": new.client_secret, **officer, **first}))
     else:
         click.echo(
             f"client_id:     {new.client_id}\nclient_secret: {new.client_secret}\n"
             + (f"officer:       {new.officer_id}\n" if new.officer_id is not None else "")
+            + (f"console password (change at first sign-in): {password}\n" if password else "")
             + "（密钥只显示这一次 / the secret is shown only once）"
         )
 
@@ -309,6 +322,18 @@ def accounts_token(client_id: str, secret_file: Any) -> None:
         click.echo(_run(_with_services(go)))
     except RegistryError as exc:
         _fail(exc)
+
+
+@accounts.command("reset-password")
+@click.argument("client_id")
+def accounts_reset_password(client_id: str) -> None:
+    """New first console password for an officer account (to change at the next sign-in); lifts a lock."""
+    try:
+        password = _run(_with_services(lambda s: s.console.issue_password(_cli_actor(), client_id)))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"client_id: {client_id}\nconsole password (change at first sign-in): {password}")
 
 
 @accounts.command("reset-secret")

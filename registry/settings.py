@@ -250,6 +250,20 @@ def parse_targets(value: str) -> tuple[tuple[int, str], ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsoleSettings:
+    """The bureau console's sessions and sign-in (docs/security.md, "Console")."""
+
+    #: a session unused this long ends
+    session_idle_seconds: int = 1800
+    #: a session ends this long after sign-in, however busy
+    session_absolute_seconds: int = 12 * 3600
+    #: failed sign-ins in a row that lock the account, and for how long
+    signin_failures_before_lock: int = 5
+    signin_lock_seconds: int = 900
+    password_min_length: int = 12
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
     database: DatabaseSettings = DatabaseSettings()
@@ -262,6 +276,7 @@ class Settings:
     public: PublicSettings = PublicSettings()
     rules: RulesSettings = RulesSettings()
     reports: ReportSettings = ReportSettings()
+    console: ConsoleSettings = ConsoleSettings()
     #: the transparency log's origin line (C2SP tlog-checkpoint): a schema-less URL naming the log
     log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
@@ -346,6 +361,12 @@ class Settings:
                 points_per_step=get("REPORT_DEDUCTION_POINTS", "0.5") or "0.5",
                 step_points=get("REPORT_DEDUCTION_STEP", "10") or "10",
                 steps=get("REPORT_DEDUCTION_STEPS", "whole") or "whole",
+            ),
+            console=ConsoleSettings(
+                session_idle_seconds=int(get("CONSOLE_IDLE_SECONDS", "1800") or 1800),
+                session_absolute_seconds=int(get("CONSOLE_SESSION_SECONDS", "43200") or 43200),
+                signin_failures_before_lock=int(get("CONSOLE_FAILURES_BEFORE_LOCK", "5") or 5),
+                signin_lock_seconds=int(get("CONSOLE_LOCK_SECONDS", "900") or 900),
             ),
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",

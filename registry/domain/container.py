@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from registry.db.engine import Database
+from registry.domain.accounts.passwords import ConsoleSignIn, SignInPolicy
 from registry.domain.accounts.service import AccountService
 from registry.domain.accounts.tokens import TokenService
 from registry.domain.agencies.service import AgencyService
@@ -55,6 +56,7 @@ class Services:
     partners: PartnerService
     disclosure: DisclosureService
     reports: ReportService
+    console: ConsoleSignIn
 
     async def sweep(self) -> dict[str, int]:
         """Expire what is due: listings at the end of their term, grades past valid_until."""
@@ -101,4 +103,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),
         disclosure=DisclosureService(db, clock, keys, rulesets, log, settings.public.page_size),
         reports=ReportService(db, clock, keys, policy_of(settings.reports)),
+        console=ConsoleSignIn(
+            db,
+            clock,
+            SignInPolicy(
+                settings.console.signin_failures_before_lock,
+                settings.console.signin_lock_seconds,
+                settings.console.password_min_length,
+            ),
+        ),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db.models.base import Base
@@ -42,5 +42,14 @@ class Account(Base):
     #: numbers are handed out under the audit chain's lock, so in commit order, and a worker that
     #: has seen n has seen every revocation up to n (registry.domain.accounts.revocations)
     revocation_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0", index=True)
+    #: the console password of an officer account (Argon2id), apart from the client secret
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    #: a first (or reset) password, to be changed at the next sign-in
+    password_must_change: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: sessions opened before this time end (a changed password signs the other sessions out)
+    password_changed_at: Mapped[dt.datetime | None]
+    #: failed console sign-ins in a row; at the limit the account is locked until ``signin_locked_until``
+    signin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    signin_locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

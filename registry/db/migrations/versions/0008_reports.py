@@ -1,7 +1,7 @@
 """reports
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07
 
 The reports of issue 21 read, for a division subtree, each unit's industry, scale and registration
@@ -9,7 +9,6 @@ time. At national scale (bench/RESULTS.md, "Reports") that was a heap read of ev
 area (a province: 177,000 rows scattered over the table); ``ix_enterprises_division_report``
 (PostgreSQL, covering) makes it an index-only scan. SQLite needs none (its tests are small).
 
-(The lead re-chains this after 0007 when merging; it was written against 0006.)
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
