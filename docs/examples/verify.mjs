@@ -1,5 +1,7 @@
 // Check what the registry signed, offline, with the `jose` package (npm install jose; Node 18+):
-// a signed answer ({request_id, payload, jws}), or an inclusion proof against a signed checkpoint.
+// a signed answer ({request_id, payload, jws}: a status answer, a batch with the signed answer of each of its
+// results, a change page), one result of a batch ({uscc, status, answer, jws}), or an inclusion proof against a
+// signed checkpoint.
 //
 //   node verify.mjs answer ANSWER.json JWKS.json
 //   node verify.mjs inclusion PROOF.json CHECKPOINT.json JWKS.json
@@ -39,8 +41,19 @@ function rootFromInclusion(leaf, index, size, path) {
 
 const [what, ...files] = process.argv.slice(2);
 if (what === "answer") {
-  const payload = await signedPayload(load(files[0]), load(files[1]));
-  console.log("OK: signed answer for", payload.subject?.uscc ?? "?");
+  let signed = load(files[0]);
+  const jwks = load(files[1]);
+  // one result of a batch: the subject's own signed answer
+  if (!("payload" in signed) && "answer" in signed) signed = { payload: signed.answer, jws: signed.jws };
+  const payload = await signedPayload(signed, jwks);
+  if (payload.results === undefined) {
+    console.log("OK: signed answer for", payload.subject?.uscc ?? "?");
+  } else {
+    // a batch: each valid subject's result is its own signed answer too (invalid ones are not signed)
+    const signedResults = payload.results.filter((r) => "jws" in r);
+    for (const r of signedResults) await signedPayload({ payload: r.answer, jws: r.jws }, jwks);
+    console.log(`OK: signed batch of ${payload.results.length} results, ${signedResults.length} signed answers among them`);
+  }
 } else if (what === "inclusion") {
   const proof = load(files[0]);
   const checkpoint = await signedPayload(load(files[1]), load(files[2]));

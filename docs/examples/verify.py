@@ -1,5 +1,7 @@
 """Check what the registry signed, offline, with PyJWT (pip install "pyjwt[crypto]"): a signed answer
-({request_id, payload, jws}), or an inclusion proof against a signed checkpoint.
+({request_id, payload, jws}: a status answer, a batch with the signed answer of each of its results, a
+change page), one result of a batch ({uscc, status, answer, jws}), or an inclusion proof against a signed
+checkpoint.
 
     python verify.py answer ANSWER.json JWKS.json
     python verify.py inclusion PROOF.json CHECKPOINT.json JWKS.json
@@ -52,8 +54,18 @@ def root_from_inclusion(leaf: bytes, index: int, size: int, path: list[bytes]) -
 def main(argv: list[str]) -> None:
     load = lambda path: json.load(open(path, encoding="utf-8"))  # noqa: E731
     if argv[0] == "answer":
-        payload = signed_payload(load(argv[1]), load(argv[2]))
-        print("OK: signed answer for", payload.get("subject", payload).get("uscc", "?"))
+        signed, jwks = load(argv[1]), load(argv[2])
+        if "payload" not in signed and "answer" in signed:  # one result of a batch: the subject's own answer
+            signed = {"payload": signed["answer"], "jws": signed["jws"]}
+        payload = signed_payload(signed, jwks)
+        results = payload.get("results")
+        if results is None:
+            print("OK: signed answer for", payload.get("subject", payload).get("uscc", "?"))
+        else:  # a batch: each valid subject's result is its own signed answer too (invalid ones are not signed)
+            signed_results = [r for r in results if "jws" in r]
+            for r in signed_results:
+                signed_payload({"payload": r["answer"], "jws": r["jws"]}, jwks)
+            print(f"OK: signed batch of {len(results)} results, {len(signed_results)} signed answers among them")
     elif argv[0] == "inclusion":
         proof, checkpoint = load(argv[1]), signed_payload(load(argv[2]), load(argv[3]))
         check(proof["tree_size"] == checkpoint["tree_size"], "proof and checkpoint are of different sizes")
