@@ -38,6 +38,9 @@ class Outcome(Struct, kw_only=True):
     lifetime: bool
     value: Any
     unit: str | None
+    #: the value is the deployment's configuration for a local text that gives none
+    #: (``REGISTRY_RULES_LOCAL_AMOUNTS``), not law
+    value_configured: bool
     tag: str
     verified: bool
     #: ``ruleset#rule`` of the rules that ordered it

@@ -56,7 +56,8 @@ def _answer(services: Services, payload: dict[str, Any], fmt: str) -> Response[b
     if file.signature is not None:
         headers[SIGNATURE_HEADER] = file.signature
         headers["Content-Disposition"] = f'attachment; filename="{file.filename}"'
-    return Response(file.body, media_type=file.media_type, headers=headers)
+    # Litestar adds "; charset=utf-8" to every text/* type itself: give it the bare type once
+    return Response(file.body, media_type=file.media_type.split(";", 1)[0], headers=headers)
 
 
 def report_handlers(services: Services) -> list[Any]:

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import openpyxl
 
-from registry.domain.reports.service import FILE_TYP, REPORT_TYP
+from registry.domain.reports.service import FILE_TYP, FORMATS, REPORT_TYP
 from registry.signing import jws
 from tests import factories as f
 from tests.integration import support as t
@@ -52,6 +52,10 @@ async def test_monthly_json_is_a_signed_envelope_of_the_bureaus_own_area(client,
     assert again.content == r.content
 
 
+def manifest_type(fmt: str) -> str:
+    return {"csv": "text/csv; charset=utf-8", "xlsx": FORMATS["xlsx"]}[fmt]
+
+
 async def test_files_carry_a_signed_manifest_of_their_bytes_and_are_reissued_identically(client, services):
     h = await t.bureau(client, services, "410100", "prefectural")
     public = await keys(client)
@@ -65,6 +69,8 @@ async def test_files_carry_a_signed_manifest_of_their_bytes_and_are_reissued_ide
             first = await client.get(f"/api/v1/reports/{path}", params=query, headers=h)
             assert first.status_code == 200, first.text
             assert "attachment" in first.headers["content-disposition"]
+            # the media type the manifest signs, its charset said once
+            assert first.headers["content-type"] == manifest_type(fmt)
             header, signed = jws.verify(first.headers["x-report-signature"], public)
             manifest = json.loads(signed)
             assert header["typ"] == FILE_TYP
