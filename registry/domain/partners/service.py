@@ -2,9 +2,9 @@
 
 An answer is pre-produced per (subject, audience, data version) and kept in a bounded in-process
 cache, re-signed when less than a tenth of its validity is left (as an OCSP responder does, RFC
-6960 section 2.4): the data version is read on every request (one indexed query on
-``subject_changes``), so a cached answer is served only while no change to its subject has
-committed, whichever worker wrote it. A partner that sends a ``nonce`` gets a payload signed for
+6960 section 2.4): a cached answer is served only while no change to its subject has committed,
+whichever process wrote it (``Freshness``: NOTIFY on PostgreSQL, ``PRAGMA data_version`` and the
+change log on SQLite). A partner that sends a ``nonce`` gets a payload signed for
 it, holding the nonce and the request_id. Every answer is recorded (who, which subjects, which
 data versions, the hash of the JWS) by a batched writer (``QueryLog``), not one INSERT per answer.
 """
