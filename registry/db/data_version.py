@@ -38,11 +38,17 @@ class DataVersion:
         self._conn: sqlite3.Connection | None = None
         self._seen: int | None = None
 
-    def current(self) -> int:
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The watching connection, for short reads that must not wait on an async session (each
+        statement its own read transaction)."""
         if self._conn is None:
             # isolation_level None: no transaction is left open between two questions
             self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        row = self._conn.execute("PRAGMA data_version").fetchone()
+        return self._conn
+
+    def current(self) -> int:
+        row = self.connection.execute("PRAGMA data_version").fetchone()
         return int(row[0])
 
     def changed(self) -> tuple[bool, int]:

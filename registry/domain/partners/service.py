@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.among import among
+from registry.db.data_version import sqlite_file
 from registry.db.engine import Database
 from registry.db.models import Enterprise, PartnerFeedback, PartnerQuery, SubjectChange
 from registry.domain import changes
@@ -33,7 +34,7 @@ from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.partners import schemas as s
 from registry.domain.partners.answers import subject_payloads, unknown_payload
 from registry.domain.partners.freshness import Freshness
-from registry.domain.partners.recorder import QueryLog, ThreadedQueryLog
+from registry.domain.partners.recorder import QueryLog, SqliteQueryLog, ThreadedQueryLog
 from registry.domain.transparency import LogService, b64
 from registry.errors import DatabaseUnavailable, FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today, utc_text
@@ -101,11 +102,15 @@ class PartnerService:
             db.settings.retry_after_seconds,
             db.settings.connect_timeout_seconds,
         )
-        self.queries: QueryLog | ThreadedQueryLog = (
-            ThreadedQueryLog(url, max_pending=kept, retry_after=retry, connect_timeout=timeout)
-            if db.dialect == "postgresql"
-            else QueryLog(db, max_pending=kept, retry_after=retry)
-        )
+        path = sqlite_file(url) if db.dialect == "sqlite" else None
+        self.queries: QueryLog | ThreadedQueryLog
+        if db.dialect == "postgresql":
+            self.queries = ThreadedQueryLog(url, max_pending=kept, retry_after=retry, connect_timeout=timeout)
+        elif path is not None:
+            busy = db.settings.busy_timeout_seconds
+            self.queries = SqliteQueryLog(path, busy, max_pending=kept, retry_after=retry)
+        else:  # an in-memory database: only the app's own connection reaches it
+            self.queries = QueryLog(db, max_pending=kept, retry_after=retry)
         self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
         #: USCC -> subject key of the answers made ("u:<uscc>" for a USCC not registered then)
         self._keys: dict[str, str] = {}
