@@ -26,7 +26,7 @@ from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
 from registry.api.pages import TEMPLATES, page_handlers
-from registry.api.partners import partner_handlers, partner_status_route
+from registry.api.partners import partner_handlers, partner_status_answer, partner_status_first, partner_status_route
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.public import public_api_router
@@ -100,6 +100,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                         await task
             await services.close()
 
+    status_answer = partner_status_answer(services)
     bureau = Router(
         path="/api/v1",
         route_handlers=[
@@ -124,7 +125,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         route_handlers=[
             bureau,
             partner,
-            partner_status_route(services),
+            partner_status_route(status_answer),
             *token_handlers(services),
             *health_handlers(services),
             *public_reference_handlers(services),
@@ -159,7 +160,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     # around everything, the router's own 404/405 included (Litestar's middleware= runs only for
     # matched routes): the request id and the security headers (api/request_id.py)
     headers = SecurityHeaders(trusted_proxies(settings.trusted_proxies))
-    app.asgi_handler = request_id_middleware(app.asgi_handler, headers)
+    # the partner status GET is answered first, before the router (api/partners.py)
+    app.asgi_handler = request_id_middleware(partner_status_first(app.asgi_handler, status_answer), headers)
     return app
 
 

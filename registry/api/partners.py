@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
 from litestar import Response, asgi, get, post
 from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.exceptions import MethodNotAllowedException as MethodNotAllowed
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
@@ -87,12 +88,17 @@ def partner_handlers(services: Services) -> list[Any]:
 _NONCE = re.compile(r"^[\x21-\x7e]{8,128}$")
 
 
-def partner_status_route(services: Services) -> Any:
-    """``GET /api/v1/partner/status/{uscc}`` as a raw ASGI route inside the app: the hot path of
-    partner integration, measured without Litestar's parameter parsing, dependency injection and
-    response building (DESIGN section 3: a raw route answered 1.5x a bare Litestar endpoint). It
-    does what the framework would: the same bearer check (verified-token cache), the same problem
-    answers through the app's exception handlers, the request-id middleware around it.
+#: what a status answer's GET path starts with (the USCC follows)
+STATUS_PREFIX = "/api/v1/partner/status/"
+#: an answer: (scope) -> the body; raises the errors the app's exception handlers render
+StatusAnswer = Callable[[Scope], Awaitable[bytes]]
+
+
+def partner_status_answer(services: Services) -> StatusAnswer:
+    """``GET /api/v1/partner/status/{uscc}``, the hot path of partner integration, without
+    Litestar's parameter parsing, dependency injection and response building (DESIGN section 3: a
+    raw route answered 1.5x a bare Litestar endpoint). It does what the framework would: the same
+    bearer check (verified-token cache), the same problems, raised for the app's exception handlers.
 
     Answer: ``{request_id, payload, jws}``; the JWS signs the RFC 8785 canonical JSON of ``payload``
     (verify with /.well-known/jwks.json). ``?nonce=`` (8-128 visible ASCII characters) gets a
@@ -100,15 +106,12 @@ def partner_status_route(services: Services) -> Any:
     tokens, partners = services.tokens, services.partners
     allowed = frozenset({"partner", "admin", "bureau"})
 
-    @asgi("/api/v1/partner/status", is_mount=True, copy_scope=False, include_in_schema=False)
-    async def status(scope: Scope, receive: Receive, send: Send) -> None:
+    async def answer(scope: Scope) -> bytes:
         raw = scope.get("raw_path") or b""
         scope["path"] = raw.decode("latin-1").split("?", 1)[0]  # problems name the full path
-        method = str(scope.get("method", ""))
-        head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
+        if scope.get("method") not in ("GET", "HEAD"):
             raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}")
-        uscc = scope["path"].removeprefix("/api/v1/partner/status/").strip("/")
+        uscc = scope["path"].removeprefix(STATUS_PREFIX).strip("/")
         if not uscc or "/" in uscc:
             raise NotFound("GET /api/v1/partner/status/{uscc}")
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode("latin-1")
@@ -138,14 +141,49 @@ def partner_status_route(services: Services) -> Any:
                         ]
                     )
         actor = principal.actor(scope.get("state", {}).get("request_id"))
-        body = await partners.status(actor, unquote(uscc), nonce)
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-        await send(start)
-        done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
-        await send(done)
+        return await partners.status(actor, unquote(uscc), nonce)
+
+    return answer
+
+
+async def _send_json(send: Send, body: bytes, *, head: bool = False) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    await send(start)
+    done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
+    await send(done)
+
+
+def partner_status_route(answer: StatusAnswer) -> Any:
+    """The answer as a raw ASGI route of the app: its errors become problem answers through the
+    app's exception handlers, with the request-id middleware around it."""
+
+    @asgi("/api/v1/partner/status", is_mount=True, copy_scope=False, include_in_schema=False)
+    async def status(scope: Scope, receive: Receive, send: Send) -> None:
+        await _send_json(send, await answer(scope), head=scope.get("method") == "HEAD")
 
     return status
+
+
+def partner_status_first(app: ASGIApp, answer: StatusAnswer) -> ASGIApp:
+    """Serves a status GET before Litestar's router and exception middleware see it (they cost a
+    third of a cached answer, measured in bench/RESULTS.md); anything else, and any status request
+    whose answer raised, goes to ``app`` as before, where the same route raises the same error for
+    the app's exception handlers to render. The answer raises before it records anything, so a
+    request that goes on to the app is answered, and recorded, once."""
+
+    async def first(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope.get("method") == "GET" and scope["path"].startswith(STATUS_PREFIX):
+            try:
+                body = await answer(scope)
+            except Exception:  # rendered by the app: the request goes the ordinary way
+                await app(scope, receive, send)
+                return
+            await _send_json(send, body)
+            return
+        await app(scope, receive, send)
+
+    return first

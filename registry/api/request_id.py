@@ -9,12 +9,13 @@ Litestar's ``middleware=`` never sees, get both as well.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.lib.ids import new_request_id
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -27,7 +28,7 @@ def request_id_middleware(app: ASGIApp, extra_headers: Callable[[Scope], Headers
             await app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
-        rid = given.decode() if given and _VALID.match(given) else str(uuid.uuid4())
+        rid = given.decode() if given and _VALID.match(given) else new_request_id()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = rid
         extra = extra_headers(scope) if extra_headers is not None else ()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from registry.domain.partners.recorder import QueryLog, SqliteQueryLog, Threaded
 from registry.domain.transparency import LogService, b64
 from registry.errors import DatabaseUnavailable, FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today, utc_text
+from registry.lib.ids import new_request_id
 from registry.rules.catalogue import OUTCOMES
 from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
@@ -152,7 +152,7 @@ class PartnerService:
             cached = None if nonce is not None else self._kept(code, audience)
             if cached is None:
                 raise
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         if nonce is None:
             self._sign(cached)
             signed, body = cached.jws, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
@@ -195,7 +195,7 @@ class PartnerService:
             results.append({"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload})
             asked.append([code, cached.version])
         now = self.clock.now()
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         payload: dict[str, Any] = {
             "issued_at": utc_text(now),
             "valid_until": utc_text(now + self.validity),
