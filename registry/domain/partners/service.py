@@ -56,6 +56,10 @@ def _fail(field: str, code: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed([FieldProblem(field, code, zh, en)])
 
 
+def _digest(signed: str) -> str:
+    return hashlib.sha256(signed.encode()).hexdigest()
+
+
 def audience_of(actor: Actor) -> str:
     return actor.department if actor.role == "partner" and actor.department else actor.role
 
@@ -75,6 +79,10 @@ class _Cached:
     on: dt.date
     #: ``"payload":...,"jws":"..."}``: the encoded answer after its request_id
     tail: bytes = b""
+    #: whether msgspec writes the payload's canonical JSON (``jws.is_plain``), asked once
+    plain: bool | None = None
+    #: SHA-256 (hex) of ``jws``, as each answer's query record holds it
+    digest: str = ""
 
 
 class PartnerService:
@@ -155,7 +163,7 @@ class PartnerService:
         request_id = new_request_id()
         if nonce is None:
             self._sign(cached)
-            signed, body = cached.jws, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
+            digest, body = cached.digest, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
         else:
             now = self.clock.now()
             payload = {
@@ -165,9 +173,13 @@ class PartnerService:
                 "nonce": nonce,
                 "request_id": request_id,
             }
-            answer = jws.envelope(self.keys.private, self.keys.kid, STATUS_TYP, payload, request_id=request_id)
-            signed, body = str(answer["jws"]), msgspec.json.encode(answer)
-        await self._record(actor, request_id, [[code, cached.version]], signed)
+            if cached.plain is None:
+                cached.plain = jws.is_plain(cached.payload)
+            # what the nonce answer adds are strings under ASCII keys: plain when the cached one is
+            signed = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload, plain=cached.plain)
+            body = msgspec.json.encode({"request_id": request_id, "payload": payload, "jws": signed})
+            digest = _digest(signed)
+        await self._record(actor, request_id, [[code, cached.version]], digest)
         return body
 
     async def batch(self, actor: Actor, data: s.StatusBatch) -> dict[str, Any]:
@@ -207,7 +219,7 @@ class PartnerService:
         if data.nonce is not None:
             payload["nonce"] = data.nonce
         answer = jws.envelope(self.keys.private, self.keys.kid, BATCH_TYP, payload, request_id=request_id)
-        await self._record(actor, request_id, asked, answer["jws"])
+        await self._record(actor, request_id, asked, _digest(answer["jws"]))
         return answer
 
     def _fresh(self, uscc: str, audience: str) -> _Cached | None:
@@ -290,19 +302,21 @@ class PartnerService:
         if not cached.jws:
             cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload)
             cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": cached.jws})[1:]
+            cached.digest = _digest(cached.jws)
 
     async def _log_head(self) -> dict[str, Any]:
         size = await self.log.sync()
         return {"tree_size": size, "root_hash": b64(self.log.tree.root(size))}
 
-    async def _record(self, actor: Actor, request_id: str, subjects: list[list[Any]], signed: str) -> None:
+    async def _record(self, actor: Actor, request_id: str, subjects: list[list[Any]], digest: str) -> None:
+        """``digest``: the SHA-256 (hex) of the JWS the client received."""
         await self.queries.add(
             {
                 "request_id": request_id,
                 "client": actor.id,
                 "department": actor.department,
                 "subjects": subjects,
-                "jws_sha256": hashlib.sha256(signed.encode()).hexdigest(),
+                "jws_sha256": digest,
                 "recorded_at": self.clock.now(),
             }
         )
