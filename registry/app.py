@@ -25,6 +25,7 @@ from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
+from registry.api.metrics import Metrics, metrics_handlers, metrics_middleware
 from registry.api.pages import TEMPLATES, page_handlers
 from registry.api.partners import partner_handlers, partner_status_answer, partner_status_first, partner_status_route
 from registry.api.persons import person_handlers
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await services.close()
 
     status_answer = partner_status_answer(services)
+    metrics = Metrics(services)
     bureau = Router(
         path="/api/v1",
         route_handlers=[
@@ -128,6 +130,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             partner_status_route(status_answer),
             *token_handlers(services),
             *health_handlers(services),
+            *metrics_handlers(metrics),
             *public_reference_handlers(services),
             *log_handlers(services),
             public_api_router(services),
@@ -157,11 +160,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         debug=False,
     )
     app.state.services = services
+    app.state.metrics = metrics
     # around everything, the router's own 404/405 included (Litestar's middleware= runs only for
     # matched routes): the request id and the security headers (api/request_id.py)
     headers = SecurityHeaders(trusted_proxies(settings.trusted_proxies))
     # the partner status GET is answered first, before the router (api/partners.py)
-    app.asgi_handler = request_id_middleware(partner_status_first(app.asgi_handler, status_answer), headers)
+    app.asgi_handler = metrics_middleware(
+        request_id_middleware(partner_status_first(app.asgi_handler, status_answer), headers), metrics
+    )
     return app
 
 

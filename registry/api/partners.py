@@ -90,6 +90,8 @@ _NONCE = re.compile(r"^[\x21-\x7e]{8,128}$")
 
 #: what a status answer's GET path starts with (the USCC follows)
 STATUS_PREFIX = "/api/v1/partner/status/"
+#: its route template, as the metrics label it
+STATUS_TEMPLATE = "/api/v1/partner/status/{uscc}"
 #: an answer: (scope) -> the body; raises the errors the app's exception handlers render
 StatusAnswer = Callable[[Scope], Awaitable[bytes]]
 
@@ -109,6 +111,7 @@ def partner_status_answer(services: Services) -> StatusAnswer:
     async def answer(scope: Scope) -> bytes:
         raw = scope.get("raw_path") or b""
         scope["path"] = raw.decode("latin-1").split("?", 1)[0]  # problems name the full path
+        scope["path_template"] = STATUS_TEMPLATE
         if scope.get("method") not in ("GET", "HEAD"):
             raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}")
         uscc = scope["path"].removeprefix(STATUS_PREFIX).strip("/")

@@ -70,6 +70,20 @@ class Freshness:
         #: monotonic time until which the last look at the file stands (SQLite)
         self._quiet_until = 0.0
 
+    @property
+    def channel(self) -> str:
+        """How this worker hears of changes: ``notify`` (PostgreSQL), ``data_version`` (a SQLite
+        file), ``none`` (an in-memory database: only this process writes)."""
+        if self.db.dialect == "postgresql":
+            return "notify"
+        return "data_version" if self._file is not None else "none"
+
+    @property
+    def hears_changes(self) -> bool:
+        """Whether answers may trust the cache without reading the change log first (the channel is
+        up); on SQLite the look at the file is made per answer, so always."""
+        return self.listening if self.db.dialect == "postgresql" else True
+
     async def _prime(self) -> None:
         """Start from the latest change: nothing is cached before the first answer, so the history
         before it is never replayed (3.2 million register entries each left a change row)."""

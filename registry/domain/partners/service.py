@@ -49,6 +49,16 @@ BATCH_TYP = "registry-status-batch+jws"
 CHANGES_TYP = "registry-changes+jws"
 CHANGE_TYP = "registry-change+jws"
 MAX_BATCH = 1000
+#: the counts kept for the metrics: pre-produced answers found or not (status GET), signatures made
+COUNTS = (
+    "cache_hit",
+    "cache_miss",
+    "signed_status",
+    "signed_nonce",
+    "signed_batch",
+    "signed_changes",
+    "signed_change",
+)
 MAX_CHANGES = 1000
 
 
@@ -128,6 +138,9 @@ class PartnerService:
         #: one event per open change stream, set on every change this process hears of
         self._listeners: set[asyncio.Event] = set()
         self.freshness = Freshness(db, url, self._changed)
+        #: what the operators' metrics read (api/metrics.py): cached answers found or built, and
+        #: signatures made per kind of answer; plain integers, the cheapest count on the hot path
+        self.counts: dict[str, int] = dict.fromkeys(COUNTS, 0)
         changes.subscribe(self._changed)  # this process's own writes, at their commit
 
     def _changed(self, key: str, uscc: str | None) -> None:
@@ -152,6 +165,7 @@ class PartnerService:
         try:
             await self.freshness.ensure()
             cached = self._fresh(code, audience)
+            self.counts["cache_hit" if cached is not None else "cache_miss"] += 1
             if cached is None:
                 async with self.db.read() as session:
                     cached = (await self._payloads(session, actor, [code]))[code]
@@ -177,6 +191,7 @@ class PartnerService:
                 cached.plain = jws.is_plain(cached.payload)
             # what the nonce answer adds are strings under ASCII keys: plain when the cached one is
             signed = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload, plain=cached.plain)
+            self.counts["signed_nonce"] += 1
             body = msgspec.json.encode({"request_id": request_id, "payload": payload, "jws": signed})
             digest = _digest(signed)
         await self._record(actor, request_id, [[code, cached.version]], digest)
@@ -219,6 +234,7 @@ class PartnerService:
         if data.nonce is not None:
             payload["nonce"] = data.nonce
         answer = jws.envelope(self.keys.private, self.keys.kid, BATCH_TYP, payload, request_id=request_id)
+        self.counts["signed_batch"] += 1
         await self._record(actor, request_id, asked, _digest(answer["jws"]))
         return answer
 
@@ -301,6 +317,7 @@ class PartnerService:
         """Signs a pre-produced answer the first time it is sent alone, and keeps it encoded."""
         if not cached.jws:
             cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload)
+            self.counts["signed_status"] += 1
             cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": cached.jws})[1:]
             cached.digest = _digest(cached.jws)
 
@@ -429,6 +446,7 @@ class PartnerService:
                 for r in rows
             ],
         }
+        self.counts["signed_changes"] += 1
         return jws.envelope(self.keys.private, self.keys.kid, CHANGES_TYP, payload)
 
     def _change(self, actor: Actor, r: SubjectChange) -> dict[str, Any]:
@@ -439,6 +457,7 @@ class PartnerService:
             "kind": r.kind,
             "at": utc_text(r.recorded_at),
         }
+        self.counts["signed_change"] += 1
         return jws.envelope(self.keys.private, self.keys.kid, CHANGE_TYP, payload)
 
     async def stream(
