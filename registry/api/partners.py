@@ -92,6 +92,8 @@ _NONCE = re.compile(r"^[\x21-\x7e]{8,128}$")
 STATUS_PREFIX = "/api/v1/partner/status/"
 #: its route template, as the metrics label it
 STATUS_TEMPLATE = "/api/v1/partner/status/{uscc}"
+#: the scope state key under which an error raised in front of the router reaches the route
+_RAISED = "registry.partner_status_error"
 #: an answer: (scope) -> the body; raises the errors the app's exception handlers render
 StatusAnswer = Callable[[Scope], Awaitable[bytes]]
 
@@ -109,9 +111,7 @@ def partner_status_answer(services: Services) -> StatusAnswer:
     allowed = frozenset({"partner", "admin", "bureau"})
 
     async def answer(scope: Scope) -> bytes:
-        raw = scope.get("raw_path") or b""
-        scope["path"] = raw.decode("latin-1").split("?", 1)[0]  # problems name the full path
-        scope["path_template"] = STATUS_TEMPLATE
+        _full_path(scope)
         if scope.get("method") not in ("GET", "HEAD"):
             raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}")
         uscc = scope["path"].removeprefix(STATUS_PREFIX).strip("/")
@@ -149,6 +149,13 @@ def partner_status_answer(services: Services) -> StatusAnswer:
     return answer
 
 
+def _full_path(scope: Scope) -> None:
+    """Problems name the full path (a mount sees only what follows its own), metrics the template."""
+    raw = scope.get("raw_path") or b""
+    scope["path"] = raw.decode("latin-1").split("?", 1)[0]
+    scope["path_template"] = STATUS_TEMPLATE
+
+
 async def _send_json(send: Send, body: bytes, *, head: bool = False) -> None:
     start: HTTPResponseStartEvent = {
         "type": "http.response.start",
@@ -166,6 +173,10 @@ def partner_status_route(answer: StatusAnswer) -> Any:
 
     @asgi("/api/v1/partner/status", is_mount=True, copy_scope=False, include_in_schema=False)
     async def status(scope: Scope, receive: Receive, send: Send) -> None:
+        raised = scope.get("state", {}).pop(_RAISED, None)
+        if raised is not None:  # the answer already failed in front of the router: its error, once
+            _full_path(scope)  # the mount left only the rest of the path
+            raise raised
         await _send_json(send, await answer(scope), head=scope.get("method") == "HEAD")
 
     return status
@@ -173,16 +184,17 @@ def partner_status_route(answer: StatusAnswer) -> Any:
 
 def partner_status_first(app: ASGIApp, answer: StatusAnswer) -> ASGIApp:
     """Serves a status GET before Litestar's router and exception middleware see it (they cost a
-    third of a cached answer, measured in bench/RESULTS.md); anything else, and any status request
-    whose answer raised, goes to ``app`` as before, where the same route raises the same error for
-    the app's exception handlers to render. The answer raises before it records anything, so a
-    request that goes on to the app is answered, and recorded, once."""
+    fifth of a cached answer, measured in bench/RESULTS.md); anything else goes to ``app`` as
+    before. A status answer that raised goes there too, with its error in the scope's state: the
+    route raises that same error (without answering again) for the app's exception handlers to
+    render. The answer raises before it records anything."""
 
     async def first(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP and scope.get("method") == "GET" and scope["path"].startswith(STATUS_PREFIX):
             try:
                 body = await answer(scope)
-            except Exception:  # rendered by the app: the request goes the ordinary way
+            except Exception as exc:  # rendered by the app, as if raised there
+                scope.setdefault("state", {})[_RAISED] = exc
                 await app(scope, receive, send)
                 return
             await _send_json(send, body)
