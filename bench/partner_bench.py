@@ -101,6 +101,18 @@ async def prepare(enterprises: int, workdir: Path, database: str = "postgresql")
     return url, usccs, new.client_id, new.client_secret
 
 
+def server_env(url: str, workdir: Path) -> dict[str, str]:
+    """The registry's settings for a bench run: the bench database and keys, quiet, no sweep."""
+    return {
+        "REGISTRY_DATABASE_URL": url,
+        "REGISTRY_KEYS_DIR": str(workdir / "keys"),
+        "REGISTRY_KEY_PASSPHRASE": "bench",
+        "REGISTRY_PERSON_ID_KEY": "22" * 32,
+        "REGISTRY_LOG_LEVEL": "ERROR",
+        "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
+    }
+
+
 def wrk(url: str, seconds: int, script: str | None) -> tuple[float, str]:
     cmd = ["wrk", "-t1", "-c32", f"-d{seconds}s", "--latency"]
     if script:
@@ -211,15 +223,7 @@ def main() -> None:
     workdir = Path("var/bench")
     workdir.mkdir(parents=True, exist_ok=True)
     url, usccs, cid, secret = asyncio.run(prepare(args.enterprises, workdir, args.database))
-    env = {
-        **os.environ,
-        "REGISTRY_DATABASE_URL": url,
-        "REGISTRY_KEYS_DIR": str(workdir / "keys"),
-        "REGISTRY_KEY_PASSPHRASE": "bench",
-        "REGISTRY_PERSON_ID_KEY": "22" * 32,
-        "REGISTRY_LOG_LEVEL": "ERROR",
-        "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
-    }
+    env = {**os.environ, **server_env(url, workdir)}
     if args.redis:
         env["REGISTRY_REDIS_URL"] = REDIS
     server = granian(os.environ.get("BENCH_APP", "bench.partner_app:create"), PORT, args.workers, env)

@@ -25,7 +25,7 @@ import httpx
 from litestar import Litestar
 
 from bench.bare_app import create as create_bare
-from bench.partner_bench import prepare
+from bench.partner_bench import prepare, server_env
 from registry.app import create_app
 from registry.settings import Settings
 
@@ -69,16 +69,7 @@ async def per_answer(call: Call, paths: list[tuple[str, bytes]]) -> float:
 async def run(args: argparse.Namespace) -> None:
     workdir = Path("var/bench")
     url, usccs, cid, secret = await prepare(10_000, workdir, args.database)
-    os.environ.update(
-        {
-            "REGISTRY_DATABASE_URL": url,
-            "REGISTRY_KEYS_DIR": str(workdir / "keys"),
-            "REGISTRY_KEY_PASSPHRASE": "bench",
-            "REGISTRY_PERSON_ID_KEY": "22" * 32,
-            "REGISTRY_LOG_LEVEL": "ERROR",
-            "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
-        }
-    )
+    os.environ.update(server_env(url, workdir))
     app = create_app(Settings.from_env())
     if args.norecord:
 
