@@ -15,8 +15,8 @@ does an answer read the latest seq and the changes it missed, on that same conne
 for a few rows, against milliseconds for an aiosqlite session handed between threads); a gap of more
 than ``SYNC_ROWS`` changes (a national import) is read through an async session instead, so as not
 to hold the loop. The query log's own group commits move it too: a catch-up every 0.2 s under
-load, not one per answer. A look at the file stands for ``WATCH_SECONDS`` (1 ms): an answer reflects
-every commit made more than 1 ms before it began.
+load, not one per answer. The look itself is first a read of the WAL-index header in shared memory
+(well under a microsecond, the GIL kept), then ``PRAGMA data_version`` only when that moved.
 
 When the database itself is down the listener drops and the check fails with
 ``DatabaseUnavailable``; the partner service then decides what may still be served
@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,7 +35,7 @@ import asyncpg
 import structlog
 from sqlalchemy import select
 
-from registry.db.data_version import DataVersion, sqlite_file
+from registry.db.data_version import DataVersion, Mark, sqlite_file
 from registry.db.engine import Database
 from registry.db.models import SubjectChange
 from registry.domain import changes
@@ -46,10 +45,6 @@ log = structlog.get_logger(__name__)
 
 #: at most this many changes are read on the loop, synchronously (SQLite); more go through a session
 SYNC_ROWS = 1000
-#: SQLite: a look at the file stands for this long, so the answers of a burst share one (each look is
-#: 10-40 µs under load). An answer reflects every commit made more than this before it began, as a
-#: PostgreSQL worker does every commit whose NOTIFY has arrived.
-WATCH_SECONDS = 0.001
 
 
 class Freshness:
@@ -67,8 +62,6 @@ class Freshness:
         path = sqlite_file(url) if db.dialect == "sqlite" else None
         #: SQLite: whether another connection committed, without a query (None: always query)
         self._file = DataVersion(path) if path is not None else None
-        #: monotonic time until which the last look at the file stands (SQLite)
-        self._quiet_until = 0.0
 
     @property
     def channel(self) -> str:
@@ -98,19 +91,14 @@ class Freshness:
         """Make the cache current: nothing to do while listening, else catch up from the table."""
         if self.listening:
             return
-        version = None
+        version: Mark | None = None
         if self._file is not None:
-            asked = time.monotonic()
-            if asked < self._quiet_until:  # asked less than WATCH_SECONDS ago: answers in a burst share it
-                return
             # asked before the change log is read: a commit after this point moves it again
             moved, version = self._file.changed()
             if not moved:
-                self._quiet_until = asked + WATCH_SECONDS
                 return
             if self._primed and self._caught_up_here():
                 self._file.seen(version)
-                self._quiet_until = asked + WATCH_SECONDS
                 return
         await self._prime()
         async with self.db.read() as session:
