@@ -1,14 +1,16 @@
 """A batch of 1000 subjects not answered before (issue 6: at most 250 ms), on PostgreSQL.
 
     python -m bench.batch_bench --enterprises 10000 [--with-events 500] [--batches 5] [--profile]
+        [--database postgresql|sqlite]
 
 The bench data: ENTERPRISES registered units (the same generator and database as
 ``bench.partner_bench``, which step 9 reuses), of which WITH_EVENTS have credit events recorded
 through the event importer (an accident and its penalty each, so that rules fire and measures are
-ordered). Each batch asks for 1000 random units no batch asked for before, one in twenty of them
-with events, through ``PartnerService.batch`` in process (no HTTP; the signed answer is built
-whole), and prints the time of each batch and the median. ``--profile`` prints where the time of
-one more batch goes.
+ordered). Each batch asks for 1000 random units no batch asked for before (nor any earlier
+request: the service is new), one in twenty of them with events, through ``PartnerService.batch``
+in process (no HTTP; the signed answer is built whole), and prints the time of each batch and the
+median. ``--profile`` prints where the time of one more batch goes. It prints its command line and
+flags first, to copy into bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import io
 import pstats
 import random
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -54,9 +57,9 @@ def events_csv(usccs: list[str]) -> bytes:
     return out.getvalue().encode()
 
 
-async def run(enterprises: int, with_events: int, batches: int, profile: bool) -> None:
+async def run(enterprises: int, with_events: int, batches: int, profile: bool, database: str) -> None:
     workdir = Path("var/bench")
-    url, usccs, _, _ = await prepare(enterprises, workdir)
+    url, usccs, _, _ = await prepare(enterprises, workdir, database)
     services = bench_services(url, workdir / "keys")
     actor = system_actor("bench")
     try:
@@ -73,10 +76,16 @@ async def run(enterprises: int, with_events: int, batches: int, profile: bool) -
         partner = Actor(id="bench-partner", role="partner", department="mem")
         rng = random.Random(7)
         taken = set(eventful)
-        plain = rng.sample([u for u in usccs if u not in taken], 950 * (batches + 1))
-        asked = [
-            plain[b * 950 : (b + 1) * 950] + rng.sample(eventful, min(50, len(eventful))) for b in range(batches + 1)
-        ]
+        rounds = batches + int(profile)
+        plain = rng.sample([u for u in usccs if u not in taken], 950 * rounds)
+        # the eventful units of each batch are drawn without replacement too: a unit asked twice
+        # would be answered from the cache the first batch filled
+        per = min(50, len(eventful) // rounds)
+        if per < 50:
+            print(f"  only {per} eventful units per batch: --with-events {len(eventful)} < 50 x {rounds} batches")
+        drawn = rng.sample(eventful, per * rounds)
+        asked = [plain[b * 950 : (b + 1) * 950] + drawn[b * per : (b + 1) * per] for b in range(rounds)]
+        assert len({u for a in asked for u in a}) == sum(len(a) for a in asked), "a unit asked twice"
         # the bench's own 3.2 million codes are no part of a server's heap: dropped before the collector
         # is settled as the service settles it at start-up (registry.app)
         del usccs, plain, taken
@@ -110,9 +119,11 @@ def main() -> None:
     parser.add_argument("--with-events", type=int, default=500)
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     args = parser.parse_args()
+    print("python -m bench.batch_bench " + " ".join(sys.argv[1:]), f"({vars(args)})")
     Path("var/bench").mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(args.enterprises, args.with_events, args.batches, args.profile))
+    asyncio.run(run(args.enterprises, args.with_events, args.batches, args.profile, args.database))
 
 
 if __name__ == "__main__":

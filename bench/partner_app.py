@@ -1,28 +1,19 @@
-"""The service with a bare endpoint beside it, for comparing answers/s in one server (DESIGN 3).
+"""The service as the partner bench serves it (the bare reference is ``bench.bare_app``, in a
+Granian process of its own).
 
 granian --interface asgi --factory bench.partner_app:create ...
 """
 
 from __future__ import annotations
 
-from litestar import Litestar, get
+from litestar import Litestar
 
 from registry.app import create_app
 from registry.settings import Settings
 
-#: a constant JSON answer of about 600 bytes, the size the issue compares against
-BARE = {"payload": {"filler": "x" * 540, "n": 1}, "jws": "e30.e30.e30"}
-
-
-@get("/bare", sync_to_thread=False)
-def bare() -> dict[str, object]:
-    return BARE
-
 
 def create() -> Litestar:
-    app = create_app(Settings.from_env())
-    app.register(bare)
-    return app
+    return create_app(Settings.from_env())
 
 
 def create_norecord() -> Litestar:

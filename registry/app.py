@@ -27,9 +27,17 @@ from registry.api.grades import grade_handlers
 from registry.api.health import health_handlers
 from registry.api.listings import listing_handlers
 from registry.api.log import log_handlers
+from registry.api.metrics import Metrics, metrics_handlers, metrics_middleware
 from registry.api.options import allow_every_method
 from registry.api.pages import TEMPLATES, configure_templates, page_handlers
-from registry.api.partners import ANSWER_SHAPES, STATUS_PATH, partner_handlers, partner_status_route
+from registry.api.partners import (
+    ANSWER_SHAPES,
+    STATUS_PATH,
+    partner_handlers,
+    partner_status_answer,
+    partner_status_first,
+    partner_status_route,
+)
 from registry.api.persons import person_handlers
 from registry.api.problems import HANDLERS
 from registry.api.public import public_api_router
@@ -106,6 +114,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             await desk.close()
             await services.close()
 
+    status_answer = partner_status_answer(services)
+    metrics = Metrics(services)
     bureau = Router(
         path="/api/v1",
         route_handlers=[
@@ -131,9 +141,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         route_handlers=[
             bureau,
             partner,
-            partner_status_route(services),
+            partner_status_route(status_answer),
             *token_handlers(services),
             *health_handlers(services),
+            *metrics_handlers(metrics),
             *public_reference_handlers(services),
             *log_handlers(services),
             public_api_router(services),
@@ -166,12 +177,19 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         debug=False,
     )
     app.state.services = services
+    app.state.metrics = metrics
     # the OpenAPI document with every status, the field rules and the raw status route (api/contract.py)
     publish(app, STATUS_PATH, ANSWER_SHAPES)
     # around everything, the router's own 404/405 included (Litestar's middleware= runs only for
     # matched routes): the request id and the security headers (api/request_id.py)
     headers = SecurityHeaders(trusted_proxies(settings.trusted_proxies))
-    app.asgi_handler = request_id_middleware(allow_every_method(app, app.asgi_handler), headers)
+    # the partner status GET is answered first, before the router (api/partners.py)
+    app.asgi_handler = metrics_middleware(
+        request_id_middleware(
+            partner_status_first(allow_every_method(app, app.asgi_handler), status_answer), headers
+        ),
+        metrics,
+    )
     return app
 
 

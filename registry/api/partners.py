@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any
 from urllib.parse import parse_qs, unquote
 
 from litestar import Response, asgi, get, post
 from litestar.di import NamedDependency
+from litestar.enums import ScopeType
 from litestar.exceptions import MethodNotAllowedException as MethodNotAllowed
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
-from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
@@ -92,12 +93,21 @@ def partner_handlers(services: Services) -> list[Any]:
 _NONCE = re.compile(r"^[\x21-\x7e]{8,128}$")
 
 
-def partner_status_route(services: Services) -> Any:
-    """``GET /api/v1/partner/status/{uscc}`` as a raw ASGI route inside the app: the hot path of
-    partner integration, measured without Litestar's parameter parsing, dependency injection and
-    response building (DESIGN section 3: a raw route answered 1.5x a bare Litestar endpoint). It
-    does what the framework would: the same bearer check (verified-token cache), the same problem
-    answers through the app's exception handlers, the request-id middleware around it.
+#: what a status answer's GET path starts with (the USCC follows)
+STATUS_PREFIX = "/api/v1/partner/status/"
+#: its route template, as the metrics label it
+STATUS_TEMPLATE = "/api/v1/partner/status/{uscc}"
+#: the scope state key under which an error raised in front of the router reaches the route
+_RAISED = "registry.partner_status_error"
+#: an answer: (scope) -> the body; raises the errors the app's exception handlers render
+StatusAnswer = Callable[[Scope], Awaitable[bytes]]
+
+
+def partner_status_answer(services: Services) -> StatusAnswer:
+    """``GET /api/v1/partner/status/{uscc}``, the hot path of partner integration, without
+    Litestar's parameter parsing, dependency injection and response building (DESIGN section 3: a
+    raw route answered 1.5x a bare Litestar endpoint). It does what the framework would: the same
+    bearer check (verified-token cache), the same problems, raised for the app's exception handlers.
 
     Answer: ``{request_id, payload, jws}``; the JWS signs the RFC 8785 canonical JSON of ``payload``
     (verify with /.well-known/jwks.json). ``?nonce=`` (8-128 visible ASCII characters) gets a
@@ -105,15 +115,11 @@ def partner_status_route(services: Services) -> Any:
     tokens, partners = services.tokens, services.partners
     allowed = frozenset({"partner", "admin", "bureau"})
 
-    @asgi("/api/v1/partner/status", is_mount=True, copy_scope=False, include_in_schema=False)
-    async def status(scope: Scope, receive: Receive, send: Send) -> None:
-        raw = scope.get("raw_path") or b""
-        scope["path"] = raw.decode("latin-1").split("?", 1)[0]  # problems name the full path
-        method = str(scope.get("method", ""))
-        head = method == "HEAD"
-        if method not in ("GET", "HEAD"):
+    async def answer(scope: Scope) -> bytes:
+        _full_path(scope)
+        if scope.get("method") not in ("GET", "HEAD"):
             raise MethodNotAllowed(detail="GET /api/v1/partner/status/{uscc}", headers={"Allow": "GET, HEAD"})
-        uscc = scope["path"].removeprefix("/api/v1/partner/status/").strip("/")
+        uscc = scope["path"].removeprefix(STATUS_PREFIX).strip("/")
         if not uscc or "/" in uscc:
             raise NotFound("GET /api/v1/partner/status/{uscc}")
         header = next((v for k, v in scope["headers"] if k == b"authorization"), b"").decode("latin-1")
@@ -143,15 +149,40 @@ def partner_status_route(services: Services) -> Any:
                         ]
                     )
         actor = principal.actor(scope.get("state", {}).get("request_id"))
-        body = await partners.status(actor, unquote(uscc), nonce)
-        start: HTTPResponseStartEvent = {
-            "type": "http.response.start",
-            "status": 200,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-        await send(start)
-        done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
-        await send(done)
+        return await partners.status(actor, unquote(uscc), nonce)
+
+    return answer
+
+
+def _full_path(scope: Scope) -> None:
+    """Problems name the full path (a mount sees only what follows its own), metrics the template."""
+    raw = scope.get("raw_path") or b""
+    scope["path"] = raw.decode("latin-1").split("?", 1)[0]
+    scope["path_template"] = STATUS_TEMPLATE
+
+
+async def _send_json(send: Send, body: bytes, *, head: bool = False) -> None:
+    start: HTTPResponseStartEvent = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+    await send(start)
+    done: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"" if head else body, "more_body": False}
+    await send(done)
+
+
+def partner_status_route(answer: StatusAnswer) -> Any:
+    """The answer as a raw ASGI route of the app: its errors become problem answers through the
+    app's exception handlers, with the request-id middleware around it."""
+
+    @asgi("/api/v1/partner/status", is_mount=True, copy_scope=False, include_in_schema=False)
+    async def status(scope: Scope, receive: Receive, send: Send) -> None:
+        raised = scope.get("state", {}).pop(_RAISED, None)
+        if raised is not None:  # the answer already failed in front of the router: its error, once
+            _full_path(scope)  # the mount left only the rest of the path
+            raise raised
+        await _send_json(send, await answer(scope), head=scope.get("method") == "HEAD")
 
     return status
 
@@ -189,3 +220,25 @@ ANSWER_SHAPES = {
     ("/api/v1/partner/status/batch", "post"): "BatchAnswer",
     ("/api/v1/partner/changes", "get"): "ChangesPage",
 }
+
+
+def partner_status_first(app: ASGIApp, answer: StatusAnswer) -> ASGIApp:
+    """Serves a status GET before Litestar's router and exception middleware see it (they cost a
+    fifth of a cached answer, measured in bench/RESULTS.md); anything else goes to ``app`` as
+    before. A status answer that raised goes there too, with its error in the scope's state: the
+    route raises that same error (without answering again) for the app's exception handlers to
+    render. The answer raises before it records anything."""
+
+    async def first(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope.get("method") == "GET" and scope["path"].startswith(STATUS_PREFIX):
+            try:
+                body = await answer(scope)
+            except Exception as exc:  # rendered by the app, as if raised there
+                scope.setdefault("state", {})[_RAISED] = exc
+                await app(scope, receive, send)
+                return
+            await _send_json(send, body)
+            return
+        await app(scope, receive, send)
+
+    return first

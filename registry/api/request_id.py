@@ -14,12 +14,13 @@ Litestar's ``middleware=`` never sees, get both as well.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from registry.lib.ids import new_request_id
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -38,7 +39,7 @@ def request_id_middleware(app: ASGIApp, extra_headers: Callable[[Scope], Headers
             if scope["path"].startswith(MINTED)
             else next((v for k, v in scope["headers"] if k == b"x-request-id"), None)
         )
-        rid = given.decode() if given and _VALID.match(given) else str(uuid.uuid4())
+        rid = given.decode() if given and _VALID.match(given) else new_request_id()
         state: dict[str, Any] = scope.setdefault("state", {})
         state["request_id"] = rid
         extra = extra_headers(scope) if extra_headers is not None else ()

@@ -9,6 +9,8 @@ bad parameter or a missing table are not outages: retrying the same request woul
 
 from __future__ import annotations
 
+import sqlite3
+
 import asyncpg
 from sqlalchemy import exc as sa
 
@@ -38,7 +40,11 @@ def _one(error: BaseException, *, sockets: bool) -> bool:
         return True
     if isinstance(error, sa.TimeoutError):  # QueuePool limit reached and pool_timeout passed
         return True
-    if isinstance(error, sa.OperationalError) and any(m in str(error.orig).lower() for m in _SQLITE_GONE):
+    # SQLAlchemy's wrapping, or the standard library's own (the query log's writer thread uses sqlite3)
+    sqlite_error = error.orig if isinstance(error, sa.OperationalError) else error
+    if isinstance(error, (sa.OperationalError, sqlite3.OperationalError)) and any(
+        m in str(sqlite_error).lower() for m in _SQLITE_GONE
+    ):
         return True
     if isinstance(error, _ASYNCPG_GONE):
         return True

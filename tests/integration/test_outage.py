@@ -33,9 +33,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from registry.app import create_app
+from registry.db.data_version import sqlite_file
 from registry.db.migrate import upgrade
 from registry.db.models import PartnerQuery
-from registry.domain.partners.recorder import ThreadedQueryLog
+from registry.domain.partners.recorder import SqliteQueryLog, ThreadedQueryLog
 from registry.errors import DatabaseUnavailable
 from registry.lib.clock import FixedClock
 from registry.settings import DatabaseSettings, KeySettings, ListingSettings, PublicSettings, RedisSettings, Settings
@@ -339,10 +340,10 @@ async def test_sqlite_locked_beyond_the_busy_timeout_answers_503_and_keeps_the_q
 async def test_a_batch_written_before_the_connection_dropped_is_not_written_twice(services):
     """The server went down between committing a COPY of query records and answering it: the writer
     retries the batch, and the rows already there must not stop the others (request_id is unique)."""
-    if services.db.dialect != "postgresql":
-        pytest.skip("on SQLite the records are written in a transaction of the app's own connection")
     # a writer of its own: the app's writer keeps its connection in its thread's loop
-    queries = ThreadedQueryLog(services.settings.database.url)
+    url = services.settings.database.url
+    path = sqlite_file(url)
+    queries = ThreadedQueryLog(url) if path is None else SqliteQueryLog(path, busy_timeout=5)
     now = dt.datetime.now(dt.UTC)
     rows = [
         {

@@ -816,3 +816,24 @@ async def test_a_cancelled_flush_does_not_stop_the_writer(client, services):
     answer = await status(client, h, uscc)
     await asyncio.wait_for(queries.flush(), timeout=10)
     assert await query_row(services, answer["request_id"]) is not None
+
+
+async def test_a_status_answer_that_fails_is_attempted_once_and_rendered_by_the_app(client, services, monkeypatch):
+    """The status GET is answered in front of Litestar's router; an answer that raises goes on to
+    the app with its error, which the route raises again without answering a second time."""
+    bureau = await t.bureau(client, services)
+    uscc = (await t.create(client, bureau))["uscc"]
+    _, h = await partner(client, services, "mof")
+    calls: list[str] = []
+
+    async def down(_actor: Any, code: str, _nonce: str | None) -> bytes:
+        calls.append(code)
+        raise DatabaseUnavailable("数据库暂时无法连接 / the database cannot be reached", 7)
+
+    monkeypatch.setattr(services.partners, "status", down)
+    r = await client.get(f"{STATUS}/{uscc}", headers=h)
+    assert calls == [uscc]
+    problem = t.assert_problem(r, 503)
+    assert problem["instance"] == f"{STATUS}/{uscc}"
+    assert r.headers["retry-after"] == "7"
+    assert "x-request-id" in r.headers

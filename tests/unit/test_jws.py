@@ -550,3 +550,12 @@ def test_canonical_orders_keys_by_utf16_code_units() -> None:
     document = {"\ue000": 1, "\U0001f600": 2, "a": 3}
     assert jws.canonical(document) == rfc8785.dumps(document)
     assert jws.canonical(document).index(b"\xf0\x9f\x98\x80") < jws.canonical(document).index(b"\xee\x80\x80")
+
+
+def test_a_payload_known_plain_is_signed_the_same_without_the_walk() -> None:
+    key = Ed25519PrivateKey.generate()
+    payload = {"subject": {"uscc": "91410103MA00000000", "name": "企业"}, "n": 3, "rate": 0.5, "nonce": "abcdefgh"}
+    assert jws.is_plain(payload)
+    assert jws.sign(key, "k", "t", payload, plain=True) == jws.sign(key, "k", "t", payload)
+    assert not jws.is_plain({"n": 1.0})  # written 1 by RFC 8785, 1.0 by msgspec
+    assert not jws.is_plain({"é": 1})

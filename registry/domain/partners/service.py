@@ -2,9 +2,9 @@
 
 An answer is pre-produced per (subject, audience, data version) and kept in a bounded in-process
 cache, re-signed when less than a tenth of its validity is left (as an OCSP responder does, RFC
-6960 section 2.4): the data version is read on every request (one indexed query on
-``subject_changes``), so a cached answer is served only while no change to its subject has
-committed, whichever worker wrote it. A partner that sends a ``nonce`` gets a payload signed for
+6960 section 2.4): a cached answer is served only while no change to its subject has committed,
+whichever process wrote it (``Freshness``: NOTIFY on PostgreSQL, ``PRAGMA data_version`` and the
+change log on SQLite). A partner that sends a ``nonce`` gets a payload signed for
 it, holding the nonce and the request_id. Every answer is recorded (who, which subjects, which
 data versions, the hash of the JWS) by a batched writer (``QueryLog``), not one INSERT per answer.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.among import among
+from registry.db.data_version import sqlite_file
 from registry.db.engine import Database
 from registry.db.models import Enterprise, PartnerFeedback, PartnerQuery, SubjectChange
 from registry.domain import changes
@@ -33,10 +33,11 @@ from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.partners import schemas as s
 from registry.domain.partners.answers import subject_payloads, unknown_payload
 from registry.domain.partners.freshness import Freshness
-from registry.domain.partners.recorder import QueryLog, ThreadedQueryLog
+from registry.domain.partners.recorder import QueryLog, SqliteQueryLog, ThreadedQueryLog
 from registry.domain.transparency import LogService, b64
 from registry.errors import DatabaseUnavailable, FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today, utc_text
+from registry.lib.ids import new_request_id
 from registry.rules.catalogue import OUTCOMES
 from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
@@ -50,11 +51,25 @@ CHANGE_TYP = "registry-change+jws"
 MAX_BATCH = 1000
 #: the outcomes a department reports back on (feedback's ``measure``)
 FEEDBACK_KINDS = ("measure", "incentive", "disclosure", "standardization")
+#: the counts kept for the metrics: pre-produced answers found or not (status GET), signatures made
+COUNTS = (
+    "cache_hit",
+    "cache_miss",
+    "signed_status",
+    "signed_nonce",
+    "signed_batch",
+    "signed_changes",
+    "signed_change",
+)
 MAX_CHANGES = 1000
 
 
 def _fail(field: str, code: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed([FieldProblem(field, code, zh, en)])
+
+
+def _digest(signed: str) -> str:
+    return hashlib.sha256(signed.encode()).hexdigest()
 
 
 def audience_of(actor: Actor) -> str:
@@ -64,7 +79,7 @@ def audience_of(actor: Actor) -> str:
 def _request_id(actor: Actor) -> str:
     """The id an answer is given and recorded under: the request's (the request-id middleware mints
     it for partner paths, and sends it as ``X-Request-ID``), or a new one for callers in process."""
-    return actor.request_id or str(uuid.uuid4())
+    return actor.request_id or new_request_id()
 
 
 def department_of(actor: Actor) -> str | None:
@@ -88,6 +103,10 @@ class _Cached:
     on: dt.date
     #: ``"payload":...,"jws":"..."}``: the encoded answer after its request_id
     tail: bytes = b""
+    #: whether msgspec writes the payload's canonical JSON (``jws.is_plain``), asked once
+    plain: bool | None = None
+    #: SHA-256 (hex) of ``jws``, as each answer's query record holds it
+    digest: str = ""
 
 
 class PartnerService:
@@ -115,11 +134,15 @@ class PartnerService:
             db.settings.retry_after_seconds,
             db.settings.connect_timeout_seconds,
         )
-        self.queries: QueryLog | ThreadedQueryLog = (
-            ThreadedQueryLog(url, max_pending=kept, retry_after=retry, connect_timeout=timeout)
-            if db.dialect == "postgresql"
-            else QueryLog(db, max_pending=kept, retry_after=retry)
-        )
+        path = sqlite_file(url) if db.dialect == "sqlite" else None
+        self.queries: QueryLog | ThreadedQueryLog
+        if db.dialect == "postgresql":
+            self.queries = ThreadedQueryLog(url, max_pending=kept, retry_after=retry, connect_timeout=timeout)
+        elif path is not None:
+            busy = db.settings.busy_timeout_seconds
+            self.queries = SqliteQueryLog(path, busy, max_pending=kept, retry_after=retry)
+        else:  # an in-memory database: only the app's own connection reaches it
+            self.queries = QueryLog(db, max_pending=kept, retry_after=retry)
         self._cache: OrderedDict[tuple[str, str], _Cached] = OrderedDict()
         #: USCC -> subject key of the answers made ("u:<uscc>" for a USCC not registered then)
         self._keys: dict[str, str] = {}
@@ -129,6 +152,9 @@ class PartnerService:
         #: one event per open change stream, set on every change this process hears of
         self._listeners: set[asyncio.Event] = set()
         self.freshness = Freshness(db, url, self._changed)
+        #: what the operators' metrics read (api/metrics.py): cached answers found or built, and
+        #: signatures made per kind of answer; plain integers, the cheapest count on the hot path
+        self.counts: dict[str, int] = dict.fromkeys(COUNTS, 0)
         changes.subscribe(self._changed)  # this process's own writes, at their commit
 
     def _changed(self, key: str, uscc: str | None) -> None:
@@ -153,6 +179,7 @@ class PartnerService:
         try:
             await self.freshness.ensure()
             cached = self._fresh(code, audience)
+            self.counts["cache_hit" if cached is not None else "cache_miss"] += 1
             if cached is None:
                 async with self.db.read() as session:
                     cached = (await self._payloads(session, actor, [code]))[code]
@@ -163,7 +190,8 @@ class PartnerService:
                 raise
         request_id = _request_id(actor)
         if nonce is None:
-            signed, body = self._sign(cached), b'{"request_id":"' + request_id.encode() + b'",' + self._tail(cached)
+            self._sign(cached)
+            digest, body = cached.digest, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
         else:
             now = self.clock.now()
             payload = {
@@ -173,9 +201,14 @@ class PartnerService:
                 "nonce": nonce,
                 "request_id": request_id,
             }
-            answer = jws.envelope(self.keys.private, self.keys.kid, STATUS_TYP, payload, request_id=request_id)
-            signed, body = str(answer["jws"]), msgspec.json.encode(answer)
-        await self._record(actor, request_id, [[code, cached.version]], signed)
+            if cached.plain is None:
+                cached.plain = jws.is_plain(cached.payload)
+            # what the nonce answer adds are strings under ASCII keys: plain when the cached one is
+            signed = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, payload, plain=cached.plain)
+            self.counts["signed_nonce"] += 1
+            body = msgspec.json.encode({"request_id": request_id, "payload": payload, "jws": signed})
+            digest = _digest(signed)
+        await self._record(actor, request_id, [[code, cached.version]], digest)
         return body
 
     async def batch(self, actor: Actor, data: s.StatusBatch) -> dict[str, Any]:
@@ -218,7 +251,8 @@ class PartnerService:
         if data.nonce is not None:
             payload["nonce"] = data.nonce
         answer = jws.envelope(self.keys.private, self.keys.kid, BATCH_TYP, payload, request_id=request_id)
-        await self._record(actor, request_id, asked, answer["jws"])
+        self.counts["signed_batch"] += 1
+        await self._record(actor, request_id, asked, _digest(answer["jws"]))
         return answer
 
     def _fresh(self, uscc: str, audience: str) -> _Cached | None:
@@ -300,26 +334,24 @@ class PartnerService:
         """The pre-produced answer's JWS, signed the first time it is given (alone or in a batch)."""
         if not cached.jws:
             cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload)
+            self.counts["signed_status"] += 1
+            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": cached.jws})[1:]
+            cached.digest = _digest(cached.jws)
         return cached.jws
-
-    def _tail(self, cached: _Cached) -> bytes:
-        """The signed answer encoded once, after its request_id (``"payload":...,"jws":"..."}``)."""
-        if not cached.tail:
-            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": self._sign(cached)})[1:]
-        return cached.tail
 
     async def _log_head(self) -> dict[str, Any]:
         size = await self.log.sync()
         return {"tree_size": size, "root_hash": b64(self.log.tree.root(size))}
 
-    async def _record(self, actor: Actor, request_id: str, subjects: list[list[Any]], signed: str) -> None:
+    async def _record(self, actor: Actor, request_id: str, subjects: list[list[Any]], digest: str) -> None:
+        """``digest``: the SHA-256 (hex) of the JWS the client received."""
         await self.queries.add(
             {
                 "request_id": request_id,
                 "client": actor.id,
                 "department": actor.department,
                 "subjects": subjects,
-                "jws_sha256": hashlib.sha256(signed.encode()).hexdigest(),
+                "jws_sha256": digest,
                 "recorded_at": self.clock.now(),
             }
         )
@@ -434,13 +466,14 @@ class PartnerService:
                 for r in rows
             ],
         }
+        self.counts["signed_changes"] += 1
         page = jws.envelope(self.keys.private, self.keys.kid, CHANGES_TYP, payload, request_id=request_id)
-        await self._record(actor, request_id, [_changed_subject(r) for r in rows], page["jws"])
+        await self._record(actor, request_id, [_changed_subject(r) for r in rows], _digest(page["jws"]))
         return page
 
     async def _change(self, actor: Actor, r: SubjectChange) -> dict[str, Any]:
         """One stream event: a signed change with a request_id of its own, recorded like an answer."""
-        request_id = str(uuid.uuid4())
+        request_id = new_request_id()
         payload = {
             "audience": audience_of(actor),
             "request_id": request_id,
@@ -449,8 +482,9 @@ class PartnerService:
             "kind": r.kind,
             "at": utc_text(r.recorded_at),
         }
+        self.counts["signed_change"] += 1
         event = jws.envelope(self.keys.private, self.keys.kid, CHANGE_TYP, payload, request_id=request_id)
-        await self._record(actor, request_id, [_changed_subject(r)], event["jws"])
+        await self._record(actor, request_id, [_changed_subject(r)], _digest(event["jws"]))
         return event
 
     async def stream(
