@@ -109,6 +109,36 @@ PARAMETER_RULES: dict[str, dict[str, Any]] = {
 }
 
 
+#: a year from 1949, as the reports' service accepts it (reports/periods.py)
+_YEAR = "(19(49|[5-9][0-9])|[2-9][0-9]{3})"
+#: the reports' parameters (api/reports.py): the period is required (the service answers a 422
+#: naming it when missing, with its own codes, so the rules are stated here and not in the
+#: decoder), ``as_of`` is a time with its offset there, not a day
+REPORT_PARAMETERS: dict[str, dict[str, Any]] = {
+    "month": {"required": True, "schema": {"type": "string", "pattern": f"^{_YEAR}-(0[1-9]|1[0-2])$"}},
+    "year": {"required": True, "schema": {"type": "string", "pattern": f"^{_YEAR}$"}},
+    "format": {"schema": {"type": "string", "enum": ["json", "csv", "xlsx"]}},
+    "as_of": {
+        "schema": {
+            "type": "string",
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+            "(Z|[+-](0[0-9]|1[0-4]):[0-5][0-9])$",
+            "format": "date-time",
+        }
+    },
+}
+
+
+def _report_parameter(path: str, parameter: dict[str, Any]) -> bool:
+    """States a report parameter's rule (``REPORT_PARAMETERS``); whether it was one."""
+    rule = REPORT_PARAMETERS.get(parameter.get("name", "")) if path.startswith("/api/v1/reports/") else None
+    if rule is None:
+        return False
+    parameter["required"] = rule.get("required", parameter.get("required", False))
+    parameter.setdefault("schema", {}).update(rule["schema"])
+    return True
+
+
 def operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in doc.get("paths", {}).items():
         for method, spec in item.items():
@@ -173,6 +203,17 @@ def exact_bounds(node: Any) -> None:
             exact_bounds(value)
 
 
+def _parameter_rule(path: str, parameter: dict[str, Any], rules: dict[str, Any], page_size_max: int) -> None:
+    name = parameter.get("name")
+    if name in rules and "schema" in parameter and "pattern" not in parameter["schema"]:
+        _rule(parameter["schema"], rules[name])
+    if name in PARAMETER_RULES and parameter.get("in") == "query":
+        _rule(parameter["schema"], PARAMETER_RULES[name])
+    schema = parameter.get("schema", {})
+    if name == "limit" and "maximum" not in schema and path != "/api/v1/public/enterprises":
+        schema.update({"minimum": 1, "maximum": page_size_max})
+
+
 def field_rules(doc: dict[str, Any], page_size_max: int, enums: dict[str, list[str]]) -> None:
     rules = {**FIELD_RULES, **{name: {"type": "string", "enum": values} for name, values in enums.items()}}
     components = doc.get("components", {}).get("schemas", {})
@@ -186,14 +227,8 @@ def field_rules(doc: dict[str, Any], page_size_max: int, enums: dict[str, list[s
                 _rule(schema, rules[field])
     for path, _, spec in operations(doc):
         for parameter in spec.get("parameters", []):
-            name = parameter.get("name")
-            if name in rules and "schema" in parameter and "pattern" not in parameter["schema"]:
-                _rule(parameter["schema"], rules[name])
-            if name in PARAMETER_RULES and parameter.get("in") == "query":
-                _rule(parameter["schema"], PARAMETER_RULES[name])
-            schema = parameter.get("schema", {})
-            if parameter.get("name") == "limit" and "maximum" not in schema and path != "/api/v1/public/enterprises":
-                schema.update({"minimum": 1, "maximum": page_size_max})
+            if not _report_parameter(path, parameter):
+                _parameter_rule(path, parameter, rules, page_size_max)
         for media in spec.get("requestBody", {}).get("content", {}).values():
             for field, schema in media.get("schema", {}).get("properties", {}).items():
                 if field in rules:

@@ -152,7 +152,13 @@ def metrics_middleware(app: ASGIApp, metrics: Metrics) -> ASGIApp:
 
 
 def metrics_handlers(metrics: Metrics) -> list[Any]:
-    @get("/metrics", tags=["ops"], summary="Prometheus 指标 / metrics", sync_to_thread=False)
+    @get(
+        "/metrics",
+        tags=["ops"],
+        summary="Prometheus 指标 / metrics",
+        sync_to_thread=False,
+        media_type=CONTENT_TYPE_LATEST,  # so the OpenAPI document states the text exposition format
+    )
     def exposition() -> Response[bytes]:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 

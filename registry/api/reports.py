@@ -16,7 +16,7 @@ from litestar.params import QueryParameter
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
-from registry.domain.reports.service import check_format
+from registry.domain.reports.service import FORMATS, check_format
 from registry.errors import FieldProblem, ValidationFailed
 
 SIGNATURE_HEADER = "X-Report-Signature"
@@ -60,6 +60,31 @@ def _answer(services: Services, payload: dict[str, Any], fmt: str) -> Response[b
     return Response(file.body, media_type=file.media_type.split(";", 1)[0], headers=headers)
 
 
+#: the answer as the OpenAPI document states it (api/contract.py applies ``opt["openapi"]``): the
+#: signed envelope for JSON, the file for CSV and XLSX with its signed manifest in a header
+ANSWERED = {
+    "openapi": {
+        "responses": {
+            "200": {
+                "description": "JSON: the signed envelope `{payload, jws}` (typ `registry-report+jws`); CSV or "
+                "XLSX: the file, its signed manifest (SHA-256 of the bytes) in `X-Report-Signature`",
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["payload", "jws"],
+                            "properties": {"payload": {"type": "object"}, "jws": {"type": "string"}},
+                        }
+                    },
+                    "text/csv": {"schema": {"type": "string"}},
+                    FORMATS["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+                },
+            }
+        }
+    }
+}
+
+
 def report_handlers(services: Services) -> list[Any]:
     reports = services.reports
 
@@ -71,6 +96,7 @@ def report_handlers(services: Services) -> list[Any]:
         "/reports/monthly",
         tags=["reports"],
         summary="工贸企业安全生产标准化月度报表 / monthly standardization report (seed 001's form)",
+        opt=ANSWERED,
     )
     async def monthly(
         actor: NamedDependency[Actor],
@@ -85,7 +111,7 @@ def report_handlers(services: Services) -> list[Any]:
     def yearly(kind: str, summary: str) -> Any:
         make = getattr(reports, kind)
 
-        @get(f"/reports/{kind}", tags=["reports"], summary=summary, name=f"reports-{kind}")
+        @get(f"/reports/{kind}", tags=["reports"], summary=summary, name=f"reports-{kind}", opt=ANSWERED)
         async def handler(
             actor: NamedDependency[Actor],
             year: Year = None,

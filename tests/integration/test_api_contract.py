@@ -102,6 +102,9 @@ BEYOND_SCHEMA = {
     "persons_only": "via_uscc names the unit of listed persons",
     "details": "each event kind has its own details (GET /api/v1/events/kinds has their JSON Schemas)",
     "qualifications": "what a qualification needs depends on its kind",
+    "not_agency": "an agency role needs a unit registered as an agency",
+    "in_future": "a report's record time (as_of) is not in the future",
+    "period_in_future": "a report's period has begun",
 }
 #: an upload's file is read as CSV or XLSX: its bytes are no schema's business
 UPLOADS = {"/api/v1/enterprises/import", "/api/v1/events/import"}

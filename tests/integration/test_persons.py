@@ -198,7 +198,7 @@ async def test_role_errors(client, services):
     from tests import factories as f
 
     r = await client.post(url, json={"uscc": f.uscc(), "role": "principal", "valid_from": "2020-01-01"}, headers=h)
-    t.assert_problem(r, 404, "not_found")
+    t.assert_field(r, "uscc", "unknown_enterprise")  # named in the body: 422, the person exists
     r = await client.post(
         f"{PERSONS}/999999999/roles",
         json={"uscc": e["uscc"], "role": "principal", "valid_from": "2020-01-01"},

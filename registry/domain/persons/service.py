@@ -118,7 +118,17 @@ class PersonService:
                 raise reads.person_not_found(person_id)
             enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == data.uscc))
             if enterprise is None:
-                raise NotFound(f"未登记的统一社会信用代码 {data.uscc} / no enterprise with USCC {data.uscc}")
+                # the unit is named in the body, not the address: a 422 naming the field, not a 404
+                raise ValidationFailed(
+                    [
+                        FieldProblem(
+                            "uscc",
+                            "unknown_enterprise",
+                            f"未登记的统一社会信用代码 {data.uscc}",
+                            f"no enterprise with USCC {data.uscc}",
+                        )
+                    ]
+                )
             divisions = await locations(session, enterprise)
             allowed = actor.may_act_on(divisions)
             if allowed:
