@@ -39,6 +39,7 @@ MINIMAL = {
         "offence": "重大责任事故罪",
         "sentence": "有期徒刑三年",
     },
+    "dismissal": {"decision_no": "京政处〔2025〕1号", "decided_by": "北京市某区人民政府"},
     "enforcement_order": {"type": "closure", "order_no": "关闭〔2025〕1号", "description": "关闭取缔"},
     "credit_repair": {"decision_no": "(京)信修〔2025〕1号", "legal_basis": "《信用修复管理办法》第三条"},
 }
