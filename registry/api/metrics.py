@@ -151,15 +151,19 @@ def metrics_middleware(app: ASGIApp, metrics: Metrics) -> ASGIApp:
     return middleware
 
 
+#: the exposition format without its charset: Litestar adds "; charset=utf-8" to every text/* type
+EXPOSITION = CONTENT_TYPE_LATEST.split("; charset")[0]
+
+
 def metrics_handlers(metrics: Metrics) -> list[Any]:
     @get(
         "/metrics",
         tags=["ops"],
         summary="Prometheus 指标 / metrics",
         sync_to_thread=False,
-        media_type=CONTENT_TYPE_LATEST,  # so the OpenAPI document states the text exposition format
+        media_type=EXPOSITION,  # so the OpenAPI document states the text exposition format
     )
     def exposition() -> Response[bytes]:
-        return Response(metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+        return Response(metrics.exposition(), media_type=EXPOSITION)
 
     return [exposition]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from prometheus_client import CONTENT_TYPE_LATEST
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration import support as t
@@ -18,7 +19,7 @@ Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 async def scrape(client: httpx.AsyncClient) -> Samples:
     r = await client.get("/metrics")
     assert r.status_code == 200
-    assert r.headers["content-type"].startswith("text/plain")
+    assert r.headers["content-type"] == CONTENT_TYPE_LATEST  # the exposition format, its charset once
     return {
         (s.name, tuple(sorted(s.labels.items()))): s.value
         for family in text_string_to_metric_families(r.text)
