@@ -171,6 +171,10 @@ class PublicSettings:
     rate_limit_per_minute: int = 120
     #: search results per page (the public search is capped and paginated)
     page_size: int = 20
+    #: time budget of each statement of a public search (PostgreSQL); a search that needs more
+    #: (a fragment common in names but clustered in one part of the register) answers 422
+    #: ``too_broad`` asking for more of the name, instead of keeping a connection for seconds
+    search_timeout_ms: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +355,10 @@ class Settings:
                 statement_days=int(get("LISTING_STATEMENT_DAYS", "5") or 5),
                 sweep_interval_seconds=int(get("SWEEP_INTERVAL_SECONDS", "3600") or 0),
             ),
-            public=PublicSettings(rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120)),
+            public=PublicSettings(
+                rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120),
+                search_timeout_ms=int(get("PUBLIC_SEARCH_TIMEOUT_MS", "200") or 200),
+            ),
             rules=RulesSettings(
                 local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or ""),
                 local_amounts=parse_local_amounts(get("RULES_LOCAL_AMOUNTS", "") or ""),

@@ -101,7 +101,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
         log=log,
         partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),
-        disclosure=DisclosureService(db, clock, keys, rulesets, log, settings.public.page_size),
+        disclosure=DisclosureService(
+            db,
+            clock,
+            keys,
+            rulesets,
+            log,
+            settings.public.page_size,
+            search_timeout_ms=settings.public.search_timeout_ms,
+        ),
         reports=ReportService(db, clock, keys, policy_of(settings.reports)),
         console=ConsoleSignIn(
             db,

@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import re
 import secrets
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -27,9 +28,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwcrypto import jwk
 from jwcrypto import jws as jjws
 from sqlalchemy import select
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from registry.app import create_app
 from registry.db.models import Authority
+from registry.domain.enterprises.search import SearchQuery, search_statements
 from registry.domain.listings.types import LIST_TYPES
 from registry.domain.vocabulary import PERSON_ROLES
 from registry.settings import PublicSettings
@@ -793,6 +797,70 @@ async def test_search_takes_sql_html_and_unicode_literally(client, services):
         assert page.status_code == 200, (q, page.status_code)
         assert "<script>alert(1)</script>" not in page.text
         assert "<img src=x" not in page.text
+
+
+async def test_a_two_character_fragment_finds_exactly_the_names_holding_it(client, services):
+    """Two characters have no trigram: on PostgreSQL the name-bigram index answers (migration 0009),
+    and the answer is the same as the plain LIKE's on both backends."""
+    h = await t.bureau(client, services)
+    a, b, c, d = t.cjk(4)
+    holding = {
+        (await t.create(client, h, name=name))["uscc"]
+        for name in (f"{a}{b}有限公司", f"华{a}{b}机械有限公司", f"公司{a}{b}", f"{a}{b}{a}{b}有限公司")
+    }
+    apart = [
+        (await t.create(client, h, name=name))["uscc"]
+        for name in (f"{a}华{b}有限公司", f"{b}{a}有限公司", f"{a}有限公司{b}", f"{c}{d}有限公司")
+    ]
+    found = {i["uscc"] for i in (await search(client, a + b))["items"]}
+    assert found == holding
+    assert not found & set(apart)
+    assert {i["uscc"] for i in (await search(client, f" {c}{d} "))["items"]} == {apart[-1]}
+
+
+async def test_a_two_character_fragment_is_an_index_lookup_on_postgresql(client, services):
+    """The query's expression is the index's: with scans of the table and of the USCC index off, the
+    plan must use ``ix_enterprises_name_bigrams`` (a rename of the function or a change of its
+    expression on one side only fails here, not at national scale)."""
+    if services.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+    [statement] = search_statements(SearchQuery(q="罕见", limit=20))
+    compiled = statement.compile(dialect=services.db.reader.dialect, compile_kwargs={"literal_binds": True})
+    async with services.db.read() as session:
+        await session.execute(sql("SET LOCAL enable_seqscan = off"))
+        await session.execute(sql("SET LOCAL enable_indexscan = off"))
+        plan = "\n".join((await session.execute(sql(f"EXPLAIN {compiled}"))).scalars())
+        bigrams = (await session.execute(sql("SELECT registry_name_bigrams('甲乙丙乙丙')"))).scalar_one()
+        single = (await session.execute(sql("SELECT registry_name_bigrams('甲')"))).scalar_one()
+    assert "ix_enterprises_name_bigrams" in plan, plan
+    assert sorted(bigrams) == sorted(["甲乙", "乙丙", "丙乙"])
+    assert single == []
+
+
+async def test_a_search_past_its_time_budget_is_a_422_asking_for_more(client, services, settings):
+    """A public search statement gets ``REGISTRY_PUBLIC_SEARCH_TIMEOUT_MS`` (200 ms): past it the answer
+    is 422 ``too_broad`` on ``q``, not a connection held for seconds. Held up here by a lock on the
+    register, which a search waits for like for a long scan."""
+    if services.db.dialect != "postgresql":
+        pytest.skip("PostgreSQL only")
+    h = await t.bureau(client, services)
+    made = await t.create(client, h, name=f"{t.cjk(4)}有限公司")
+    engine = create_async_engine(settings.database.url)
+    try:
+        async with engine.connect() as holder:
+            await holder.execute(sql("BEGIN"))
+            await holder.execute(sql("LOCK TABLE enterprises IN ACCESS EXCLUSIVE MODE"))
+            started = time.monotonic()
+            r = await client.get(PUBLIC, params={"q": made["name"][:4]})
+            waited = time.monotonic() - started
+            await holder.execute(sql("ROLLBACK"))
+    finally:
+        await engine.dispose()
+    body = t.assert_field(r, "q", "too_broad")
+    assert "更完整" in json.dumps(body, ensure_ascii=False)
+    assert waited < 5, waited
+    # and once the register is free the same search answers
+    assert [i["uscc"] for i in (await search(client, made["name"][:4]))["items"]] == [made["uscc"]]
 
 
 # ---- 6. the pages and bad input ------------------------------------------------------------------

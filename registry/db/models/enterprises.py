@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db.models.base import Base, BigId
@@ -32,6 +32,13 @@ class Enterprise(Base):
             "name",
             postgresql_using="gin",
             postgresql_ops={"name": "gin_trgm_ops"},
+            info={"postgresql_only": True},
+        ),
+        # two-character fragments, which have no trigram (migration 0009; PostgreSQL only)
+        Index(
+            "ix_enterprises_name_bigrams",
+            text("registry_name_bigrams(name)"),
+            postgresql_using="gin",
             info={"postgresql_only": True},
         ),
     )

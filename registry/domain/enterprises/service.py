@@ -32,7 +32,7 @@ from registry.domain.enterprises.records import (
     load_aliases,
     snapshot,
 )
-from registry.domain.enterprises.search import SearchQuery, search_statements
+from registry.domain.enterprises.search import SearchQuery, plan_for_the_values, search_statements
 from registry.domain.enterprises.validation import check_create
 from registry.domain.identifiers import lookup_division
 from registry.domain.jurisdiction import deny, locations
@@ -88,6 +88,7 @@ class EnterpriseService:
         query = dataclasses.replace(query, division=division)
         async with self.db.read() as session:
             found: dict[tuple[str, ...], Enterprise] = {}
+            await plan_for_the_values(session)
             for statement in search_statements(query):
                 found.update((query.key(e), e) for e in await session.scalars(statement))
             rows = [found[k] for k in sorted(found)][: query.limit + 1]
