@@ -16,3 +16,30 @@ def bench_services(url: str, keys: Path = Path("var/bench/keys")) -> Services:
         log_level="ERROR",
     )
     return build_services(settings)
+
+
+def migrated_database(url: str) -> str:
+    """Creates the PostgreSQL database of ``url`` (postgresql+asyncpg://...) if absent and migrates it;
+    returns its libpq DSN for asyncpg."""
+    import asyncio  # noqa: PLC0415 - only the data generators need these
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    import asyncpg  # noqa: PLC0415
+
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    base, _, name = dsn.rpartition("/")
+
+    async def create() -> None:
+        conn = await asyncpg.connect(base + "/postgres")
+        try:
+            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(create())
+    env = {**os.environ, "REGISTRY_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "registry", "db", "upgrade"], env=env, check=True)
+    return dsn

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from importlib import resources
 
 import asyncpg
 
+from bench.common import migrated_database
 from registry.demo.seed import SUFFIX, WORDS
 
 ENTERPRISES = 3_204_000
@@ -78,21 +76,7 @@ def main() -> None:
     parser.add_argument("--database", required=True, help="postgresql+asyncpg://... (created and migrated if absent)")
     parser.add_argument("--enterprises", type=int, default=ENTERPRISES)
     args = parser.parse_args()
-    dsn = args.database.replace("postgresql+asyncpg://", "postgresql://")
-    base, _, name = dsn.rpartition("/")
-
-    async def create() -> None:
-        conn = await asyncpg.connect(base + "/postgres")
-        try:
-            if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-                await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(create())
-    env = {**os.environ, "REGISTRY_DATABASE_URL": args.database}
-    subprocess.run([sys.executable, "-m", "registry", "db", "upgrade"], env=env, check=True)
-    asyncio.run(generate(dsn, args.enterprises))
+    asyncio.run(generate(migrated_database(args.database), args.enterprises))
 
 
 if __name__ == "__main__":
