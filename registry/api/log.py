@@ -4,18 +4,52 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import MediaType, get
+from litestar import MediaType, Response, get
 from litestar.di import NamedDependency, Provide
-from litestar.params import QueryParameter
+from litestar.params import PathParameter, QueryParameter
 
 from registry.api.auth import actor_for
 from registry.api.public import RATE_LIMITED, public_limit
 from registry.domain.actors import Actor
 from registry.domain.container import Services
 from registry.domain.wire import MAX_ID
+from registry.errors import FieldProblem, NotFound, ValidationFailed
+from registry.signing.tiles import BadTilePath, TileRef, parse_tile_path
 
 Index = Annotated[int, QueryParameter(ge=0, le=MAX_ID)]
 Size = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
+TILES = "/api/v1/log/tiles"
+TileLevel = Annotated[str, PathParameter(pattern=r"^(0|[1-8])$", description="tile level 0..8")]
+TileIndex = Annotated[
+    str,
+    PathParameter(
+        max_length=64,
+        pattern=r"^/?(x\d{3}/)*\d{3}(\.p/\d{1,3})?$",
+        description="<N>[.p/<W>]: the index in groups of three digits, all but the last after an x",
+    ),
+]
+#: a tile of given level, index and width never changes (c2sp.org/tlog-tiles)
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _tile_ref(path: str, entries: bool) -> TileRef:
+    try:
+        ref = parse_tile_path(("tile/entries/" if entries else "tile/") + path.lstrip("/"))
+    except BadTilePath as exc:
+        raise ValidationFailed(
+            [FieldProblem("path", "tile_path", f"不是 tlog-tiles 的瓦片路径：{exc}", f"not a tlog-tiles path: {exc}")]
+        ) from exc
+    if (ref.level is None) != entries:
+        raise ValidationFailed(
+            [FieldProblem("path", "tile_path", "条目包在 tile/entries/ 之下", "entry bundles are under tile/entries/")]
+        )
+    return ref
+
+
+def _tile(data: bytes | None, path: str, cache: str) -> Response[bytes]:
+    if data is None:
+        raise NotFound(f"日志尚无此瓦片 / the log has no tile {path} yet")
+    return Response(data, media_type="application/octet-stream", headers={"Cache-Control": cache})
 
 
 def log_handlers(services: Services) -> list[Any]:
@@ -81,4 +115,44 @@ def log_handlers(services: Services) -> list[Any]:
     async def consistency(first: Size, second: Size) -> dict[str, Any]:
         return await log.consistency(first, second)
 
-    return [checkpoint, note, entries, inclusion, consistency]
+    # C2SP tlog-tiles under one prefix, so a monitor configured with it finds <prefix>/checkpoint
+    @get(
+        f"{TILES}/checkpoint",
+        tags=["log"],
+        media_type=MediaType.TEXT,
+        summary="tlog-tiles 检查点 / the checkpoint of the tiled log (C2SP signed note)",
+        before_request=limited,
+        opt=RATE_LIMITED,
+    )
+    async def tiles_checkpoint() -> Response[str]:
+        note = str((await log.checkpoint())["note"])
+        return Response(note, media_type=MediaType.TEXT, headers={"Cache-Control": "no-cache"})
+
+    @get(
+        f"{TILES}/tile/{{level:str}}/{{rest:path}}",
+        tags=["log"],
+        media_type="application/octet-stream",
+        summary="tlog-tiles 哈希瓦片 / a hash tile tile/<L>/<N>[.p/<W>] (256 hashes of 32 bytes, or W)",
+        before_request=limited,
+        opt=RATE_LIMITED,
+    )
+    async def hash_tile(level: TileLevel, rest: TileIndex) -> Response[bytes]:
+        ref = _tile_ref(f"{level}/{rest.lstrip('/')}", entries=False)
+        return _tile(await log.tile(ref), f"tile/{level}{rest}", IMMUTABLE)
+
+    @get(
+        f"{TILES}/tile/entries/{{rest:path}}",
+        tags=["log"],
+        media_type="application/octet-stream",
+        summary="tlog-tiles 条目包 / entry bundle tile/entries/<N>[.p/<W>] (bearer token, as /entries)",
+        dependencies={"actor": Provide(actor_for(services.tokens, "admin", "bureau", "partner"))},
+        security=[{"bearer": []}],
+        before_request=limited,
+        opt=RATE_LIMITED,
+    )
+    async def entry_tile(actor: NamedDependency[Actor], rest: TileIndex) -> Response[bytes]:
+        ref = _tile_ref(rest, entries=True)
+        # entries name subjects for good (see /entries): only for clients with a token, never shared caches
+        return _tile(await log.bundle(ref), f"tile/entries{rest}", "private, max-age=31536000, immutable")
+
+    return [checkpoint, note, entries, inclusion, consistency, tiles_checkpoint, hash_tile, entry_tile]

@@ -4,8 +4,9 @@ Merkle tree, a signed checkpoint, entries, and inclusion and consistency proofs.
 Leaf ``i`` is the ``i``-th ``log_entries`` row in id order, its bytes the stored canonical JSON. Ids
 are handed out under the audit chain's lock in commit order (registry.domain.history), so a reader
 never sees a later row without the earlier ones and a leaf's index never changes. Each process
-keeps the tree in memory and reads only the rows it has not seen (one indexed range query); at
-national scale the tree moves to C2SP tlog-tiles (step 9).
+keeps the tree in memory (40 bytes a leaf: its hash and its row id) and reads only the rows it has
+not seen (one indexed range query). The tree is also served as C2SP tlog-tiles
+(registry.signing.tiles), which monitors mirror without the proof endpoints.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import asyncio
 import base64
 import hashlib
 import json
+from array import array
 from typing import Any
 
 from sqlalchemy import select
@@ -26,6 +28,7 @@ from registry.signing import jws
 from registry.signing.checkpoint import Checkpoint, sign_note, vkey
 from registry.signing.keys import KeyRing
 from registry.signing.merkle import Tree
+from registry.signing.tiles import TileRef, entry_bundle, tile_hashes
 
 CHECKPOINT_TYP = "registry-checkpoint+jws"
 MAX_ENTRIES = 1000
@@ -46,7 +49,8 @@ class LogService:
         self.keys = keys
         self.origin = origin
         self.tree = Tree()
-        self._ids: list[int] = []
+        #: the ``log_entries`` id of each leaf (8 bytes a leaf: ids may have gaps)
+        self._ids = array("q")
         self._lock = asyncio.Lock()
 
     async def sync(self) -> int:
@@ -91,7 +95,7 @@ class LogService:
         if start >= size:
             raise _fail("start", "beyond_tree", f"日志目前只有 {size} 条", f"the log has {size} entries")
         end = min(end, size)
-        ids = self._ids[start:end]
+        ids = list(self._ids[start:end])
         async with self.db.read() as session:
             rows = dict((await session.execute(select(LogEntry.id, LogEntry.body).where(LogEntry.id.in_(ids)))).all())
         return {
@@ -99,13 +103,29 @@ class LogService:
             "entries": [
                 {
                     "leaf_index": start + n,
-                    "leaf_hash": b64(self.tree.leaves[start + n]),
+                    "leaf_hash": b64(self.tree.leaf(start + n)),
                     "leaf": rows[i],
                     "entry": json.loads(rows[i]),
                 }
                 for n, i in enumerate(ids)
             ],
         }
+
+    async def tile(self, ref: TileRef) -> bytes | None:
+        """A hash tile of c2sp.org/tlog-tiles, or None while the log has fewer leaves."""
+        size = await self.sync()
+        return tile_hashes(self.tree, size, ref)
+
+    async def bundle(self, ref: TileRef) -> bytes | None:
+        """The entries of level-0 tile ``ref`` as an entry bundle, or None while the log has fewer."""
+        size = await self.sync()
+        first = ref.index * 256
+        if first + ref.count > size:
+            return None
+        ids = list(self._ids[first : first + ref.count])
+        async with self.db.read() as session:
+            rows = dict((await session.execute(select(LogEntry.id, LogEntry.body).where(LogEntry.id.in_(ids)))).all())
+        return entry_bundle([rows[i].encode() for i in ids])
 
     async def inclusion(self, leaf_index: int, tree_size: int) -> dict[str, Any]:
         await self._sized("tree_size", tree_size)
@@ -114,7 +134,7 @@ class LogService:
         return {
             "leaf_index": leaf_index,
             "tree_size": tree_size,
-            "leaf_hash": b64(self.tree.leaves[leaf_index]),
+            "leaf_hash": b64(self.tree.leaf(leaf_index)),
             "root_hash": b64(self.tree.root(tree_size)),
             "audit_path": [b64(h) for h in self.tree.inclusion(leaf_index, tree_size)],
         }

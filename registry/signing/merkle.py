@@ -164,25 +164,43 @@ class Tree:
     The roots of complete subtrees of 64 leaves or more never change once their leaves exist, so
     they are kept (about one per 32 leaves): a root or proof then costs O(log² n) hashes plus at
     most a few 63-leaf subtrees, not O(n). The functions above are the reference it is tested
-    against."""
+    against.
+
+    The leaf hashes are one ``bytearray`` (32 bytes a leaf), not a list of ``bytes`` (about 80
+    bytes a leaf with the object headers and the list's pointers): 320 MB instead of 800 MB for
+    10 million entries (bench/RESULTS.md, "The log's memory")."""
 
     _MEMO_FROM = 64
 
     def __init__(self) -> None:
-        self.leaves: list[bytes] = []
+        self._leaves = bytearray()
         self._memo: dict[tuple[int, int], bytes] = {}
 
     @property
     def size(self) -> int:
-        return len(self.leaves)
+        return len(self._leaves) // 32
+
+    def leaf(self, index: int) -> bytes:
+        if not 0 <= index < self.size:
+            raise ProofError(f"leaf index {index} is outside a tree of size {self.size}")
+        return bytes(self._leaves[32 * index : 32 * index + 32])
 
     def extend(self, leaf_hashes: Sequence[bytes]) -> None:
-        self.leaves.extend(leaf_hashes)
+        for h in leaf_hashes:
+            if len(h) != 32:
+                raise ValueError("a leaf hash is 32 bytes")
+            self._leaves += h
+
+    def subtree_root(self, lo: int, hi: int) -> bytes:
+        """MTH of the leaves [lo, hi) (0 <= lo < hi <= size)."""
+        if not 0 <= lo < hi <= self.size:
+            raise ProofError(f"no subtree [{lo}, {hi}) in a tree of size {self.size}")
+        return self._root(lo, hi)
 
     def _root(self, lo: int, hi: int) -> bytes:
         n = hi - lo
         if n == 1:
-            return self.leaves[lo]
+            return bytes(self._leaves[32 * lo : 32 * lo + 32])
         perfect = n & (n - 1) == 0 and n >= self._MEMO_FROM
         if perfect and (lo, hi) in self._memo:
             return self._memo[(lo, hi)]

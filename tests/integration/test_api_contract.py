@@ -74,6 +74,7 @@ BEYOND_SCHEMA = {
     "no_rule_decision": "a listing rests on what the rules decided of the subject's record",
     "division.unknown": "a division code is one of the Ministry of Civil Affairs' table",
     "beyond_tree": "entries and proofs up to the log's size now (it grows)",
+    "tile_path": "a tlog-tiles path in its one spelling: no leading zero group, a partial width of 1..255",
     "end:range": "end after start, at most 1000 entries",
     "second:range": "a consistency proof's second size is at least the first",
     "tree_size:range": "a leaf inside the tree",
