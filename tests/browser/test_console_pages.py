@@ -291,11 +291,11 @@ def test_reports_pages_with_charts_and_downloads(page: Any, city_officer: tuple[
     # colours are attributes (no inline style for the policy to refuse): the bars are not black
     assert chart.locator("path[fill='#7fa7d1']").count() >= 1
     expect(page.locator("#downloads a")).to_have_count(5)
+    no_serious_violations(page)
+    shoot(page, "console-reports-desktop")
     with page.expect_download() as got:
         page.locator("#downloads a", has_text="XLSX 签名清单").click()
     assert got.value.suggested_filename.endswith(".xlsx.jws")
-    no_serious_violations(page)
-    shoot(page, "console-reports-desktop")
 
     # another month and the targets with the ranking of the counties, through the forms
     page.locator("#month").fill("2026-11")

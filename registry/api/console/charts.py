@@ -88,7 +88,7 @@ def _style() -> Iterator[None]:
             "svg.hashsalt": "registry",  # the same figures draw the same bytes
             "text.parse_math": False,  # a "$" in a division name is a dollar sign
             "font.family": ["Noto Sans CJK SC", "DejaVu Sans"],
-            "font.size": 11,
+            "font.size": 12,
             "axes.edgecolor": GRID,
             "axes.labelcolor": INK,
             "xtick.color": INK,
@@ -222,7 +222,7 @@ def monthly_series(payload: dict[str, Any], chart_id: str = "chart-series") -> C
             loc="lower left",
             bbox_to_anchor=(0, 1.0),
             ncols=3,
-            fontsize=10,
+            fontsize=11,
             borderaxespad=0.2,
         )
         return Chart(chart_id, title, desc, _svg(fig, chart_id, title, desc))
@@ -259,7 +259,7 @@ def target_progress(payload: dict[str, Any], chart_id: str = "chart-progress") -
         ax.set_ylim(0, 105)
         ax.set_yticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
         ax.grid(axis="x", visible=False)
-        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=10, borderaxespad=0.2)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=2, fontsize=11, borderaxespad=0.2)
         return Chart(chart_id, title, desc, _svg(fig, chart_id, title, desc))
 
 
@@ -296,7 +296,7 @@ def division_shares(payload: dict[str, Any], chart_id: str = "chart-ranking") ->
                 _pct(s["share_percent"]),
                 va="center",
                 ha="right" if inside else "left",
-                fontsize=10,
+                fontsize=11,
                 color=colour,
             )
         ax.set_yticks(y, [f"{s['rank']}. {s['name']}" for s in ranking])
@@ -305,7 +305,7 @@ def division_shares(payload: dict[str, Any], chart_id: str = "chart-ranking") ->
         ax.set_xticks([0, 20, 40, 60, 80, 100], ["0%", "20%", "40%", "60%", "80%", "100%"])
         if target is not None:
             ax.axvline(target, color=TARGET, lw=1.5, ls="--")
-            ax.text(target, -0.75, f"目标 {_pct(target)}", color=TARGET, fontsize=10, ha="right", va="bottom")
+            ax.text(target, -0.75, f"目标 {_pct(target)}", color=TARGET, fontsize=11, ha="right", va="bottom")
         ax.grid(axis="y", visible=False)
         return Chart(chart_id, title, desc, _svg(fig, chart_id, title, desc))
 

@@ -77,8 +77,8 @@ def division_choices(actor: Actor, chosen: str) -> list[tuple[str, str]]:
     is added so the form shows what was asked."""
     own = _own(actor)
     name = lookup_division(own.ljust(6, "0")) if own else None
-    options = [(own or "000000", f"本辖区：{name.full_name if name else '全国'}（{own or '全国'}）")]
-    options += [(d.code[: len(own) + 2], f"{d.full_name}（{d.code}）") for d in subdivisions(own)]
+    options = [(own or "000000", f"{name.full_name if name else '全国'}（本辖区）")]
+    options += [(d.code[: len(own) + 2], f"{d.name}（{d.code}）") for d in subdivisions(own)]
     if chosen and chosen not in {code for code, _ in options}:
         options.append((chosen, chosen))
     return options
