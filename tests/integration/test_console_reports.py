@@ -299,3 +299,13 @@ async def test_downloads_are_the_apis_bytes_and_the_manifest_verifies(
         assert manifest["sha256"] == hashlib.sha256(mine.content).hexdigest()
         assert manifest["bytes"] == len(mine.content)
         assert (manifest["report"], manifest["format"], manifest["as_of"]) == (kind, fmt, query["as_of"])
+
+
+async def test_the_browsers_local_time_is_beijing_time(desk: httpx.AsyncClient) -> None:
+    """<input type="datetime-local"> sends no offset: the page reads it as Beijing time, and the
+    report (and its downloads) are taken as of that instant."""
+    page = await desk.get("/console/reports/monthly", params={"month": "2026-03", "as_of": "2026-04-01T12:00"})
+    assert page.status_code == 200, page.text
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="(/console/reports/monthly/file\?[^"]+)"', page.text)]
+    assert hrefs
+    assert {parse_qs(urlsplit(h).query)["as_of"][0] for h in hrefs} == {AS_OF}  # 12:00 in Beijing is 04:00Z

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import anyio
 from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
@@ -173,7 +174,7 @@ def report_page_handlers(services: Services) -> list[Any]:
             report=payload,
             period=period_text(payload),
             tables=tables(payload),
-            charts=_charts(payload),
+            charts=await anyio.to_thread.run_sync(_charts, payload),  # CPU-bound: off the event loop
             links=links(kind, payload),
         )
         return Template(template_name="console/reports.html", context=context)
