@@ -254,3 +254,71 @@ def test_phone_desk_and_file(phone_page: Any, officers: Officers) -> None:
     phone_page.goto(f"/console/enterprises/{uscc}")
     assert phone_page.viewport_size == PHONE
     shoot(phone_page, "console-file-phone")
+
+
+# ---- the reports pages --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def city_officer(server: Server) -> tuple[str, str]:
+    """The demo's 郑州市 officer (prefectural: its counties are ranked), password changed."""
+    out = _cli(server, "accounts", "reset-password", "demo-zhengzhou-a")
+    _change_first_password(server, "demo-zhengzhou-a", out.rsplit(": ", 1)[1].strip())
+    return "demo-zhengzhou-a", NEW_PASSWORD
+
+
+def _policy_violations(page: Any) -> list[str]:
+    """Console messages of this page that say the Content-Security-Policy refused something."""
+    seen: list[str] = []
+    page.on("console", lambda msg: seen.append(msg.text) if "Content Security Policy" in msg.text else None)
+    return seen
+
+
+def test_reports_pages_with_charts_and_downloads(page: Any, city_officer: tuple[str, str]) -> None:
+    refused = _policy_violations(page)
+    sign_in(page, *city_officer)
+    with page.expect_navigation():
+        page.locator(".console-nav a[href='/console/reports/monthly']").click()
+    expect(page.locator("#report-area")).to_contain_text("河南省郑州市")
+    form = page.locator("#monthly-form")
+    expect(form.locator("tbody tr").nth(0).locator("th")).to_have_text("冶金")
+    expect(form.locator("tfoot th")).to_have_text("合计")
+    chart = page.locator("#chart-series svg")
+    expect(chart).to_be_visible()
+    box = chart.bounding_box()
+    assert box is not None
+    assert box["width"] > 600, box  # drawn at the page's width, not collapsed
+    # colours are attributes (no inline style for the policy to refuse): the bars are not black
+    assert chart.locator("path[fill='#7fa7d1']").count() >= 1
+    expect(page.locator("#downloads a")).to_have_count(5)
+    no_serious_violations(page)
+    shoot(page, "console-reports-desktop")
+    with page.expect_download() as got:
+        page.locator("#downloads a", has_text="XLSX 签名清单").click()
+    assert got.value.suggested_filename.endswith(".xlsx.jws")
+
+    # another month and the targets with the ranking of the counties, through the forms
+    page.locator("#month").fill("2026-11")
+    with page.expect_navigation():
+        page.locator("#report-form button[type=submit]").click()
+    expect(page.locator("#report-period")).to_have_text("2026 年 11 月")
+    with page.expect_navigation():
+        page.locator(".report-kinds a[href='/console/reports/targets']").click()
+    expect(page.locator("#targets-whole")).to_contain_text("扣分")
+    expect(page.locator("#chart-progress svg")).to_be_visible()
+    expect(page.locator("#chart-ranking svg")).to_contain_text("二七区")
+    no_serious_violations(page)
+    shoot(page, "console-reports-targets")
+    # a division outside the area, asked by hand: refused beside the field
+    page.goto("/console/reports/targets?year=2026&division=4102")
+    expect(page.locator("#division-error")).to_contain_text("超出管辖范围")
+    assert not refused, refused
+
+
+def test_phone_reports_page(phone_page: Any, city_officer: tuple[str, str]) -> None:
+    sign_in(phone_page, *city_officer)
+    phone_page.goto("/console/reports/monthly")
+    expect(phone_page.locator("#chart-series svg")).to_be_visible()
+    width = phone_page.evaluate("() => [document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1] + 1, f"the reports page scrolls sideways on a phone: {width}"
+    shoot(phone_page, "console-reports-phone")

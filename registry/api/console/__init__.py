@@ -19,6 +19,7 @@ from registry.api.console.files import file_handlers
 from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
+from registry.api.console.reports import report_page_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
 from registry.domain.container import Services
@@ -77,6 +78,7 @@ def console(services: Services) -> Console:
             *file_handlers(services),
             *listing_desk_handlers(services),
             *recording_handlers(services),
+            *report_page_handlers(services),
         ],
         dependencies={"officer": Provide(officer_provider(services, sessions, proxies))},
         exception_handlers={

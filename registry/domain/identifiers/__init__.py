@@ -18,6 +18,7 @@ from .divisions import (
     lookup_division,
     parse_division_code,
     prefix_for,
+    subdivisions,
     subtree_bounds,
 )
 from .errors import IdentifierError, IdWarning, show_char
@@ -62,6 +63,7 @@ __all__ = [
     "parse_uscc",
     "prefix_for",
     "show_char",
+    "subdivisions",
     "subtree_bounds",
     "uscc_check_character",
 ]

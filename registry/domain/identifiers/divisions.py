@@ -130,6 +130,22 @@ def lookup_division(code: str) -> Division | None:
     return Division(code, name, "".join([*parts, name]), parsed.level, current)
 
 
+def subdivisions(prefix: str) -> list[Division]:
+    """The current divisions one level below a jurisdiction prefix, in code order: the provinces
+    under "" (national), a province's prefectures, a prefecture's counties; none under a county."""
+    _check_prefix(prefix)
+    if len(prefix) == 6:
+        return []
+    width = len(prefix) + 2
+    found = []
+    for code, (_, current) in _table().items():
+        if current and code.startswith(prefix) and code[len(prefix) : width] != "00" and not code[width:].strip("0"):
+            division = lookup_division(code)
+            if division is not None:
+                found.append(division)
+    return sorted(found, key=lambda d: d.code)
+
+
 def _check_prefix(prefix: str) -> None:
     if len(prefix) not in (0, 2, 4, 6) or any(c not in "0123456789" for c in prefix):
         raise IdentifierError(
