@@ -12,10 +12,13 @@ from typing import Any
 
 from litestar import Request, Response, Router
 from litestar.di import Provide
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect, Template
 
 from registry.api.console.desk import desk_handlers
 from registry.api.console.files import file_handlers
+from registry.api.console.import_jobs import ImportJobs
+from registry.api.console.imports import import_handlers, too_large
 from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
@@ -30,8 +33,10 @@ from registry.lib.addresses import trusted_proxies
 class Console:
     router: Router
     sessions: SessionStore
+    imports: ImportJobs
 
     async def close(self) -> None:
+        await self.imports.close()
         await self.sessions.close()
 
 
@@ -69,6 +74,7 @@ def _refused(request: Request[Any, Any, Any], exc: RegistryError) -> Response[An
 def console(services: Services) -> Console:
     proxies = trusted_proxies(services.settings.trusted_proxies)
     sessions = SessionStore(services.settings.console, services.settings.redis)
+    imports = ImportJobs(services, sessions)
     router = Router(
         path="/",
         route_handlers=[
@@ -77,13 +83,15 @@ def console(services: Services) -> Console:
             *file_handlers(services),
             *listing_desk_handlers(services),
             *recording_handlers(services),
+            *import_handlers(services, imports),
         ],
         dependencies={"officer": Provide(officer_provider(services, sessions, proxies))},
         exception_handlers={
             SignInRequired: _redirect,
             CsrfRefused: _csrf,
             RegistryError: _refused,
+            RequestEntityTooLarge: too_large,
         },
         include_in_schema=False,
     )
-    return Console(router, sessions)
+    return Console(router, sessions, imports)

@@ -53,6 +53,7 @@ class SessionStore:
         self._memory = MemoryStore()
         self._redis: RedisStore | None = None
         self._client: aioredis.Redis | None = None
+        self._prefix = redis.prefix
         if redis.url:
             # short timeouts and one retry, as the rate-limit store (registry.lib.store.RedisStore)
             self._client = aioredis.Redis.from_url(
@@ -154,6 +155,28 @@ class SessionStore:
 
     async def delete(self, sid: str) -> None:
         await self._call_delete(_key(sid))
+
+    async def put_data(self, key: str, value: bytes, expires_in: int) -> None:
+        """Other console state kept like sessions (an import's upload, progress and report), under
+        a key of its own namespace: visible to every worker when Redis is configured."""
+        await self._call_set(f"data:{key}", value, expires_in)
+
+    async def get_data(self, key: str) -> bytes | None:
+        return await self._call_get(f"data:{key}")
+
+    async def claim(self, key: str, expires_in: int = 86400) -> bool:
+        """True for the first caller with ``key`` only (across workers when Redis is configured)."""
+        if self._redis_now() is not None and self._client is not None:
+            try:
+                first = await self._client.set(f"{self._prefix}console-claim:{key}", b"1", nx=True, ex=expires_in)
+            except UNAVAILABLE as exc:
+                self._down(exc)
+            else:
+                return bool(first)
+        if await self._memory.get(f"claim:{key}") is not None:
+            return False
+        await self._memory.set(f"claim:{key}", b"1", expires_in=expires_in)
+        return True
 
     async def close(self) -> None:
         if self._client is not None:
