@@ -22,8 +22,10 @@ from registry.api.console.imports import import_handlers, too_large
 from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
+from registry.api.console.second_factor import second_factor_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
+from registry.api.console.signin_code import code_handlers
 from registry.domain.container import Services
 from registry.errors import RegistryError
 from registry.lib.addresses import trusted_proxies
@@ -79,11 +81,13 @@ def console(services: Services) -> Console:
         path="/",
         route_handlers=[
             *signin_handlers(services, sessions, proxies),
+            *code_handlers(services, sessions, proxies),
             *desk_handlers(services),
             *file_handlers(services),
             *listing_desk_handlers(services),
             *recording_handlers(services),
             *import_handlers(services, imports),
+            *second_factor_handlers(services),
         ],
         dependencies={"officer": Provide(officer_provider(services, sessions, proxies))},
         exception_handlers={

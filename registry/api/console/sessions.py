@@ -44,6 +44,15 @@ class Session(msgspec.Struct):
     #: the account's password stamp when this session began or changed it: another stamp (a
     #: reset, or a change in another session) ends this session
     password_stamp: str
+    #: the password was right and the account's second factor still asks for its code: such a
+    #: session opens no page but the code's, and a new one (a new id) replaces it once the code is right
+    second_factor_pending: bool = False
+    #: where to go after the code
+    next_path: str = ""
+
+
+#: how long a half-signed-in session waits for its code
+PENDING_SECONDS = 300
 
 
 class SessionStore:
@@ -123,11 +132,15 @@ class SessionStore:
             self._warned = False
             log.warning("redis reachable again; new console sessions kept in redis")
 
-    async def create(self, account_id: int, now: float, password_stamp: str) -> tuple[str, Session]:
-        """A new session under a new id (a sign-in never reuses an id the browser sent: no fixation)."""
+    async def create(
+        self, account_id: int, now: float, password_stamp: str, *, pending_next: str | None = None
+    ) -> tuple[str, Session]:
+        """A new session under a new id (a sign-in never reuses an id the browser sent: no fixation);
+        with ``pending_next``, a half-signed-in one waiting for the second factor's code."""
         sid = secrets.token_urlsafe(32)
-        session = Session(account_id, now, now, secrets.token_urlsafe(32), password_stamp)
-        await self._call_set(_key(sid), msgspec.json.encode(session), self.absolute)
+        pending = pending_next is not None
+        session = Session(account_id, now, now, secrets.token_urlsafe(32), password_stamp, pending, pending_next or "")
+        await self._call_set(_key(sid), msgspec.json.encode(session), PENDING_SECONDS if pending else self.absolute)
         return sid, session
 
     async def load(self, sid: str, now: float) -> Session | None:
@@ -141,7 +154,8 @@ class SessionStore:
             session = msgspec.json.decode(raw, type=Session)
         except msgspec.DecodeError:
             return None
-        if now - session.seen > self.idle or now - session.created > self.absolute:
+        limit = PENDING_SECONDS if session.second_factor_pending else self.absolute
+        if now - session.seen > self.idle or now - session.created > limit:
             await self.delete(sid)
             return None
         if now - session.seen >= TOUCH_SECONDS:
