@@ -127,6 +127,7 @@ class ImportJobs:
         if raw is None:
             raise NotFound("上传的文件已超过保存期限，请重新上传 / the upload expired, upload it again")
         kept = msgspec.msgpack.decode(raw, type=_Rows)
+        await self.store.delete_data(f"import-rows:{job.id}")  # held by the job from here on
         earlier = await self.ledger.start(actor, job.kind, job.sha256, job.filename, job.total)
         if earlier is not None:
             job.state, job.earlier_by, job.earlier_at = "refused", earlier.by, earlier.at.isoformat()

@@ -178,6 +178,9 @@ class SessionStore:
     async def get_data(self, key: str) -> bytes | None:
         return await self._call_get(f"data:{key}")
 
+    async def delete_data(self, key: str) -> None:
+        await self._call_delete(f"data:{key}")
+
     async def claim(self, key: str, expires_in: int = 86400) -> bool:
         """True for the first caller with ``key`` only (across workers when Redis is configured)."""
         if self._redis_now() is not None and self._client is not None:
