@@ -336,6 +336,18 @@ def accounts_reset_password(client_id: str) -> None:
     click.echo(f"client_id: {client_id}\nconsole password (change at first sign-in): {password}")
 
 
+@accounts.command("reset-totp")
+@click.argument("client_id")
+def accounts_reset_totp(client_id: str) -> None:
+    """Turn off an officer's console second factor (a lost phone); they may enrol again."""
+    try:
+        was_on = _run(_with_services(lambda s: s.console.second_factor.reset(_cli_actor(), client_id)))
+    except RegistryError as exc:
+        _fail(exc)
+        return
+    click.echo(f"{client_id}: second factor {'turned off' if was_on else 'was not on'}")
+
+
 @accounts.command("reset-secret")
 @click.argument("client_id")
 def accounts_reset(client_id: str) -> None:

@@ -265,6 +265,9 @@ class ConsoleSettings:
     signin_failures_before_lock: int = 5
     signin_lock_seconds: int = 900
     password_min_length: int = 12
+    #: seconds the confirmation of an import waits for it before showing its progress page (a
+    #: small file is done by then); tests set 0 to see the progress page
+    import_wait_seconds: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from registry.db.engine import Database
 from registry.domain.accounts.passwords import ConsoleSignIn, SignInPolicy
+from registry.domain.accounts.second_factor import SecretBox, derive_key
 from registry.domain.accounts.service import AccountService
 from registry.domain.accounts.tokens import TokenService
 from registry.domain.agencies.service import AgencyService
@@ -119,5 +120,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
                 settings.console.signin_lock_seconds,
                 settings.console.password_min_length,
             ),
+            SecretBox(derive_key(person_key)),
         ),
     )

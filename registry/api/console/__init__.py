@@ -12,16 +12,21 @@ from typing import Any
 
 from litestar import Request, Response, Router
 from litestar.di import Provide
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect, Template
 
 from registry.api.console.desk import desk_handlers
 from registry.api.console.files import file_handlers
+from registry.api.console.import_jobs import ImportJobs
+from registry.api.console.imports import import_handlers, too_large
 from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
 from registry.api.console.reports import report_page_handlers
+from registry.api.console.second_factor import second_factor_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
+from registry.api.console.signin_code import code_handlers
 from registry.domain.container import Services
 from registry.errors import RegistryError
 from registry.lib.addresses import trusted_proxies
@@ -31,8 +36,10 @@ from registry.lib.addresses import trusted_proxies
 class Console:
     router: Router
     sessions: SessionStore
+    imports: ImportJobs
 
     async def close(self) -> None:
+        await self.imports.close()
         await self.sessions.close()
 
 
@@ -70,22 +77,27 @@ def _refused(request: Request[Any, Any, Any], exc: RegistryError) -> Response[An
 def console(services: Services) -> Console:
     proxies = trusted_proxies(services.settings.trusted_proxies)
     sessions = SessionStore(services.settings.console, services.settings.redis)
+    imports = ImportJobs(services, sessions)
     router = Router(
         path="/",
         route_handlers=[
             *signin_handlers(services, sessions, proxies),
+            *code_handlers(services, sessions, proxies),
             *desk_handlers(services),
             *file_handlers(services),
             *listing_desk_handlers(services),
             *recording_handlers(services),
             *report_page_handlers(services),
+            *import_handlers(services, imports),
+            *second_factor_handlers(services),
         ],
         dependencies={"officer": Provide(officer_provider(services, sessions, proxies))},
         exception_handlers={
             SignInRequired: _redirect,
             CsrfRefused: _csrf,
             RegistryError: _refused,
+            RequestEntityTooLarge: too_large,
         },
         include_in_schema=False,
     )
-    return Console(router, sessions)
+    return Console(router, sessions, imports)

@@ -25,6 +25,8 @@ from registry.lib.addresses import TrustedProxies, came_over_tls
 
 COOKIE = "registry_console"
 PATH = "/console"
+#: the second step of a sign-in with a second factor
+CODE_PATH = "/console/login/code"
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 #: the pages an officer with a first password may still reach
 PASSWORD_PAGES = frozenset({"/console/password", "/console/logout"})
@@ -95,6 +97,8 @@ def officer_provider(
         session = await sessions.load(sid, now) if sid else None
         if session is None:
             raise SignInRequired(sign_in_location(path, "expired" if sid else None))
+        if session.second_factor_pending:  # half signed in: the code first, nothing else
+            raise SignInRequired(CODE_PATH)
         signed = await services.console.current(session.account_id)
         if signed is None or not hmac.compare_digest(signed.password_stamp, session.password_stamp):
             await sessions.delete(sid)

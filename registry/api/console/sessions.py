@@ -44,6 +44,15 @@ class Session(msgspec.Struct):
     #: the account's password stamp when this session began or changed it: another stamp (a
     #: reset, or a change in another session) ends this session
     password_stamp: str
+    #: the password was right and the account's second factor still asks for its code: such a
+    #: session opens no page but the code's, and a new one (a new id) replaces it once the code is right
+    second_factor_pending: bool = False
+    #: where to go after the code
+    next_path: str = ""
+
+
+#: how long a half-signed-in session waits for its code
+PENDING_SECONDS = 300
 
 
 class SessionStore:
@@ -53,6 +62,7 @@ class SessionStore:
         self._memory = MemoryStore()
         self._redis: RedisStore | None = None
         self._client: aioredis.Redis | None = None
+        self._prefix = redis.prefix
         if redis.url:
             # short timeouts and one retry, as the rate-limit store (registry.lib.store.RedisStore)
             self._client = aioredis.Redis.from_url(
@@ -122,11 +132,15 @@ class SessionStore:
             self._warned = False
             log.warning("redis reachable again; new console sessions kept in redis")
 
-    async def create(self, account_id: int, now: float, password_stamp: str) -> tuple[str, Session]:
-        """A new session under a new id (a sign-in never reuses an id the browser sent: no fixation)."""
+    async def create(
+        self, account_id: int, now: float, password_stamp: str, *, pending_next: str | None = None
+    ) -> tuple[str, Session]:
+        """A new session under a new id (a sign-in never reuses an id the browser sent: no fixation);
+        with ``pending_next``, a half-signed-in one waiting for the second factor's code."""
         sid = secrets.token_urlsafe(32)
-        session = Session(account_id, now, now, secrets.token_urlsafe(32), password_stamp)
-        await self._call_set(_key(sid), msgspec.json.encode(session), self.absolute)
+        pending = pending_next is not None
+        session = Session(account_id, now, now, secrets.token_urlsafe(32), password_stamp, pending, pending_next or "")
+        await self._call_set(_key(sid), msgspec.json.encode(session), PENDING_SECONDS if pending else self.absolute)
         return sid, session
 
     async def load(self, sid: str, now: float) -> Session | None:
@@ -140,7 +154,8 @@ class SessionStore:
             session = msgspec.json.decode(raw, type=Session)
         except msgspec.DecodeError:
             return None
-        if now - session.seen > self.idle or now - session.created > self.absolute:
+        limit = PENDING_SECONDS if session.second_factor_pending else self.absolute
+        if now - session.seen > self.idle or now - session.created > limit:
             await self.delete(sid)
             return None
         if now - session.seen >= TOUCH_SECONDS:
@@ -154,6 +169,31 @@ class SessionStore:
 
     async def delete(self, sid: str) -> None:
         await self._call_delete(_key(sid))
+
+    async def put_data(self, key: str, value: bytes, expires_in: int) -> None:
+        """Other console state kept like sessions (an import's upload, progress and report), under
+        a key of its own namespace: visible to every worker when Redis is configured."""
+        await self._call_set(f"data:{key}", value, expires_in)
+
+    async def get_data(self, key: str) -> bytes | None:
+        return await self._call_get(f"data:{key}")
+
+    async def delete_data(self, key: str) -> None:
+        await self._call_delete(f"data:{key}")
+
+    async def claim(self, key: str, expires_in: int = 86400) -> bool:
+        """True for the first caller with ``key`` only (across workers when Redis is configured)."""
+        if self._redis_now() is not None and self._client is not None:
+            try:
+                first = await self._client.set(f"{self._prefix}console-claim:{key}", b"1", nx=True, ex=expires_in)
+            except UNAVAILABLE as exc:
+                self._down(exc)
+            else:
+                return bool(first)
+        if await self._memory.get(f"claim:{key}") is not None:
+            return False
+        await self._memory.set(f"claim:{key}", b"1", expires_in=expires_in)
+        return True
 
     async def close(self) -> None:
         if self._client is not None:

@@ -19,6 +19,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 
 from registry.api.console.officer import (
+    CODE_PATH,
     COOKIE,
     Officer,
     cleared_cookie,
@@ -38,6 +39,7 @@ REASONS = {
     "expired": "会话已结束（长时间未操作或超过最长登录时间），请重新登录。",
     "ended": "账号已停用或密码已更改，请重新登录。",
     "bye": "已安全退出。",
+    "locked": "连续登录失败次数过多，账号已暂时锁定，请稍后再试。",
 }
 
 
@@ -99,11 +101,16 @@ def signin_handlers(services: Services, sessions: SessionStore, proxies: Trusted
         presented = request.cookies.get(COOKIE)
         if presented:
             await sessions.delete(presented)
-        sid, _ = await sessions.create(
-            signed.principal.account_id, services.clock.now().timestamp(), signed.password_stamp
-        )
         tls = over_tls(request, proxies)
-        target = "/console/password" if signed.must_change else next_path
+        now = services.clock.now().timestamp()
+        if signed.second_factor:  # half signed in: a session that opens only the code's page
+            sid, _ = await sessions.create(
+                signed.principal.account_id, now, signed.password_stamp, pending_next=next_path
+            )
+            target = CODE_PATH
+        else:
+            sid, _ = await sessions.create(signed.principal.account_id, now, signed.password_stamp)
+            target = "/console/password" if signed.must_change else next_path
         answer: Response[Any] = Redirect(target, status_code=303)
         answer.cookies.extend(
             [

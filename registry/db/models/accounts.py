@@ -51,5 +51,11 @@ class Account(Base):
     #: failed console sign-ins in a row; at the limit the account is locked until ``signin_locked_until``
     signin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
     signin_locked_until: Mapped[dt.datetime | None]
+    #: the TOTP secret of the optional second factor, sealed (registry.domain.accounts.second_factor);
+    #: set and not yet enabled while an enrolment waits for its first code
+    totp_secret: Mapped[str | None] = mapped_column(String(200))
+    totp_enabled_at: Mapped[dt.datetime | None]
+    #: the last time step whose code was accepted: a code is good once
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

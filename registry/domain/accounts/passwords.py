@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import Account, Authority
 from registry.domain import audit
+from registry.domain.accounts.second_factor import SecondFactor, SecretBox, matching_step
 from registry.domain.accounts.service import Principal, principal_of
 from registry.domain.actors import Actor
 from registry.domain.identifiers import lookup_division
@@ -71,6 +73,8 @@ class SignedIn:
     area_name: str | None
     must_change: bool
     password_changed_at: dt.datetime | None
+    #: the account asks for a TOTP code after the password
+    second_factor: bool
     #: a digest of the stored password hash (its salt is new at every change): a session opened
     #: under another stamp ends, so a reset or a change elsewhere signs every other session out
     password_stamp: str
@@ -90,10 +94,14 @@ def _printable(value: str) -> bool:
 
 
 class ConsoleSignIn:
-    def __init__(self, db: Database, clock: Clock, policy: SignInPolicy | None = None) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, policy: SignInPolicy | None = None, box: SecretBox | None = None
+    ) -> None:
         self.db = db
         self.clock = clock
         self.policy = policy or SignInPolicy()
+        # without a key of the deployment's (a test's service), one for this process only
+        self.second_factor = SecondFactor(db, clock, box or SecretBox(AESGCM.generate_key(256)))
 
     async def issue_password(self, actor: Actor, client_id: str) -> str:
         """A first (or reset) console password for an officer account, to be changed at the next
@@ -160,19 +168,74 @@ class ConsoleSignIn:
             return SignInLocked(locked_until, now), account.id
         assert account.password_hash is not None
         if not _verify(account.password_hash, password):
-            account.signin_failures += 1
-            if account.signin_failures < self.policy.failures_before_lock:
-                await audit.record(session, actor, now, [_refused(name, "wrong_password")])
-                return SignInRefused(_WRONG), account.id
-            until = now + dt.timedelta(seconds=self.policy.lock_seconds)
-            account.signin_locked_until = until
-            account.signin_failures = 0
-            await audit.record(session, actor, now, [_refused(name, "wrong_password_locked")])
-            return SignInLocked(until, now), account.id
+            return await self._failed(session, account, actor, "wrong_password", _WRONG), account.id
+        if account.totp_enabled_at is not None:
+            # the failures are forgiven only once the code is right too: a right password must not
+            # buy another round of code guesses
+            step = audit.Change("console.sign_in_password", "account", name, detail="second factor pending")
+            await audit.record(session, actor, now, [step])
+            return None, account.id
         account.signin_failures = 0
         account.signin_locked_until = None
         await audit.record(session, actor, now, [audit.Change("console.sign_in", "account", name)])
         return None, account.id
+
+    async def _failed(
+        self, session: AsyncSession, account: Account, actor: Actor, why: str, message: str
+    ) -> SignInRefused:
+        """One more failure of the account (a wrong password or code), audited; at the limit, locked."""
+        now = self.clock.now()
+        account.signin_failures += 1
+        if account.signin_failures < self.policy.failures_before_lock:
+            await audit.record(session, actor, now, [_refused(account.client_id, why)])
+            return SignInRefused(message)
+        until = now + dt.timedelta(seconds=self.policy.lock_seconds)
+        account.signin_locked_until = until
+        account.signin_failures = 0
+        await audit.record(session, actor, now, [_refused(account.client_id, f"{why}_locked")])
+        return SignInLocked(until, now)
+
+    async def second_step(self, account_id: int, code: str, request_id: str | None = None) -> SignedIn:
+        """The code after the password, for an account with the second factor on. A wrong code
+        counts toward the lockout like a wrong password; a code of a step already used is refused."""
+        async with self.db.write() as session:
+            refusal = await self._code_attempt(session, account_id, code, request_id)
+        if refusal is not None:  # after the commit, as in ``sign_in``
+            raise refusal
+        signed = await self.current(account_id)
+        if signed is None:
+            raise SignInRefused(_WRONG)
+        return signed
+
+    async def _code_attempt(
+        self, session: AsyncSession, account_id: int, code: str, request_id: str | None
+    ) -> SignInRefused | None:
+        now = self.clock.now()
+        account = await session.get(Account, account_id, with_for_update=True)
+        if (
+            account is None
+            or not _may_sign_in(account)
+            or account.totp_secret is None
+            or account.totp_enabled_at is None
+        ):
+            return SignInRefused("请重新登录")
+        actor = (await principal_of(session, account)).actor(request_id)
+        locked_until = account.signin_locked_until
+        if locked_until is not None and locked_until > now:
+            await audit.record(session, actor, now, [_refused(account.client_id, "locked")])
+            return SignInLocked(locked_until, now)
+        step = matching_step(self.second_factor.box.open(account.id, account.totp_secret), code, now)
+        if step is None:
+            return await self._failed(session, account, actor, "wrong_code", "验证码不正确或已过期")
+        if step <= (account.totp_last_step or -1):
+            return await self._failed(session, account, actor, "code_replayed", "该验证码已使用过，请等待下一个验证码")
+        account.totp_last_step = step
+        account.signin_failures = 0
+        account.signin_locked_until = None
+        await audit.record(
+            session, actor, now, [audit.Change("console.sign_in", "account", account.client_id, detail="second_factor")]
+        )
+        return None
 
     async def sign_out(self, actor: Actor) -> None:
         async with self.db.write() as session:
@@ -213,6 +276,13 @@ class ConsoleSignIn:
             await audit.record(session, actor, now, [audit.Change("console.password_change", "account", actor.id)])
         return password_stamp(stored)
 
+    async def password_is(self, actor: Actor, password: str) -> bool:
+        """Whether ``password`` is the officer's (to confirm a sensitive step of a signed-in person)."""
+        async with self.db.read() as session:
+            account = await session.get(Account, actor.account_id)
+        stored = account.password_hash if account is not None else None
+        return stored is not None and len(password) <= PASSWORD_MAX and _verify(stored, password)
+
     async def current(self, account_id: int) -> SignedIn | None:
         """The account as a session sees it on each request: None once disabled or not an officer."""
         async with self.db.read() as session:
@@ -231,6 +301,7 @@ class ConsoleSignIn:
             area_name=division.name if division is not None else ("全国" if area_code == "000000" else None),
             must_change=account.password_must_change,
             password_changed_at=account.password_changed_at,
+            second_factor=account.totp_enabled_at is not None,
             password_stamp=password_stamp(account.password_hash),
         )
 
