@@ -134,16 +134,13 @@ def subdivisions(prefix: str) -> list[Division]:
     """The current divisions one level below a jurisdiction prefix, in code order: the provinces
     under "" (national), a province's prefectures, a prefecture's counties; none under a county."""
     _check_prefix(prefix)
-    if len(prefix) == 6:
-        return []
     width = len(prefix) + 2
-    found = []
-    for code, (_, current) in _table().items():
-        if current and code.startswith(prefix) and code[len(prefix) : width] != "00" and not code[width:].strip("0"):
-            division = lookup_division(code)
-            if division is not None:
-                found.append(division)
-    return sorted(found, key=lambda d: d.code)
+    codes = sorted(
+        code
+        for code, (_, current) in _table().items()
+        if current and code.startswith(prefix) and code[len(prefix) : width] != "00" and not code[width:].strip("0")
+    )
+    return [d for d in map(lookup_division, codes) if d is not None]
 
 
 def _check_prefix(prefix: str) -> None:
