@@ -23,10 +23,12 @@ from registry.api.console.listing_desk import listing_desk_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
 from registry.api.console.reports import report_page_handlers
+from registry.api.console.roles import role_handlers
 from registry.api.console.second_factor import second_factor_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
 from registry.api.console.signin_code import code_handlers
+from registry.api.console.units import unit_handlers
 from registry.domain.container import Services
 from registry.errors import RegistryError
 from registry.lib.addresses import trusted_proxies
@@ -84,6 +86,8 @@ def console(services: Services) -> Console:
             *signin_handlers(services, sessions, proxies),
             *code_handlers(services, sessions, proxies),
             *desk_handlers(services),
+            *unit_handlers(services),
+            *role_handlers(services),
             *file_handlers(services),
             *listing_desk_handlers(services),
             *recording_handlers(services),

@@ -24,11 +24,15 @@ from registry.domain.evaluation.schemas import EvaluateRequest
 from registry.domain.evaluation.schemas import SubjectRef as StoredSubject
 from registry.domain.events.query import EventQuery
 from registry.domain.listings.query import ListingQuery
+from registry.domain.persons.roster import roster
 from registry.domain.vocabulary import INDUSTRIES, SCALES
 from registry.errors import NotFound, OutsideJurisdiction, ValidationFailed
+from registry.lib.clock import today
 
 _USCC_LIKE = re.compile(r"[0-9A-HJ-NPQRTUWXY]{1,18}")
 PAGE = 50
+#: what the file says after a register, edit or role form sent the officer back to it
+DONE = {"registered": "企业已登记。", "saved": "登记信息已保存。", "appointed": "已任命。", "ended": "任职已结束。"}
 
 
 def _blank(value: str | None) -> str | None:
@@ -94,6 +98,7 @@ def file_handlers(services: Services) -> list[Any]:
         officer: NamedDependency[Officer],
         uscc: Annotated[str, PathParameter()],
         recorded: Annotated[int | None, QueryParameter()] = None,
+        done: Annotated[str | None, QueryParameter()] = None,
     ) -> Template:
         actor = officer.actor
         base = {**officer.context(), "nav": "enterprises", "uscc": uscc}
@@ -139,6 +144,9 @@ def file_handlers(services: Services) -> list[Any]:
                 "trail": await trail(services.db, targets),
                 "labels": LABELS,
                 "recorded": recorded,
+                "done": DONE.get(done or ""),
+                "roster": await roster(services.db, actor, uscc),
+                "today": today(services.clock),
                 "decision": decision,
                 "departments": departments,
             },
