@@ -131,6 +131,7 @@ async def test_outside_the_area_is_refused_and_a_registered_unit_is_linked(
 
 async def test_edit_keeps_the_name_history(app: Any, services: Any, client: Any) -> None:
     desk = await signed_in(app, services, division="410103")
+    away = await signed_in(app, services, division="410104")
     api = await f.headers(client, services, "bureau", division="410103")
     unit = f.enterprise()
     assert (await client.post("/api/v1/enterprises", json=unit, headers=api)).status_code == 201
@@ -151,6 +152,11 @@ async def test_edit_keeps_the_name_history(app: Any, services: Any, client: Any)
         assert history is not None
         assert unit["name"] in history.group(0)
         assert renamed in history.group(0)
+    async with aclosing(away.client) as c:
+        assert (await c.get(path)).status_code == 403
+        token = field((await c.get(NEW)).text, "_csrf")
+        refused = await c.post(path, data={**data, "version": "2", "name": "越权改名有限公司", "_csrf": token})
+        assert refused.status_code == 403
     stored = (await client.get(f"/api/v1/enterprises/{unit['uscc']}", headers=api)).json()
     assert (stored["name"], stored["scale"], stored["address"], stored["version"]) == (
         renamed,
