@@ -227,6 +227,8 @@ async def test_appoint_a_person_and_end_the_role(app: Any, services: Any, client
     async with aclosing(desk.client) as c:
         form = await c.get(appoint)
         token = field(form.text, "_csrf")
+        assert 'value="legal_representative"' in form.text
+        assert 'value="agency_responsible"' not in form.text  # offered for an agency only
         wrong_digit = pid[:-1] + ("1" if pid[-1] != "1" else "2")
         bad_id = await c.post(appoint, data={**person, "id_number": wrong_digit, "_csrf": token})
         assert bad_id.status_code == 422

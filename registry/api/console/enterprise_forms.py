@@ -64,6 +64,17 @@ APPOINT_FIELDS: Final = (
 END_FIELDS: Final = (Field("valid_to", "任职终止日期", "date", required=True),)
 
 
+def appoint_fields(is_agency: bool) -> tuple[Field, ...]:
+    """The appointment form; 中介机构直接责任人员 is offered for an agency only (the service refuses it
+    elsewhere)."""
+    if is_agency:
+        return APPOINT_FIELDS
+    roles = tuple((code, name) for code, name in PERSON_ROLES.items() if code != "agency_responsible")
+    return tuple(
+        Field(f.name, f.label, f.kind, f.required, roles, f.hint) if f.name == "role" else f for f in APPOINT_FIELDS
+    )
+
+
 def field_of(problem_field: str) -> str:
     """The input a service problem names: ``operating_divisions[2]`` is the one operating field."""
     return _INDEXED.sub("", problem_field)

@@ -17,23 +17,25 @@ from litestar.params import PathParameter
 from litestar.response import Redirect, Template
 
 from registry.api.console.actions import beside, values
-from registry.api.console.enterprise_forms import APPOINT_FIELDS, END_FIELDS, end_body, person_body, role_body
+from registry.api.console.enterprise_forms import END_FIELDS, appoint_fields, end_body, person_body, role_body
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
+from registry.domain.enterprises.schemas import Enterprise
 from registry.domain.persons.roster import RoleHeld, roster
 from registry.errors import Conflict, NotFound, ValidationFailed
 from registry.lib.clock import today
 
 
 def role_handlers(services: Services) -> list[Any]:
-    def appoint_page(officer: Officer, uscc: str, name: str, status: int = 200, **extra: Any) -> Template:
+    def appoint_page(officer: Officer, unit: Enterprise, status: int = 200, **extra: Any) -> Template:
+        fields = appoint_fields(unit.is_agency)
         context: dict[str, Any] = {
             **officer.context(),
             "nav": "enterprises",
-            "uscc": uscc,
-            "unit_name": name,
-            "fields": APPOINT_FIELDS,
-            "shown": {f.name: "" for f in APPOINT_FIELDS} | {"valid_from": today(services.clock).isoformat()},
+            "uscc": unit.uscc,
+            "unit_name": unit.name,
+            "fields": fields,
+            "shown": {f.name: "" for f in fields} | {"valid_from": today(services.clock).isoformat()},
             "errors": {},
             "refusal": None,
         }
@@ -43,30 +45,28 @@ def role_handlers(services: Services) -> list[Any]:
     @get("/console/enterprises/{uscc:str}/persons/new", include_in_schema=False)
     async def appoint_form(officer: NamedDependency[Officer], uscc: Annotated[str, PathParameter()]) -> Template:
         unit = await services.enterprises.get(officer.actor, uscc)  # the read rules: outside the area, refused
-        return appoint_page(officer, uscc, unit.name)
+        return appoint_page(officer, unit)
 
     @post("/console/enterprises/{uscc:str}/persons/new", include_in_schema=False, status_code=200)
     async def appoint(
         request: Request[Any, Any, Any], officer: NamedDependency[Officer], uscc: Annotated[str, PathParameter()]
     ) -> Response[Any]:
         unit = await services.enterprises.get(officer.actor, uscc)
-        shown = values(APPOINT_FIELDS, await request.form())
+        shown = values(appoint_fields(unit.is_agency), await request.form())
         person, errors = person_body(shown)
         role, role_errors = role_body(uscc, shown)
         errors = role_errors | errors
         if person is None or role is None:
-            return appoint_page(officer, uscc, unit.name, 422, shown=shown, errors=errors)
+            return appoint_page(officer, unit, 422, shown=shown, errors=errors)
         if role.valid_to is not None and role.valid_to < role.valid_from:
             # the service's own rule (add_role), asked before the person is registered
-            return appoint_page(
-                officer, uscc, unit.name, 422, shown=shown, errors={"valid_to": "任职结束日期早于开始日期"}
-            )
+            return appoint_page(officer, unit, 422, shown=shown, errors={"valid_to": "任职结束日期早于开始日期"})
         try:
             found, _created = await services.persons.create(officer.actor, person)
             await services.persons.add_role(officer.actor, found.id, role)
         except ValidationFailed as exc:
-            errors, refusal = beside(exc.problems, APPOINT_FIELDS)
-            return appoint_page(officer, uscc, unit.name, exc.status, shown=shown, errors=errors, refusal=refusal)
+            errors, refusal = beside(exc.problems, appoint_fields(unit.is_agency))
+            return appoint_page(officer, unit, exc.status, shown=shown, errors=errors, refusal=refusal)
         return Redirect(f"/console/enterprises/{uscc}?done=appointed#persons", status_code=303)
 
     async def held(officer: Officer, uscc: str, role_id: int) -> RoleHeld:
