@@ -91,7 +91,8 @@ def unit_handlers(services: Services) -> list[Any]:
             409,
             uscc=uscc,
             unit=fresh,
-            rows=stale_rows(current, again["loaded"], again["shown"]),
+            # theirs as the reloaded form shows it (read after the 409: the latest, should a third save intervene)
+            rows=stale_rows(reloaded, again["loaded"], again["shown"]),
             fields=EDIT_FIELDS,
             shown=reloaded,
             loaded=reloaded,
