@@ -179,7 +179,7 @@ def _shown(f: Field, text: str) -> str:
 
 def stale_rows(current: dict[str, Any], loaded: dict[str, str], shown: dict[str, str]) -> list[StaleRow]:
     """Field by field: what the officer loaded, what is stored now (someone else's save), and the
-    officer's own unsaved value; ``current`` is the service's snapshot sent with its 409."""
+    officer's own unsaved value; ``current`` is the state stored now (wire values or form strings)."""
     rows = []
     for f in COMPARED:
         was = canonical(f.name, loaded.get(f.name, ""))
