@@ -45,6 +45,8 @@ async def test_a_correction_chains_to_the_event_and_stores_what_the_api_would(
     desk = await signed_in(app, services)
     path = f"/console/events/{event['id']}/amend"
     async with aclosing(desk.client) as c:
+        file = await c.get(f"/console/enterprises/{event['subject']['uscc']}")
+        assert f'href="/console/events/{event["id"]}#amend"' in file.text
         shown = await c.get(f"/console/events/{event['id']}")
         assert f'href="{path}?code=correction"' in shown.text
         form = await c.get(path, params={"code": "correction"})

@@ -49,8 +49,9 @@ async def console_step(console: httpx.AsyncClient, path: str, form: dict[str, st
     page = await console.get(path)
     assert page.status_code == 200, page.text
     filled = {"_csrf": field(page.text, "_csrf"), **form}
-    if 'name="version"' in page.text:
-        filled["version"] = field(page.text, "version")
+    for hidden in ("version", "renewal_of"):
+        if f'name="{hidden}"' in page.text:
+            filled[hidden] = field(page.text, hidden)
     review = await console.post(path, data=filled)
     assert review.status_code == 200, review.text
     assert 'id="confirm"' in review.text, review.text
@@ -243,11 +244,23 @@ async def test_revocation_is_confirmed_with_what_the_rules_end(
     for action, body in (
         ("review", {"on": "2026-02-01", "passed": True, "score": 95}),
         ("audit", {"on": "2026-02-10", "passed": True}),
-        ("announce", {"on": "2026-03-01", "announcement_no": "公告1"}),
     ):
         r = await client.post(url(uscc, g["id"], action), json={**body, "version": g["version"]}, headers=city_api)
         assert r.status_code == 200, r.text
         g = r.json()
+    async with aclosing(city.client) as p:
+        announce = f"/console/enterprises/{uscc}/grades/{g['id']}/announce"
+        form = {"_csrf": await csrf(p, announce), "version": str(g["version"]), "on": "2026-03-01"}
+        review = await p.post(announce, data={**form, "announcement_no": "公告1"})
+        # the incentives the grade brings under the rules of 二七区, before it is announced
+        begun = re.search(r'id="what-if-new"[^>]*>([^<]+)', review.text)
+        assert begun is not None, review.text
+        assert "保险" in begun.group(1)
+        done = await p.post(announce, data={**form, "announcement_no": "公告1", "confirmed": "1"})
+        assert done.status_code == 303, done.text
+    g = (await client.get(url(uscc, g["id"]), headers=county_api)).json()
+    assert (g["status"], g["announced_on"], g["valid_until"]) == ("valid", "2026-03-01", "2029-03-01")
+    city = await signed_in(app, services, CITY, "prefectural")
     path = f"/console/enterprises/{uscc}/grades/{g['id']}/revoke"
     async with aclosing(city.client) as p:
         form = {
@@ -293,3 +306,61 @@ async def test_the_desk_links_grades_to_review_to_a_list_with_the_step_forms(
         assert listed.status_code == 200
         assert f'href="/console/enterprises/{uscc}/grades/{grade["id"]}/review"' in listed.text
         assert (await p.get("/console/grades/queue/nothing")).status_code == 404
+
+
+async def test_renewals_due_are_listed_with_the_renewal_form(
+    app: Any, services: Any, client: httpx.AsyncClient
+) -> None:
+    county_api, _ = await officer(client, services, HOME, "county")
+    city_api, _ = await officer(client, services, CITY, "prefectural")
+    county = await signed_in(app, services, HOME, "county")
+    uscc = (await t.create(client, county_api))["uscc"]
+    g = (
+        await client.post(
+            url(uscc), json=application(self_score=95, assessed="2023-11-20", applied="2023-12-01"), headers=county_api
+        )
+    ).json()
+    for action, body in (
+        ("review", {"on": "2023-12-20", "passed": True, "score": 95}),
+        ("audit", {"on": "2024-01-05", "passed": True}),
+        ("announce", {"on": "2024-01-10", "announcement_no": "公告2"}),
+    ):
+        r = await client.post(url(uscc, g["id"], action), json={**body, "version": g["version"]}, headers=city_api)
+        assert r.status_code == 200, r.text
+        g = r.json()
+    assert g["valid_until"] == "2027-01-10"  # within 90 days of 2026-11-26, its renewal window open
+    renew = f"/console/enterprises/{uscc}/grades/new?renewal_of={g['id']}"
+    async with aclosing(county.client) as c:
+        listed = await c.get("/console/grades/queue/renewals")
+        assert f'href="{renew}"' in listed.text
+        assert f'href="{renew}"' in (await c.get(f"/console/enterprises/{uscc}")).text
+        form = {
+            "level": "3",
+            "scheme": YJ,
+            "standard": STANDARD,
+            "self_score": "90",
+            "self_assessed_on": "2026-11-20",
+            "applied_on": "2026-11-25",
+        }
+        page = await c.get(renew)
+        assert field(page.text, "renewal_of") == str(g["id"])
+        token = field(page.text, "_csrf")
+        # the service's renewal rule, beside the date it names
+        early = await c.post(
+            renew.split("?", maxsplit=1)[0],
+            data={
+                **form,
+                "self_assessed_on": "2026-08-20",
+                "applied_on": "2026-09-01",
+                "_csrf": token,
+                "renewal_of": str(g["id"]),
+                "confirmed": "1",
+            },
+        )
+        assert early.status_code == 422
+        assert "复评须在期满前" in beside(early.text, "applied_on")
+        done = await console_step(c, renew, form)
+        assert done.status_code == 303, done.text
+        new_id = int(done.headers["location"].split("?")[0].rsplit("/", 1)[1])
+    got = (await client.get(url(uscc, new_id), headers=county_api)).json()
+    assert (got["renewal_of"], got["status"], got["self_score"]) == (g["id"], "applied", 90.0)

@@ -38,6 +38,7 @@ from registry.domain.grades import schemas as s
 from registry.domain.grades.queue import QUEUES, queue
 from registry.domain.grades.schemes import GradingRules
 from registry.domain.grades.whatif import grade_preview
+from registry.domain.grades.workflow import REVOCATION_REASONS
 from registry.domain.whatif import Preview
 from registry.errors import RegistryError, ValidationFailed
 from registry.lib.clock import today
@@ -102,6 +103,7 @@ def _step_handlers(services: Services) -> list[Any]:
                 "g": g,
                 "links": links(g),
                 "labels": LABELS,
+                "reasons": REVOCATION_REASONS,
                 "done": message,
             },
         )
