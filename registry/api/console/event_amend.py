@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 
 from registry.api.console.actions import Field, beside, values
 from registry.api.console.officer import Officer
-from registry.api.console.recording import event_body, form_fields
+from registry.api.console.recording import NAMES, OPTION_NAMES, event_body, form_fields
 from registry.domain.container import Services
 from registry.domain.events.kinds import DETAILS
 from registry.domain.events.schemas import AmendmentCreate, Event
@@ -113,6 +113,8 @@ def event_amend_handlers(services: Services) -> list[Any]:
                 "nav": "enterprises",
                 "e": found,
                 "codes": CODES,
+                "names": NAMES,
+                "options": OPTION_NAMES,
                 "amendable": amendable(found),
                 "done": CODES.get(done or ""),
             },
