@@ -46,6 +46,8 @@ class Item:
     section: str
     #: the listing it is about (its own page on the listing desk)
     listing_id: int | None = None
+    #: the grade it is about (its own page, with the steps its state allows)
+    grade_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -158,35 +160,25 @@ class DeskService:
         heap.count = int(await session.scalar(select(func.count()).select_from(sub)) or 0)
         rows = (await session.execute(stmt.order_by(Grade.id.desc()).limit(SHOWN))).all()
         for grade, uscc, name in rows:
-            heap.items.append(Item(uscc, name, what(grade), "grades"))
+            heap.items.append(Item(uscc, name, what(grade), "grades", grade_id=grade.id))
         return heap
 
     async def _grades(self, session: AsyncSession, actor: Actor) -> Heap:
         heap = Heap("grades", "待办定级", "本机关为定级机关、尚在评审、审核或公告前的标准化定级")
-        stmt = (
-            select(Grade, Enterprise.uscc, Enterprise.name)
-            .join(Enterprise, Enterprise.id == Grade.enterprise_id)
-            .where(Grade.status.in_(sorted(PENDING)))
-        )
-        if actor.role != "admin":
-            stmt = stmt.where(Grade.grading_authority_id == actor.authority_id)
         return await self._grade_heap(
-            session, heap, stmt, lambda g: f"{LEVELS.get(g.level, g.level)}：{GRADE_STATUSES.get(g.status, g.status)}"
+            session,
+            heap,
+            grades_to_review(actor),
+            lambda g: f"{LEVELS.get(g.level, g.level)}：{GRADE_STATUSES.get(g.status, g.status)}",
         )
 
     async def _renewals(self, session: AsyncSession, actor: Actor, today: dt.date) -> Heap:
         heap = Heap("renewals", "等级即将到期", f"{RENEWAL_DAYS} 日内有效期届满的标准化等级（可申请延期或复评）")
-        stmt = (
-            select(Grade, Enterprise.uscc, Enterprise.name)
-            .join(Enterprise, Enterprise.id == Grade.enterprise_id)
-            .where(
-                Grade.status == "valid",
-                Grade.valid_until.between(today, today + dt.timedelta(days=RENEWAL_DAYS)),
-                unit_readable(actor, Enterprise.id, Enterprise.division_code),
-            )
-        )
         return await self._grade_heap(
-            session, heap, stmt, lambda g: f"{LEVELS.get(g.level, g.level)} {g.valid_until} 到期"
+            session,
+            heap,
+            renewals_due(actor, today),
+            lambda g: f"{LEVELS.get(g.level, g.level)} {g.valid_until} 到期",
         )
 
     async def _hazards(self, session: AsyncSession, actor: Actor, today: dt.date) -> Heap:
@@ -209,6 +201,32 @@ class DeskService:
             uscc, name = units.get(event.enterprise_id or 0, (None, f"事件 {event.id}"))
             heap.items.append(Item(uscc, name, f"整改期限 {deadline}，逾期未整改", "events"))
         return heap
+
+
+def grades_to_review(actor: Actor) -> Select[Grade, str, str]:
+    """Grades still pending (review, audit, announcement) whose grading authority is the officer's
+    (every one for an admin): (grade, uscc, name), unordered."""
+    stmt = (
+        select(Grade, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Grade.enterprise_id)
+        .where(Grade.status.in_(sorted(PENDING)))
+    )
+    if actor.role != "admin":
+        stmt = stmt.where(Grade.grading_authority_id == actor.authority_id)
+    return stmt
+
+
+def renewals_due(actor: Actor, today: dt.date) -> Select[Grade, str, str]:
+    """Valid grades of readable units whose validity ends within ``RENEWAL_DAYS``: (grade, uscc, name)."""
+    return (
+        select(Grade, Enterprise.uscc, Enterprise.name)
+        .join(Enterprise, Enterprise.id == Grade.enterprise_id)
+        .where(
+            Grade.status == "valid",
+            Grade.valid_until.between(today, today + dt.timedelta(days=RENEWAL_DAYS)),
+            unit_readable(actor, Enterprise.id, Enterprise.division_code),
+        )
+    )
 
 
 PENDING_ACTIONS = {"remove": "移出", "grant_repair": "准予信用修复", "revoke_repair": "撤销信用修复"}

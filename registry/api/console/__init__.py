@@ -16,7 +16,9 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect, Template
 
 from registry.api.console.desk import desk_handlers
+from registry.api.console.event_amend import event_amend_handlers
 from registry.api.console.files import file_handlers
+from registry.api.console.grade_pages import grade_page_handlers
 from registry.api.console.import_jobs import ImportJobs
 from registry.api.console.imports import import_handlers, too_large
 from registry.api.console.listing_desk import listing_desk_handlers
@@ -91,6 +93,8 @@ def console(services: Services) -> Console:
             *file_handlers(services),
             *listing_desk_handlers(services),
             *recording_handlers(services),
+            *grade_page_handlers(services),
+            *event_amend_handlers(services),
             *report_page_handlers(services),
             *import_handlers(services, imports),
             *second_factor_handlers(services),

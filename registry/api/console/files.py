@@ -15,6 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Template
 
+from registry.api.console.grade_pages import grade_links
 from registry.api.console.labels import LABELS
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
@@ -41,6 +42,7 @@ def _blank(value: str | None) -> str | None:
 
 def file_handlers(services: Services) -> list[Any]:
     limits = services.settings.limits
+    step_links = grade_links(services)
     departments: dict[str, str] = {}  # read once: the memorandum's departments do not change at run time
 
     @get("/console/enterprises", include_in_schema=False)
@@ -149,6 +151,7 @@ def file_handlers(services: Services) -> list[Any]:
                 "today": today(services.clock),
                 "decision": decision,
                 "departments": departments,
+                "grade_links": step_links,
             },
         )
 
