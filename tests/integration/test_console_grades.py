@@ -196,7 +196,7 @@ async def test_a_step_the_state_does_not_allow_is_refused_with_the_service_messa
         assert refused.status_code == 409, refused.text
         refusal = re.search(r'id="refusal"[^>]*>([^<]+)', refused.text)
         assert refusal is not None
-        assert refusal.group(1).startswith(f"等级 {grade['id']} 当前为已申请，不能revoke")
+        assert refusal.group(1).startswith(f"等级 {grade['id']} 当前为已申请，不能撤销")
         # a version someone changed in between: the service's 409, nothing overwritten
         stale = await p.post(grade_path + "/withdraw", data={**form, "version": "7", "confirmed": "1"})
         assert stale.status_code == 409

@@ -27,7 +27,14 @@ from registry.domain.grades import schemas as s
 from registry.domain.grades.conditions import Accident, unmet
 from registry.domain.grades.schemes import GradingRules
 from registry.domain.grades.wire import status_on, wire_grades
-from registry.domain.grades.workflow import LEVELS, REVOCATION_REASONS, STATUSES, IllegalTransition, next_status
+from registry.domain.grades.workflow import (
+    LEVELS,
+    REVOCATION_REASONS,
+    STATUSES,
+    STEP_NAMES,
+    IllegalTransition,
+    next_status,
+)
 from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.jurisdiction import deny, locations
 from registry.errors import Conflict, FieldProblem, Forbidden, NotFound, ValidationFailed
@@ -325,7 +332,7 @@ class GradeService:
                     # past valid_until: expired whatever the sweep has recorded yet; refused here without
                     # writing, so the answer's version is the stored one (the sweep records the expiry)
                     raise Conflict(
-                        f"等级 {grade.id} 已于 {grade.valid_until} 期满，不能{action} / grade {grade.id} expired "
+                        f"等级 {grade.id} 已于 {grade.valid_until} 期满，不能{_zh(action)} / grade {grade.id} expired "
                         f"after {grade.valid_until}; {action} is not allowed",
                         extra=_current("expired", grade.version),
                     )
@@ -346,7 +353,7 @@ class GradeService:
             allowed = "、".join(STATUSES[x] for x in exc.allowed_from) or "（本程序无此环节）"
             allowed_en = ", ".join(exc.allowed_from) or "none (not a step of this procedure)"
             raise Conflict(
-                f"等级 {grade.id} 当前为{STATUSES[grade.status]}，不能{action}；可在以下状态进行：{allowed} / "
+                f"等级 {grade.id} 当前为{STATUSES[grade.status]}，不能{_zh(action)}；可在以下状态进行：{allowed} / "
                 f"grade {grade.id} is {grade.status}; {action} is allowed from: {allowed_en}",
                 extra=_current(grade.status, grade.version),
             ) from exc
@@ -620,7 +627,7 @@ class GradeService:
             return
         authority = await session.get_one(Authority, grade.grading_authority_id)
         raise NotGradingAuthority(
-            f"{LEVELS[grade.level]}等级由{authority.name}（{authority.level}）办理，本机关不能{action} / "
+            f"{LEVELS[grade.level]}等级由{authority.name}（{authority.level}）办理，本机关不能{_zh(action)} / "
             f"level {grade.level} grades of this enterprise are handled by {authority.name} "
             f"({authority.level}, {authority.division_code}); your authority may not {action}",
         )
@@ -739,3 +746,8 @@ class GradeService:
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if isinstance(v, dt.date) else v for k, v in data.items() if k != "version"}
+
+
+def _zh(action: str) -> str:
+    """The step's Chinese name, for the Chinese half of a refusal."""
+    return STEP_NAMES.get(action, action)

@@ -101,3 +101,21 @@ def next_status(
         "withdraw": "withdrawn",
     }
     return outcomes.get(action, status)
+
+
+#: Chinese names of the steps (the console and the service's refusals name a step by these)
+STEP_NAMES: dict[str, str] = {
+    "application": "申请",
+    "review": "评审",
+    "audit": "审核",
+    "announce": "公告",
+    "certificate": "发证",
+    "annual_check": "年度核查",
+    "rectify": "整改",
+    "revoke": "撤销",
+    "suspend": "中止",
+    "resume": "恢复",
+    "withdraw": "撤回申请",
+    "superseded": "被新等级取代",
+    "expiry": "期满",
+}

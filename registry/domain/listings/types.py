@@ -119,3 +119,19 @@ PUBLICATION_CHANNELS: Final[dict[str, str]] = {
 #: application from 30 days before expiry: the rules' own numbers (registry.rules.removal)
 REPAIR_AFTER_MONTHS: Final = removal.REPAIR_AFTER_MONTHS
 APPLICATION_WINDOW_DAYS: Final = removal.APPLICATION_WINDOW_DAYS
+
+#: Chinese names of the steps (the console and the refusals name a step by these)
+STEP_NAMES: Final[dict[str, str]] = {
+    "propose": "提议列入",
+    "notify": "告知",
+    "statement": "陈述申辩",
+    "object": "提出异议",
+    "resolve_objection": "处理异议",
+    "approve": "批准（第二名工作人员）",
+    "publish": "公示",
+    "apply_repair": "申请信用修复",
+    "decide_repair": "信用修复决定",
+    "revoke_repair": "撤销信用修复",
+    "remove": "提出移出",
+    "expire": "期满移出",
+}

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from registry.domain.calendar import add_months
-from registry.domain.listings.types import LIST_TYPES, STATUSES
+from registry.domain.listings.types import LIST_TYPES, STATUSES, STEP_NAMES
 from registry.rules import removal
 
 Action = Literal[
@@ -104,7 +104,7 @@ def check(action: str, state: State, actor_id: str, on: dt.date, *, reject: bool
         raise Refused(
             409,
             "illegal_transition",
-            f"当前状态为{STATUSES[state.status]}，不能{action}；可在以下状态进行："
+            f"当前状态为{STATUSES[state.status]}，不能{STEP_NAMES.get(action, action)}；可在以下状态进行："
             + "、".join(STATUSES[x] for x in sources),
             f"the listing is {state.status}; {action} is allowed from: {', '.join(sources)}",
         )
@@ -112,7 +112,8 @@ def check(action: str, state: State, actor_id: str, on: dt.date, *, reject: bool
         raise Refused(
             409,
             "pending_approval",
-            f"已有待另一名工作人员批准的决定（{state.pending_action}），批准或驳回前不能{action}",
+            f"已有待另一名工作人员批准的决定（{STEP_NAMES.get(state.pending_action, state.pending_action)}），"
+            f"批准或驳回前不能{STEP_NAMES.get(action, action)}",
             f"a {state.pending_action} decision awaits a second officer's approval; {action} must wait",
         )
     {
