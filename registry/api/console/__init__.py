@@ -20,6 +20,7 @@ from registry.api.console.files import file_handlers
 from registry.api.console.import_jobs import ImportJobs
 from registry.api.console.imports import import_handlers, too_large
 from registry.api.console.listing_desk import listing_desk_handlers
+from registry.api.console.manual import manual_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
 from registry.api.console.reports import report_page_handlers
@@ -86,6 +87,7 @@ def console(services: Services) -> Console:
             *desk_handlers(services),
             *file_handlers(services),
             *listing_desk_handlers(services),
+            *manual_handlers(services),
             *recording_handlers(services),
             *report_page_handlers(services),
             *import_handlers(services, imports),
