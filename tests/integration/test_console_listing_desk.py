@@ -117,7 +117,7 @@ async def test_a_manual_proposal_needs_its_reasons_beside_the_field_then_is_stor
 
 async def test_a_manual_proposal_is_refused_where_the_api_refuses_it(app: Any, services: Any, client: Any) -> None:
     api = await f.headers(client, services, "bureau", division="410103")
-    uscc, penalty_id = await penalised_unit(client, api)
+    uscc, _ = await penalised_unit(client, api)
     away = await signed_in(app, services, division="410104")
     async with aclosing(away.client) as c:
         assert (await c.get(f"/console/enterprises/{uscc}/propose-manual")).status_code == 403

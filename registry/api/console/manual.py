@@ -77,7 +77,8 @@ def manual_handlers(services: Services) -> list[Any]:
                 "书面理由",
                 "textarea",
                 required=True,
-                hint=f"认定性质恶劣、情节严重（第9项）或有执行能力拒不执行（第8项）的事实和理由，至少 {MIN_REASONS} 个字",
+                hint=f"认定性质恶劣、情节严重（第9项）或有执行能力拒不执行（第8项）的事实和理由，"
+                f"至少 {MIN_REASONS} 个字",
             ),
         )
 
@@ -130,12 +131,13 @@ def manual_handlers(services: Services) -> list[Any]:
             problem = translate(str(exc))  # the API's own wording of the same refusal
             return await page(officer, uscc, shown, errors={problem.field.split(".")[-1]: problem.message_zh})
         if form.get("confirmed") != "1":
-            # the service's field checks first, without writing: the confirmation shows a proposal it would take
-            if data.list_type not in LIST_TYPES:
-                return await page(officer, uscc, shown, errors={"list_type": "请选择名单类型"})
-            if problems := manual_problems(data):
-                return await page(officer, uscc, shown, errors=beside(problems, asked)[0])
-            return await page(officer, uscc, shown, confirming=True)
+            # the service's own field checks, without writing: the confirmation shows a proposal it would take
+            errors = (
+                beside(manual_problems(data), asked)[0]
+                if data.list_type in LIST_TYPES
+                else {"list_type": "请选择名单类型"}
+            )
+            return await page(officer, uscc, shown, errors=errors, confirming=not errors)
         try:
             answer = await listings.propose(officer.actor, data, None)
         except ValidationFailed as exc:
