@@ -5,6 +5,7 @@ Every page calls the API's own service: what it stores is compared with what the
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from contextlib import aclosing
 from typing import Any
@@ -16,12 +17,21 @@ from tests import factories as f
 from tests.integration.console_support import Desk, field, sign_in, signed_in
 from tests.integration.test_listing_workflow import (
     CASE9_REASONS,
+    COMMITMENT,
+    DECISION_DAY,
+    EXECUTED,
+    EXPIRES,
+    REPAIR_OPENS,
     TODAY,
     case9,
+    decided,
+    move,
+    officer,
     penalised_unit,
     proposed,
 )
-from tests.integration.test_listings import set_day
+from tests.integration.test_listing_workflow import major_case as wf_major_case
+from tests.integration.test_listings import major_case, set_day
 
 LISTINGS = "/api/v1/listings"
 
@@ -121,3 +131,178 @@ async def test_a_manual_proposal_is_refused_where_the_api_refuses_it(app: Any, s
     away = await signed_in(app, services, division="410104")
     async with aclosing(away.client) as c:
         assert (await c.get(f"/console/enterprises/{uscc}/propose-manual")).status_code == 403
+
+
+# ---- credit repair --------------------------------------------------------------------------------------
+
+
+async def test_repair_applied_decided_approved_and_revoked_through_the_desk(
+    app: Any, services: Any, client: Any, clock: Any
+) -> None:
+    a, b = await officer(client, services), await officer(client, services)
+    uscc, _ = await wf_major_case(client, a.h, **EXECUTED)
+    listing = await decided(client, clock, a, b, uscc)
+    first, second = await signed_in(app, services), await signed_in(app, services)
+    async with aclosing(first.client), aclosing(second.client):
+        await move(client, clock, REPAIR_OPENS, a)
+        await again(clock, REPAIR_OPENS, first, second)
+        page = await first.client.get(f"/console/listings/{listing['id']}")
+        assert f'href="/console/listings/{listing["id"]}/apply_repair"' in page.text
+        assert f'href="/console/listings/{listing["id"]}/revoke_repair"' not in page.text  # not while listed
+
+        empty = await step(first, listing["id"], "apply_repair", commitment=COMMITMENT, evidence="")
+        assert empty.status_code == 422
+        assert 'id="evidence-error"' in empty.text
+        url = f"/console/listings/{listing['id']}/apply_repair"
+        form = await first.client.get(url)
+        data = {
+            "_csrf": field(form.text, "_csrf"),
+            "version": field(form.text, "version"),
+            "commitment": COMMITMENT,
+            "evidence": "罚款缴纳凭证｜豫财缴〔2027〕1号\n整改验收报告",
+            "applied_on": "",
+        }
+        review = await first.client.post(url, data=data)
+        assert 'id="confirm"' in review.text
+        assert "列入满12个月" in review.text
+        done = await first.client.post(url, data={**data, "confirmed": "1"})
+        assert done.status_code == 303, done.text
+        stored = await api_listing(client, a.h, listing["id"])
+        [application] = stored["repair_applications"]
+        assert application["status"] == "pending"
+        assert application["evidence"] == [
+            {"title": "罚款缴纳凭证", "reference": "豫财缴〔2027〕1号"},
+            {"title": "整改验收报告", "reference": None},
+        ]
+        assert application["commitment"] == COMMITMENT
+        waiting = await second.client.get("/console/review?kind=repairs")
+        assert f'href="/console/listings/{listing["id"]}"' in waiting.text
+
+        # granted by the first officer: only proposed; the same officer cannot approve it
+        granted = await step(first, listing["id"], "decide_repair", granted="1", reason="整改到位，符合修复条件")
+        assert granted.status_code == 303, granted.text
+        assert (await api_listing(client, a.h, listing["id"]))["pending"]["action"] == "grant_repair"
+        own = await step(first, listing["id"], "approve")
+        assert own.status_code == 422
+        assert "须由另一名工作人员批准" in own.text
+        mine = await first.client.get("/console/review?kind=approvals")
+        assert f'href="/console/listings/{listing["id"]}"' not in mine.text
+        theirs = await second.client.get("/console/review?kind=approvals")
+        assert f'href="/console/listings/{listing["id"]}"' in theirs.text
+        url = f"/console/listings/{listing['id']}/approve"
+        form = await second.client.get(url)
+        data = {"_csrf": field(form.text, "_csrf"), "version": field(form.text, "version")}
+        confirm = await second.client.post(url, data=data)
+        assert "停止公示" in confirm.text
+        assert "联合惩戒措施终止" in confirm.text
+        approved = await second.client.post(url, data={**data, "confirmed": "1"})
+        assert approved.status_code == 303, approved.text
+        removed = await api_listing(client, a.h, listing["id"])
+        assert (removed["status"], removed["removal"]["type"]) == ("removed", "early")
+        assert removed["repair_applications"][0]["decided_by"] == first.client_id
+
+        # revoked (deception found): proposed by one officer, approved by the other, listed again
+        await move(client, clock, dt.date(2028, 3, 1), a)
+        await again(clock, dt.date(2028, 3, 1), first, second)
+        revoked = await step(
+            first,
+            listing["id"],
+            "revoke_repair",
+            reason="提交的缴款凭证系伪造",
+            evidence="伪造凭证鉴定意见｜豫鉴〔2028〕3号",
+        )
+        assert revoked.status_code == 303, revoked.text
+        pending = await api_listing(client, a.h, listing["id"])
+        assert pending["pending"]["action"] == "revoke_repair"
+        assert pending["pending"]["data"]["evidence"] == [{"title": "伪造凭证鉴定意见", "reference": "豫鉴〔2028〕3号"}]
+        restored = await step(second, listing["id"], "approve")
+        assert restored.status_code == 303, restored.text
+        back = await api_listing(client, a.h, listing["id"])
+        assert (back["status"], back["decision"]["expires_on"]) == ("listed", EXPIRES)
+        page = await first.client.get(f"/console/listings/{listing['id']}")
+        assert 'id="repairs"' in page.text
+        assert "已撤销" in page.text
+
+
+async def test_a_repair_refused_on_the_desk_needs_no_second_officer(
+    app: Any, services: Any, client: Any, clock: Any
+) -> None:
+    a, b = await officer(client, services), await officer(client, services)
+    uscc, _ = await wf_major_case(client, a.h, **EXECUTED)
+    listing = await decided(client, clock, a, b, uscc)
+    desk = await signed_in(app, services)
+    async with aclosing(desk.client):
+        await move(client, clock, REPAIR_OPENS, a)
+        await again(clock, REPAIR_OPENS, desk)
+        too_soon = await step(desk, listing["id"], "decide_repair", reason="材料不实")
+        assert too_soon.status_code == 409  # no application yet: the service's refusal, shown
+        assert 'id="refusal"' in too_soon.text
+        applied = await step(desk, listing["id"], "apply_repair", commitment=COMMITMENT, evidence="凭证")
+        assert applied.status_code == 303, applied.text
+        refused = await step(desk, listing["id"], "decide_repair", reason="材料不实")
+        assert refused.status_code == 303, refused.text
+    stored = await api_listing(client, a.h, listing["id"])
+    assert (stored["status"], stored["pending"], stored["repair_applications"][0]["status"]) == (
+        "listed",
+        None,
+        "refused",
+    )
+
+
+# ---- the review list ------------------------------------------------------------------------------------
+
+
+async def test_the_review_list_shows_what_waits_and_never_the_officers_own_proposal(
+    app: Any, services: Any, client: Any, clock: Any
+) -> None:
+    api = await f.headers(client, services, "bureau", division="410103")
+    first, second = await signed_in(app, services), await signed_in(app, services)
+    async with aclosing(first.client) as a, aclosing(second.client) as b:
+        uscc, _ = await major_case(client, api)
+        shown = await a.get(f"/console/enterprises/{uscc}/propose")
+        made = await a.post(
+            f"/console/enterprises/{uscc}/propose",
+            data={"_csrf": field(shown.text, "_csrf"), "list_type": "SERIOUS_DISHONEST_2023"},
+        )
+        listing_id = int(made.headers["location"].split("?")[0].rsplit("/", 1)[1])
+        notified = await step(first, listing_id, "notify", notice_no="郑二应急告〔2026〕88号")
+        assert notified.status_code == 303, notified.text
+        link = f'href="/console/listings/{listing_id}"'
+        during = await b.get("/console/review")
+        assert during.status_code == 200
+        assert link in section(during.text, "notices")  # the period ends within days
+        assert link not in section(during.text, "ended")
+        assert link not in section(during.text, "approvals")
+
+        await again(clock, DECISION_DAY, first, second)
+        theirs = await b.get("/console/review")
+        assert link in section(theirs.text, "approvals")
+        assert link in section(theirs.text, "ended")
+        mine = await a.get("/console/review")
+        assert link not in section(mine.text, "approvals")  # never the officer's own proposal
+        assert link in section(mine.text, "ended")  # but shown as waiting for another officer
+        assert f"{first.client_id} 提议" in section(mine.text, "ended")
+        only = await b.get("/console/review", params={"kind": "approvals"})
+        assert 'id="review-approvals"' in only.text
+        assert 'id="review-ended"' not in only.text
+        desk = await b.get("/console/")
+        assert 'href="/console/review?kind=approvals"' in desk.text
+        assert 'href="/console/review?kind=objections"' in desk.text
+
+        objected = await step(second, listing_id, "object", grounds="当事人称事故等级认定有误")
+        assert objected.status_code == 303, objected.text
+        frozen = await b.get("/console/review")
+        assert link in section(frozen.text, "objections")
+        assert link not in section(frozen.text, "approvals")  # frozen until the objection is resolved
+
+    away = await signed_in(app, services, division="410104")
+    async with aclosing(away.client) as c:
+        other = await c.get("/console/review")
+        assert other.status_code == 200
+        assert link not in other.text  # another county's list never shows it
+
+
+def section(html: str, key: str) -> str:
+    part = html.split(f'id="review-{key}"', 1)
+    assert len(part) == 2, f"no {key} list"
+    return part[1].split("</section>", 1)[0]

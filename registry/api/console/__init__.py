@@ -24,6 +24,7 @@ from registry.api.console.manual import manual_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
 from registry.api.console.reports import report_page_handlers
+from registry.api.console.review import review_handlers
 from registry.api.console.second_factor import second_factor_handlers
 from registry.api.console.sessions import SessionStore
 from registry.api.console.signin import signin_handlers
@@ -88,6 +89,7 @@ def console(services: Services) -> Console:
             *file_handlers(services),
             *listing_desk_handlers(services),
             *manual_handlers(services),
+            *review_handlers(services),
             *recording_handlers(services),
             *report_page_handlers(services),
             *import_handlers(services, imports),
