@@ -287,12 +287,12 @@ async def test_the_review_list_shows_what_waits_and_never_the_officers_own_propo
         assert 'id="review-ended"' not in only.text
         desk = await b.get("/console/")
         assert 'href="/console/review?kind=approvals"' in desk.text
-        assert 'href="/console/review?kind=objections"' in desk.text
 
         objected = await step(second, listing_id, "object", grounds="当事人称事故等级认定有误")
         assert objected.status_code == 303, objected.text
         frozen = await b.get("/console/review")
         assert link in section(frozen.text, "objections")
+        assert 'href="/console/review?kind=objections"' in (await b.get("/console/")).text
         assert link not in section(frozen.text, "approvals")  # frozen until the objection is resolved
 
     away = await signed_in(app, services, division="410104")
