@@ -38,7 +38,14 @@ from tests.browser.conftest import (
     _wait_ready,
     token,
 )
-from tests.browser.test_console_pages import NEW_PASSWORD, _change_first_password, _cli, shoot, sign_in
+from tests.browser.test_console_pages import (
+    NEW_PASSWORD,
+    _change_first_password,
+    _cli,
+    no_serious_violations,
+    shoot,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -229,6 +236,7 @@ def test_a_listing_from_the_first_record_to_the_public_page(clocked: tuple[Serve
             second.locator(".console-nav a[href='/console/review']").click()
         waiting = second.locator(f"#review-approvals a[href='{path}']")
         expect(waiting).to_have_count(1)
+        no_serious_violations(second)
         shoot(second, "console-review")
         with second.expect_navigation():
             waiting.click()

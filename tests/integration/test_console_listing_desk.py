@@ -80,6 +80,7 @@ async def test_a_manual_proposal_needs_its_reasons_beside_the_field_then_is_stor
     async with aclosing(desk.client) as a:
         file = await a.get(f"/console/enterprises/{uscc}")
         assert f'href="{path}"' in file.text
+        assert f'href="{path}"' in (await a.get(f"/console/enterprises/{uscc}/propose")).text
         form = await a.get(path)
         assert form.status_code == 200, form.text
         assert "列入情形第9项" in form.text  # the basis, before anything is done
