@@ -296,6 +296,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     #: the embedded database, the keys and files the CLI writes (REGISTRY_DATA_DIR; see data_dir above)
     data_dir: Path = Path("var")
+    #: TEST ONLY (REGISTRY_TEST_CLOCK_FILE, with REGISTRY_TEST_MODE=1): the services' clock reads an
+    #: offset or an instant from this file on every read (``lib.test_clock``); refused otherwise
+    test_clock_file: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -311,6 +314,11 @@ class Settings:
 
         environment = get("ENV", "development") or "development"
         data = data_dir(get("DATA_DIR"), e)
+        clock_file = get("TEST_CLOCK_FILE")
+        if clock_file is not None and (get("TEST_MODE") != "1" or environment == "production"):
+            raise ValueError(
+                "REGISTRY_TEST_CLOCK_FILE is for tests only: it needs REGISTRY_TEST_MODE=1 and never runs in production"
+            )
         return cls(
             environment=environment,
             database=DatabaseSettings(
@@ -383,4 +391,5 @@ class Settings:
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
             trusted_proxies=tuple((get("TRUSTED_PROXIES", "") or "").replace(",", " ").split()),
             data_dir=data,
+            test_clock_file=Path(clock_file) if clock_file is not None else None,
         )

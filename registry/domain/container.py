@@ -29,6 +29,7 @@ from registry.domain.transparency import LogService
 from registry.lib.clock import Clock, SystemClock
 from registry.lib.fallback_store import make_store
 from registry.lib.store import Store
+from registry.lib.test_clock import FileClock
 from registry.rules.loader import load as load_rulesets
 from registry.settings import Settings
 from registry.signing.keys import KeyRing, load_key_ring
@@ -72,7 +73,7 @@ class Services:
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
-    clock = clock or SystemClock()
+    clock = clock or (FileClock(settings.test_clock_file) if settings.test_clock_file else SystemClock())
     db = Database(settings.database)
     store = make_store(settings.redis.url, settings.redis.prefix, settings.redis.retry_seconds)
     production = settings.is_production

@@ -22,9 +22,11 @@ from registry.api.console.grade_pages import grade_page_handlers
 from registry.api.console.import_jobs import ImportJobs
 from registry.api.console.imports import import_handlers, too_large
 from registry.api.console.listing_desk import listing_desk_handlers
+from registry.api.console.manual import manual_handlers
 from registry.api.console.officer import CsrfRefused, Officer, SignInRequired, officer_provider
 from registry.api.console.recording import recording_handlers
 from registry.api.console.reports import report_page_handlers
+from registry.api.console.review import review_handlers
 from registry.api.console.roles import role_handlers
 from registry.api.console.second_factor import second_factor_handlers
 from registry.api.console.sessions import SessionStore
@@ -92,6 +94,8 @@ def console(services: Services) -> Console:
             *role_handlers(services),
             *file_handlers(services),
             *listing_desk_handlers(services),
+            *manual_handlers(services),
+            *review_handlers(services),
             *recording_handlers(services),
             *grade_page_handlers(services),
             *event_amend_handlers(services),

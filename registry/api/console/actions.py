@@ -8,6 +8,7 @@ the area and the state machine decide, never the page.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -23,7 +24,8 @@ from registry.domain.wire import translate
 class Field:
     name: str
     label: str
-    #: text, textarea, date, number, checkbox, choice (one of ``options``), choices (several)
+    #: text, textarea, date, number, checkbox, choice (one of ``options``), choices (several),
+    #: documents (one a line, ``title｜reference``: the API's list of ``Document``)
     kind: str = "text"
     required: bool = False
     options: tuple[tuple[str, str], ...] = ()
@@ -95,7 +97,8 @@ STEPS: Final[dict[str, Step]] = {
             ),
             (
                 "列入决定：名单生效，按期限管理；企业在办的标准化定级申请中止、持有的等级撤销；联合惩戒措施自生效日起适用于合作部门的查询答复。",
-                "待批准的移出或信用修复：批准后名单移出并停止公示。",
+                "待批准的移出或信用修复：批准后名单移出，公示查询页面停止公示，联合惩戒措施终止。",
+                "待批准的撤销信用修复：批准后恢复列入和公示，原期限不变。",
                 "公示须另行办理“公示”步骤；提议人本人（包括其他账号）不能批准。",
             ),
         ),
@@ -131,12 +134,12 @@ STEPS: Final[dict[str, Step]] = {
 }
 
 
-def available(status: str, objection_pending: bool) -> list[Step]:
+def available(status: str, objection_pending: bool, steps: dict[str, Step] | None = None) -> list[Step]:
     """The steps the state machine lets start from ``status`` (the service checks the rest): while an
     objection is pending, only its resolution; without one, never a resolution."""
     return [
         st
-        for st in STEPS.values()
+        for st in (steps or STEPS).values()
         if status in ALLOWED_FROM[st.action] and (st.action == "resolve_objection") == objection_pending
     ]
 
@@ -171,17 +174,11 @@ def body(step: Step, shown: dict[str, Any], version: int) -> tuple[Any | None, d
         value = shown.get(fld.name)
         if fld.kind == "checkbox":
             data[fld.name] = value == "1"
-        elif fld.kind == "choices":
-            if value:
-                data[fld.name] = value
+        elif fld.kind == "number" and value and not str(value).isdigit():
+            errors[fld.name] = "请填写整数"
+            continue
         elif value:
-            if fld.kind == "number":
-                if not str(value).isdigit():
-                    errors[fld.name] = "请填写整数"
-                    continue
-                data[fld.name] = int(value)
-            else:
-                data[fld.name] = value
+            data[fld.name] = _typed(fld, value)
         if fld.required and not value:
             errors[fld.name] = f"请填写{fld.label}"
     if errors:
@@ -190,4 +187,24 @@ def body(step: Step, shown: dict[str, Any], version: int) -> tuple[Any | None, d
         return msgspec.convert(data, type=s.ACTION_BODIES[step.action], strict=False), {}
     except msgspec.ValidationError as exc:
         problem = translate(str(exc))  # the API's own wording of the same refusal
-        return None, {problem.field.split(".")[-1] or "_form": problem.message_zh}
+        top = re.split(r"[.\[]", problem.field)[0]
+        return None, {top if top in {f.name for f in step.fields} else "_form": problem.message_zh}
+
+
+def _typed(fld: Field, value: Any) -> Any:
+    """A filled-in value as the API body takes it."""
+    if fld.kind == "number":
+        return int(value)
+    if fld.kind == "documents":
+        return documents(str(value))
+    return value
+
+
+def documents(text: str) -> list[dict[str, str | None]]:
+    """Documents entered one a line, ``title｜reference`` (the reference may be left out)."""
+    out: list[dict[str, str | None]] = []
+    for line in text.splitlines():
+        title, _, reference = line.replace("|", "｜").partition("｜")
+        if title.strip() or reference.strip():
+            out.append({"title": title.strip(), "reference": reference.strip() or None})
+    return out

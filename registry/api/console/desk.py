@@ -12,6 +12,7 @@ from litestar.response import Template
 from registry.api.console.officer import Officer
 from registry.domain.container import Services
 from registry.domain.desk import DeskService
+from registry.domain.review import KINDS
 
 DONE = {"password": "密码已修改。"}
 
@@ -24,7 +25,13 @@ def desk_handlers(services: Services) -> list[Any]:
         board = await desks.desk(officer.actor)
         return Template(
             template_name="console/desk.html",
-            context={**officer.context(), "desk": board, "done": DONE.get(done or ""), "nav": "desk"},
+            context={
+                **officer.context(),
+                "desk": board,
+                "done": DONE.get(done or ""),
+                "nav": "desk",
+                "review_kinds": KINDS,
+            },
         )
 
     return [desk]

@@ -20,4 +20,11 @@ LABELS: Final[dict[str, Any]] = {
     "listing_statuses": LISTING_STATUSES,
     "enterprise_statuses": ENTERPRISE_STATUSES,
     "pending": PENDING_ACTIONS,
+    "repair_statuses": {
+        "pending": "待决定",
+        "granted": "准予",
+        "refused": "不予",
+        "lapsed": "失效",
+        "revoked": "已撤销",
+    },
 }

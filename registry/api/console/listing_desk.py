@@ -14,9 +14,11 @@ from litestar.di import NamedDependency
 from litestar.params import PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
-from registry.api.console.actions import STEPS, available, beside, body, values
+from registry.api.console.actions import STEPS as ACTION_STEPS
+from registry.api.console.actions import available, beside, body, values
 from registry.api.console.labels import LABELS
 from registry.api.console.officer import Officer
+from registry.api.console.repair import REPAIR_STEPS
 from registry.domain.container import Services
 from registry.domain.evaluation.schemas import EvaluateRequest
 from registry.domain.evaluation.schemas import SubjectRef as StoredSubject
@@ -27,6 +29,8 @@ from registry.rules.catalogue import OUTCOMES
 from registry.rules.decision import Decision, Outcome
 
 DONE = "已办理：{title}。"
+#: every step of the desk: the workflow's, with credit repair's (apply, decide, revoke)
+STEPS = {**ACTION_STEPS, **REPAIR_STEPS}
 
 
 def _shown_empty(step: Any) -> dict[str, Any]:
@@ -68,7 +72,7 @@ def listing_desk_handlers(services: Services) -> list[Any]:
                 "nav": "desk",
                 "l": found,
                 "labels": LABELS,
-                "steps": available(found.status, found.objection_pending),
+                "steps": available(found.status, found.objection_pending, STEPS),
                 "done": message,
             },
         )

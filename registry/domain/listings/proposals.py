@@ -118,7 +118,9 @@ async def build(
     return await _from_rules(session, rulesets, who, data, on)
 
 
-async def _manual(session: AsyncSession, who: Subject, data: s.ListingPropose) -> Spec:
+def manual_problems(data: s.ListingPropose) -> list[FieldProblem]:
+    """What a manual proposal lacks in its own fields (read nothing): the console checks them before its
+    confirmation page with the same words."""
     kind = LIST_TYPES[data.list_type]
     problems = []
     if data.criterion not in kind.manual_criteria:
@@ -151,6 +153,12 @@ async def _manual(session: AsyncSession, who: Subject, data: s.ListingPropose) -
                 "cite the subject's recorded administrative penalty (MEM Order 11 art. 3)",
             )
         )
+    return problems
+
+
+async def _manual(session: AsyncSession, who: Subject, data: s.ListingPropose) -> Spec:
+    kind = LIST_TYPES[data.list_type]
+    problems = manual_problems(data)
     if problems:
         raise ValidationFailed(problems)
     assert data.penalty_event_id is not None
