@@ -45,8 +45,9 @@ def _changes(depth: int, prefix: str, cuts: list[Cut], above_scale_only: bool, *
     where = [ReportSummary.day <= cuts[-1].day]
     if children:
         where.append(ReportSummary.depth == depth + 1)
-        if prefix:
-            where.append(ReportSummary.area.startswith(prefix))
+        if prefix:  # the subtree as a key range (a LIKE may not use the index under a collation)
+            after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+            where += [ReportSummary.area >= prefix, ReportSummary.area < after]
         key = ReportSummary.area
     else:
         where += [ReportSummary.depth == depth, ReportSummary.area == prefix]
