@@ -19,10 +19,14 @@ from registry.domain.enterprises import schemas as es
 from registry.domain.grades import schemas as gs
 from registry.domain.reports import summary
 from registry.domain.reports.area import as_of as report_as_of
+from tests.integration import test_listing_workflow as lw
+from tests.integration.test_grades import valid_grade
 from tests.integration.test_reports_fixture import ACTOR, grade, on_day, passed, register
 
 D = dt.date
 PREFECTURES = ("6542", "6543")
+#: the listing test's decision day, and the first day after its grade's validity (valid to 2029-06-01)
+DECIDED, EXPIRY = D(2026, 12, 2), D(2029, 6, 2)
 
 
 async def move(services: Any, clock: Any, day: dt.date, uscc: str, **change: Any) -> None:
@@ -130,3 +134,42 @@ async def test_the_summary_follows_every_write_and_equals_a_recount(services: An
     # not trivially equal: the prefecture's 2025 series has grades in each column
     tacheng = await services.reports.monthly(ACTOR, "6542", "2025-11", at)
     assert all(sum(m[k] for m in tacheng["series"]) > 0 for k in ("completed", "cumulative", "in_review"))
+
+
+async def every_row(services: Any) -> dict[tuple[Any, ...], int]:
+    async with services.db.read() as session:
+        rows = await session.execute(select(ReportSummary))
+        return {(r.depth, r.area, r.day, r.industry, r.above_scale, r.level, r.kind): r.n for (r,) in rows}
+
+
+async def every_mark(services: Any) -> dict[tuple[Any, ...], int]:
+    async with services.db.read() as session:
+        return dict(await session.run_sync(lambda s: report_summary.recount(s.connection())))
+
+
+def change(after: dict[tuple[Any, ...], int], before: dict[tuple[Any, ...], int]) -> dict[tuple[Any, ...], int]:
+    keys = after.keys() | before.keys()
+    return {k: after.get(k, 0) - before.get(k, 0) for k in keys if after.get(k, 0) != before.get(k, 0)}
+
+
+async def test_a_listing_that_revokes_a_grade_changes_the_summary_as_the_recount(
+    client: Any, services: Any, clock: Any
+) -> None:
+    """The listing decision revokes the unit's grade in its own transaction (R12, the listing
+    effects): the summary changes by what the recount changes by (compared as changes, so rows of
+    other tests' areas do not matter)."""
+    lw.set_day(clock, lw.TODAY)
+    a, b = await lw.officer(client, services), await lw.officer(client, services)
+    city = await lw.officer(client, services, division="410100", level="prefectural")
+    unit = await lw.t.create(client, a.h)
+    await valid_grade(client, a.h, unit["uscc"], "2026-06-01", grader=city.h)
+    acc = await lw.record(client, a.h, lw.accident(unit["uscc"], "2026-09-01", deaths=12))
+    await lw.record(client, a.h, lw.penalty(unit["uscc"], "2026-10-15", links=[acc["id"]]))
+    kept, counted = await every_row(services), await every_mark(services)
+    await lw.decided(client, clock, a, b, unit["uscc"])
+    moved = change(await every_row(services), kept)
+    assert moved == change(await every_mark(services), counted)
+    # the valid interval now ends on the day of the decision instead of after valid_until
+    ends = {(k[1], k[2], n) for k, n in moved.items() if k[6] == "valid"}
+    assert ends == {(area, day, n) for area in ("", "41", "4101") for day, n in ((DECIDED, -1), (EXPIRY, 1))}
+    assert len(moved) == 6
