@@ -11,6 +11,7 @@ from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep,
 from registry.db.models.partners import PartnerFeedback, PartnerQuery, SubjectChange
 from registry.db.models.persons import Person, PersonRole
 from registry.db.models.reference import Authority, AuthorityName, Department
+from registry.db.models.reports import ReportSummary
 
 __all__ = [
     "Account",
@@ -38,5 +39,6 @@ __all__ = [
     "Person",
     "PersonRole",
     "RepairApplication",
+    "ReportSummary",
     "SubjectChange",
 ]

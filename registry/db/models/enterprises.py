@@ -19,6 +19,8 @@ class Enterprise(Base):
         # division subtree searches walk this in USCC order (keyset pages need no sort)
         Index("ix_enterprises_division_uscc", "division_code", "uscc"),
         Index("ix_enterprises_industry_division", "industry", "division_code"),
+        # whether a report's as_of is past every registration (the report summary answers it)
+        Index("ix_enterprises_created_at", "created_at"),
         # the reports read industry, scale and registration time of a whole subtree: index-only
         Index(
             "ix_enterprises_division_report",

@@ -79,4 +79,5 @@ class GradeStep(Base):
     status_after: Mapped[str] = mapped_column(String(16))
     authority_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("authorities.id"))
     actor: Mapped[str] = mapped_column(String(100))
-    recorded_at: Mapped[dt.datetime]
+    #: indexed: whether a report's ``as_of`` is past every recorded step (the summary answers it)
+    recorded_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db import report_summary
 from registry.db.engine import Database
 from registry.db.models import Enterprise, EnterpriseAlias, EnterpriseName, OperatingDivision
 from registry.domain.enterprises.validation import CheckedEnterprise
@@ -87,6 +88,7 @@ async def insert_enterprises(
         ],
     )
     ids = {uscc: id_ for id_, uscc in result.all()}
+    await report_summary.add_units(session, [ids[c.uscc] for c in items if c.scale == "above_scale"])
     names = [
         {
             "enterprise_id": ids[c.uscc],
@@ -111,6 +113,10 @@ async def insert_enterprises(
     return ids
 
 
+#: what the reports group units by: a change moves the unit's counts in the report summary
+_GROUPED = ("division_code", "industry", "scale")
+
+
 @dataclass(frozen=True, slots=True)
 class Update:
     row: Enterprise
@@ -123,25 +129,27 @@ async def apply_updates(session: AsyncSession, updates: Sequence[Update], now: d
     """Write changed enterprises: one executemany per table for the whole batch, never a flush per row."""
     if not updates:
         return
-    await session.execute(
-        update(Enterprise),
-        [
-            {
-                "id": u.row.id,
-                "name": u.checked.name,
-                "division_code": u.checked.division_code,
-                "industry": u.checked.industry,
-                "scale": u.checked.scale,
-                "parent_uscc": u.checked.parent_uscc,
-                "address": u.checked.address,
-                "flags": u.checked.flags,
-                "status": u.status,
-                "version": u.row.version + 1,
-                "updated_at": now,
-            }
-            for u in updates
-        ],
-    )
+    regrouped = [u.row.id for u in updates if any(getattr(u.checked, k) != u.before[k] for k in _GROUPED)]
+    async with report_summary.move_units(session, regrouped):
+        await session.execute(
+            update(Enterprise),
+            [
+                {
+                    "id": u.row.id,
+                    "name": u.checked.name,
+                    "division_code": u.checked.division_code,
+                    "industry": u.checked.industry,
+                    "scale": u.checked.scale,
+                    "parent_uscc": u.checked.parent_uscc,
+                    "address": u.checked.address,
+                    "flags": u.checked.flags,
+                    "status": u.status,
+                    "version": u.row.version + 1,
+                    "updated_at": now,
+                }
+                for u in updates
+            ],
+        )
     names = [
         {
             "enterprise_id": u.row.id,

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db import report_summary
 from registry.db.engine import Database
 from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Grade, GradeStep
 from registry.domain import audit, changes, history, reads
@@ -718,19 +719,19 @@ class GradeService:
     async def _record_step(
         self, session: AsyncSession, actor: Actor, grade: Grade, step: str, on: dt.date, data: dict[str, Any]
     ) -> None:
-        session.add(
-            GradeStep(
-                grade_id=grade.id,
-                step=step,
-                on=on,
-                data=_jsonable(data),
-                status_after=grade.status,
-                authority_id=actor.authority_id,
-                actor=actor.id,
-                recorded_at=self.clock.now(),
+        async with report_summary.track_grade(session, grade.id):
+            session.add(
+                GradeStep(
+                    grade_id=grade.id,
+                    step=step,
+                    on=on,
+                    data=_jsonable(data),
+                    status_after=grade.status,
+                    authority_id=actor.authority_id,
+                    actor=actor.id,
+                    recorded_at=self.clock.now(),
+                )
             )
-        )
-        await session.flush()
         await changes.record(session, self.clock.now(), "grade", enterprise_ids=[grade.enterprise_id])
         # every grade change is a decision partners rely on: it goes to the history log too
         await history.append(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db import report_summary
 from registry.db.models import Grade, GradeStep, Listing
 from registry.domain import audit, changes, history
 from registry.domain.actors import Actor
@@ -37,19 +38,20 @@ async def _grade_step(
 ) -> None:
     grade.version += 1
     grade.updated_at = now
-    session.add(
-        GradeStep(
-            grade_id=grade.id,
-            step=step,
-            on=on,
-            data=data,
-            status_after=grade.status,
-            authority_id=actor.authority_id,
-            actor=actor.id,
-            recorded_at=now,
-        )
-    )
     await session.flush()
+    async with report_summary.track_grade(session, grade.id):
+        session.add(
+            GradeStep(
+                grade_id=grade.id,
+                step=step,
+                on=on,
+                data=data,
+                status_after=grade.status,
+                authority_id=actor.authority_id,
+                actor=actor.id,
+                recorded_at=now,
+            )
+        )
     await audit.record(
         session, actor, now, [audit.Change(f"grade.{step}", "grade", str(grade.id), before, _grade_state(grade))]
     )

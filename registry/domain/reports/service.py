@@ -27,7 +27,7 @@ from sqlalchemy import select
 from registry.db.engine import Database
 from registry.db.models import Department
 from registry.domain.actors import Actor
-from registry.domain.reports import load
+from registry.domain.reports import load, summary
 from registry.domain.reports.area import area, area_name, as_of
 from registry.domain.reports.credit import credit
 from registry.domain.reports.csv_export import csv_bytes
@@ -105,8 +105,20 @@ class ReportService:
         place = await area(self.db, self.clock, actor, division, "monthly")
         progress("统计等级 / counting grades")
         async with self.db.read() as session:
-            report = await tally(session, place.prefix, when, recorded)
+            if await summary.covers(session, place.prefix, recorded):
+                report = await summary.monthly(session, place.prefix, when, recorded)
+            else:
+                report = await tally(session, place.prefix, when, recorded)
         return monthly_payload(report, place, recorded)
+
+    async def monthly_counted(self, division: str, month: str, at: str) -> dict[str, Any]:
+        """The report counted from the facts by the database (``tally``), never from the summary
+        (tests and the benchmark compare)."""
+        when, recorded = parse_month("month", month), as_of(at, self.clock)
+        cut(when.last, when.first, recorded, "month")
+        async with self.db.read() as session:
+            report = await tally(session, division, when, recorded)
+        return monthly_payload(report, Area(division, area_name(division)), recorded)
 
     async def monthly_recount(self, division: str, month: str, at: str) -> dict[str, Any]:
         """The same report from every grade history, by the pure definition (tests compare)."""
@@ -124,9 +136,21 @@ class ReportService:
         recorded = the_cut.as_of
         progress("统计规模以上企业与等级 / counting above-scale units and grades")
         async with self.db.read() as session:
-            report = await tally_targets(session, place.prefix, y, recorded, self.policy)
+            if await summary.covers(session, place.prefix, recorded, children=True):
+                report = await summary.targets(session, place.prefix, y, recorded, self.policy)
+            else:
+                report = await tally_targets(session, place.prefix, y, recorded, self.policy)
         names = {s.code: area_name(s.code, full=False) for s in report.ranking}
         return targets_payload(report, place, names, self.policy, recorded)
+
+    async def targets_counted(self, division: str, year: str, at: str) -> dict[str, Any]:
+        """The targets counted from the facts by the database, never from the summary."""
+        y, recorded = parse_year("year", year), as_of(at, self.clock)
+        cut(dt.date(y, 12, 31), dt.date(y, 1, 1), recorded, "year")
+        async with self.db.read() as session:
+            report = await tally_targets(session, division, y, recorded, self.policy)
+        names = {s.code: area_name(s.code, full=False) for s in report.ranking}
+        return targets_payload(report, Area(division, area_name(division)), names, self.policy, recorded)
 
     async def credit(
         self, actor: Actor, division: str | None, year: str, at: str | None, progress: Progress = _quiet

@@ -36,7 +36,7 @@ COUNTED = ("valid", *sorted(IN_REVIEW))
 Buckets = list[dict[str, dict[int, Cells]]]
 
 
-def _bucket_le(col: Any, days: list[dt.date]) -> Any:
+def bucket_le(col: Any, days: list[dt.date]) -> Any:
     """The first bucket whose day is on or after ``col`` (NULL: after the last)."""
     return case(*[(col <= day, k) for k, day in enumerate(days)], else_=None)
 
@@ -113,8 +113,8 @@ async def _spans(session: AsyncSession, scope: Scope, figures: Buckets) -> None:
         .subquery()
     )
     c = known.c
-    start_b = _bucket_le(c.on, days).label("start_b")
-    next_b = _bucket_le(c.next_on, days).label("next_b")
+    start_b = bucket_le(c.on, days).label("start_b")
+    next_b = bucket_le(c.next_on, days).label("next_b")
     expiry_b = case((c.status_after == "valid", _bucket_lt(c.valid_until, days)), else_=None).label("exp_b")
     stmt = (
         select(c.key, c.level, c.status_after, c.announced, start_b, c.reg_b, next_b, expiry_b, func.count())
