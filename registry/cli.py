@@ -785,3 +785,7 @@ def keys_rotate() -> None:
 from registry.report_cli import report  # noqa: E402 - the group's commands import this module lazily
 
 main.add_command(report)
+
+from registry.ops_cli import first_admin  # noqa: E402 - its command imports this module lazily
+
+accounts.add_command(first_admin)
