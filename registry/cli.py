@@ -164,6 +164,8 @@ def serve(host: str, port: int, workers: int) -> None:
         factory=True,
         interface=Interfaces.ASGI,
         loop=Loops.auto,
+        # SIGTERM: workers stop accepting, finish what is in flight, flush the query log (lifespan)
+        workers_kill_timeout=settings.shutdown_seconds,
     ).serve()
 
 
