@@ -37,7 +37,7 @@ mount -t proc proc "$root/proc" && mounts+=("$root/proc")
 mount --bind /dev "$root/dev" && mounts+=("$root/dev")
 mount -t tmpfs tmpfs "$root/tmp" && mounts+=("$root/tmp")
 uid=$(awk -F: '$1 == "registry" {print $3}' "$root/etc/passwd")
-gid=$(awk -F: '$1 == "registry" {print $4}' "$root/etc/group")
+gid=$(awk -F: '$1 == "registry" {print $3}' "$root/etc/group")
 # the image is mounted read-only: the admin's secret file goes into the data volume here (compose
 # mounts it as a secret, /run/secrets/admin_secret)
 mkdir -p "$work/data/keys"
