@@ -10,8 +10,8 @@ carries the same value as the header.
 It wraps the whole application (``create_app``), so the router's own 404/405 answers, which
 Litestar's ``middleware=`` never sees, get both as well.
 
-The id is bound in structlog's context variables for the request's time, so every log line written
-while answering it (JSON in production) carries ``request_id``; with ``access_log`` one line per
+The id is set in a context variable for the request's time (``registry.lib.logging.REQUEST_ID``), so
+every log line written while answering it (JSON in production) carries ``request_id``; with ``access_log`` one line per
 request says method, path, status and duration (``REGISTRY_ACCESS_LOG=1``).
 """
 
@@ -27,6 +27,7 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.lib.ids import new_request_id
+from registry.lib.logging import REQUEST_ID
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -65,13 +66,13 @@ def request_id_middleware(
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid.encode()), *extra]
             await send(message)
 
-        bound = structlog.contextvars.bind_contextvars(request_id=rid)
+        bound = REQUEST_ID.set(rid)
         try:
             await app(scope, receive, send_with_id)
         finally:
             if access_log:
                 took = round((time.perf_counter() - started) * 1000, 1)
                 access.info("request", method=scope["method"], path=scope["path"], status=status, duration_ms=took)
-            structlog.contextvars.reset_contextvars(**bound)
+            REQUEST_ID.reset(bound)
 
     return middleware

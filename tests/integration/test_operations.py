@@ -14,6 +14,7 @@ from structlog.testing import capture_logs
 
 from registry.api.request_id import request_id_middleware
 from registry.app import create_app
+from registry.lib.logging import add_request_id
 from registry.settings import DatabaseSettings, RedisSettings
 from tests.conftest import running, settings_for
 
@@ -38,7 +39,7 @@ async def call(asgi: Any, path: str, **headers: str) -> httpx.Response:
 
 async def test_every_log_line_of_a_request_carries_its_request_id() -> None:
     asgi = logged_app(access_log=False)
-    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+    with capture_logs(processors=[add_request_id]) as logs:
         given = await call(asgi, "/work", **{"X-Request-ID": RID})
         minted = await call(asgi, "/work")
         structlog.get_logger("registry.test").warning("outside any request")
@@ -52,7 +53,7 @@ async def test_every_log_line_of_a_request_carries_its_request_id() -> None:
 
 async def test_access_log_one_line_per_request_with_status_and_duration() -> None:
     asgi = logged_app(access_log=True)
-    with capture_logs(processors=[structlog.contextvars.merge_contextvars]) as logs:
+    with capture_logs(processors=[add_request_id]) as logs:
         await call(asgi, "/work", **{"X-Request-ID": RID})
         missing = await call(asgi, "/nowhere")
     access = [e for e in logs if e["event"] == "request"]
