@@ -5,6 +5,7 @@
 ARG BASE=docker.io/library/debian:bookworm-slim
 
 FROM ${BASE} AS build
+LABEL registry.stage=build
 # Debian's Python 3.11: already in the debootstrap base, installed here on a stock Debian image
 RUN python3 -c "import ensurepip" 2>/dev/null || (apt-get update \
       && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 python3-venv ca-certificates \
@@ -22,6 +23,7 @@ RUN python3 -m venv /opt/registry \
     && /opt/registry/bin/python -m compileall -q /opt/registry/lib
 
 FROM ${BASE}
+LABEL registry.stage=final org.opencontainers.image.title=registry
 RUN command -v python3 >/dev/null || (apt-get update \
       && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3 ca-certificates tzdata \
       && rm -rf /var/lib/apt/lists/*)

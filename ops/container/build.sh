@@ -44,4 +44,6 @@ mkdir -p var/wheels
 
 echo "== podman build $IMAGE" >&2
 podman build --isolation chroot --format docker --build-arg BASE="$BASE" --build-arg WHEELS=var/wheels -t "$IMAGE" -f Dockerfile . >&2
+# the build stage and the image this one replaced, now untagged (only this project's, by label)
+podman image prune -f --filter label=registry.stage >/dev/null
 echo "== built $IMAGE: $(podman image inspect --format '{{.Size}}' "$IMAGE") bytes in $(( $(date +%s) - start )) s" >&2
