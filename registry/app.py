@@ -185,7 +185,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     headers = SecurityHeaders(trusted_proxies(settings.trusted_proxies))
     # the partner status GET is answered first, before the router (api/partners.py)
     app.asgi_handler = metrics_middleware(
-        request_id_middleware(partner_status_first(allow_every_method(app, app.asgi_handler), status_answer), headers),
+        request_id_middleware(
+            partner_status_first(allow_every_method(app, app.asgi_handler), status_answer),
+            headers,
+            access_log=settings.access_log,
+        ),
         metrics,
     )
     return app

@@ -164,6 +164,8 @@ def serve(host: str, port: int, workers: int) -> None:
         factory=True,
         interface=Interfaces.ASGI,
         loop=Loops.auto,
+        # SIGTERM: workers stop accepting, finish what is in flight, flush the query log (lifespan)
+        workers_kill_timeout=settings.shutdown_seconds,
     ).serve()
 
 
@@ -785,3 +787,7 @@ def keys_rotate() -> None:
 from registry.report_cli import report  # noqa: E402 - the group's commands import this module lazily
 
 main.add_command(report)
+
+from registry.ops_cli import first_admin  # noqa: E402 - its command imports this module lazily
+
+accounts.add_command(first_admin)

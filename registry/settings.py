@@ -288,6 +288,10 @@ class Settings:
     log_origin: str = "registry.local/credit-log"
     log_level: str = "INFO"
     log_json: bool = False
+    #: one JSON line per request (method, path, status, duration, request_id): REGISTRY_ACCESS_LOG=1
+    access_log: bool = False
+    #: seconds ``registry serve`` lets in-flight requests finish after SIGTERM before killing workers
+    shutdown_seconds: int = 30
     #: the app refuses to start on an unmigrated database; tests of that refusal turn nothing off
     require_migrated: bool = True
     #: reverse proxies (addresses or CIDRs) whose X-Forwarded-For / X-Forwarded-Proto are believed;
@@ -389,6 +393,8 @@ class Settings:
             log_origin=get("LOG_ORIGIN", "registry.local/credit-log") or "registry.local/credit-log",
             log_level=get("LOG_LEVEL", "INFO") or "INFO",
             log_json=(get("LOG_JSON", "1" if environment == "production" else "0") == "1"),
+            access_log=(get("ACCESS_LOG", "0") == "1"),
+            shutdown_seconds=int(get("SHUTDOWN_SECONDS", "30") or 30),
             trusted_proxies=tuple((get("TRUSTED_PROXIES", "") or "").replace(",", " ").split()),
             data_dir=data,
             test_clock_file=Path(clock_file) if clock_file is not None else None,

@@ -1,4 +1,7 @@
-"""Liveness and readiness for orchestrators; readiness needs the database and reports Redis."""
+"""Liveness and readiness for orchestrators; readiness needs the database and reports Redis.
+
+The readiness body names what is down (``down``: ``database``, ``redis``) with a sentence for the
+operator (``detail``), so a failing probe says which dependency to look at."""
 
 from __future__ import annotations
 
@@ -9,6 +12,11 @@ from litestar.openapi import ResponseSpec
 from sqlalchemy import text
 
 from registry.domain.container import Services
+
+_DOWN = {
+    "database": "数据库不可达，实例不接收请求 / the database is unreachable: this instance is not ready",
+    "redis": "Redis 不可达，限流按进程计数 / Redis is unreachable: rate limits count per process",
+}
 
 
 def health_handlers(services: Services) -> list[Any]:
@@ -41,7 +49,10 @@ def health_handlers(services: Services) -> list[Any]:
         elif services.settings.redis.url:
             checks["redis"] = "ok"
         queries = services.partners.queries.state()  # records waiting to be written, answers refused
-        body = {"status": status, "checks": checks, "query_log": queries}
+        down = [name for name, state in checks.items() if state != "ok"]
+        body: dict[str, Any] = {"status": status, "checks": checks, "down": down, "query_log": queries}
+        if down:
+            body["detail"] = "；".join(_DOWN[name] for name in down)
         if ok:
             return Response(body)
         retry = str(services.settings.database.retry_after_seconds)

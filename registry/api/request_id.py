@@ -9,18 +9,25 @@ id) and the partner cites it in feedback, so it is always minted here, and the a
 carries the same value as the header.
 It wraps the whole application (``create_app``), so the router's own 404/405 answers, which
 Litestar's ``middleware=`` never sees, get both as well.
+
+The id is set in a context variable for the request's time (``registry.lib.logging.REQUEST_ID``), so
+every log line written while answering it (JSON in production) carries ``request_id``; with ``access_log`` one line per
+request says method, path, status and duration (``REGISTRY_ACCESS_LOG=1``).
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
+import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from registry.lib.ids import new_request_id
+from registry.lib.logging import REQUEST_ID
 
 Headers = list[tuple[bytes, bytes]]
 
@@ -28,8 +35,12 @@ _VALID = re.compile(rb"^[0-9a-fA-F-]{36}$")
 #: paths whose request id names a recorded answer: never taken from the client
 MINTED = "/api/v1/partner/"
 
+access = structlog.get_logger("registry.access")
 
-def request_id_middleware(app: ASGIApp, extra_headers: Callable[[Scope], Headers] | None = None) -> ASGIApp:
+
+def request_id_middleware(
+    app: ASGIApp, extra_headers: Callable[[Scope], Headers] | None = None, *, access_log: bool = False
+) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
@@ -44,12 +55,24 @@ def request_id_middleware(app: ASGIApp, extra_headers: Callable[[Scope], Headers
         state["request_id"] = rid
         extra = extra_headers(scope) if extra_headers is not None else ()
 
+        status = 0
+        started = time.perf_counter()
+
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 # a new list: a response object reused across requests must not grow its own
                 message["headers"] = [*message.get("headers", ()), (b"x-request-id", rid.encode()), *extra]
             await send(message)
 
-        await app(scope, receive, send_with_id)
+        bound = REQUEST_ID.set(rid)
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            if access_log:
+                took = round((time.perf_counter() - started) * 1000, 1)
+                access.info("request", method=scope["method"], path=scope["path"], status=status, duration_ms=took)
+            REQUEST_ID.reset(bound)
 
     return middleware

@@ -14,6 +14,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -37,13 +38,23 @@ def head_revision() -> str:
     return head
 
 
+#: the PostgreSQL advisory lock key of ``upgrade`` (any fixed number; "registry" in ASCII)
+MIGRATION_LOCK = 0x7265676973747279
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Apply the migrations. On PostgreSQL under a transaction-scoped advisory lock: instances
+    started together (containers, replicas) migrate one after the other, and the later ones find
+    the schema at head and do nothing, instead of racing to create the same tables."""
+
     def _upgrade(conn: Connection) -> None:
         cfg = alembic_config(str(engine.url))
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
     async with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         await conn.run_sync(_upgrade)
 
 
