@@ -1,0 +1,338 @@
+"""Writing a batch of imported events: each row checked as the API checks it, the good ones written
+together.
+
+Per batch, in one transaction: what the rows name (units, their locations, agencies, persons,
+authorities, the penalty decisions already recorded under their numbers, locked on PostgreSQL) is
+read in a handful of queries (``BatchLookups``); every row then goes through
+``EventService.checked``, the code ``POST /api/v1/events`` runs, with its answers taken from what
+was read; the good rows are inserted by one multi-row INSERT in a savepoint, audited in one call
+(one entry per event, in row order) and told to the change feed once per subject and batch.
+
+A row whose check needs the rows of its own batch (a decision number repeated in the batch, whose
+refusal names the earlier event's id; links to events; a credit repair, checked against the
+stored events) first has the rows before it written, then is checked against the database. If the
+batch's INSERT fails, its rows are inserted again one by one, each in a savepoint, so a row the
+database refuses costs only itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from registry.db.among import among
+from registry.db.models import Agency, Authority, CreditEvent, Enterprise, OperatingDivision, Person
+from registry.domain import audit, changes
+from registry.domain.actors import Actor
+from registry.domain.events.lookups import Lookups, decision_key
+from registry.domain.events.query import effective
+from registry.domain.events.repair import REPAIR
+from registry.domain.events.schemas import EventCreate
+from registry.domain.events.service import EventService, audited
+from registry.domain.identifiers import IdentifierError, parse_uscc
+from registry.domain.jurisdiction import refusal
+from registry.errors import Conflict, OutsideJurisdiction, RegistryError
+
+
+@dataclass(slots=True)
+class BulkStats:
+    """How the rows of an import were written (not part of the report's wire form)."""
+
+    batches: int = 0
+    #: rows inserted by their batch's multi-row INSERT
+    bulk_rows: int = 0
+    #: rows inserted one by one after their batch's INSERT failed
+    retried_rows: int = 0
+    #: times a batch wrote its rows so far because a row's check needed them stored
+    early_writes: int = 0
+
+
+class _NeedsStored(Exception):
+    """A check needs this batch's rows not yet written (to name an event id, or to query)."""
+
+
+@dataclass(slots=True)
+class _Decided:
+    """An effective penalty under a decision number: stored (id) or in this batch, unwritten."""
+
+    id: int | None
+    details: dict[str, Any]
+
+
+@dataclass(slots=True)
+class BatchLookups(Lookups):
+    """The register as a batch's rows name it, read once; what was not read is asked as usual."""
+
+    units: dict[str, Enterprise | None] = field(default_factory=dict)
+    operating: dict[int, list[str]] = field(default_factory=dict)
+    agencies: dict[int, bool] = field(default_factory=dict)
+    persons: dict[int, bool] = field(default_factory=dict)
+    authorities: dict[str, Authority | None] = field(default_factory=dict)
+    #: decision keys locked and read, and the effective penalties by decision number
+    locked: set[str] = field(default_factory=set)
+    decided: dict[str, list[_Decided]] = field(default_factory=dict)
+    #: rows checked but not yet inserted
+    unwritten: int = 0
+
+    @classmethod
+    async def load(cls, session: AsyncSession, actor: Actor, batch: list[EventCreate]) -> BatchLookups:
+        look = cls()
+        codes: set[str] = set()
+        for data in batch:
+            if data.subject.type != "person" and data.subject.uscc:
+                with contextlib.suppress(IdentifierError):  # refused by its check, with the reason
+                    codes.add(parse_uscc(data.subject.uscc).value)
+        if codes:
+            look.units = dict.fromkeys(codes)
+            for e in await session.scalars(select(Enterprise).where(among(session, Enterprise.uscc, codes))):
+                look.units[e.uscc] = e
+        ids = [e.id for e in look.units.values() if e is not None]
+        if ids:
+            look.operating = {i: [] for i in ids}
+            rows = await session.execute(
+                select(OperatingDivision.enterprise_id, OperatingDivision.division_code)
+                .where(among(session, OperatingDivision.enterprise_id, ids))
+                .order_by(OperatingDivision.enterprise_id, OperatingDivision.division_code)
+            )
+            for unit, division in rows:
+                look.operating[unit].append(division)
+            if any(d.subject.type == "agency" for d in batch):
+                look.agencies = dict.fromkeys(ids, False)
+                for unit in await session.scalars(
+                    select(Agency.enterprise_id).where(among(session, Agency.enterprise_id, ids))
+                ):
+                    look.agencies[unit] = True
+        wanted = {d.subject.person_id for d in batch if d.subject.type == "person" and d.subject.person_id}
+        if wanted:
+            look.persons = dict.fromkeys(wanted, False)
+            for person in await session.scalars(select(Person.id).where(among(session, Person.id, wanted))):
+                look.persons[person] = True
+        await look._load_authorities(session, batch)
+        await look._load_decisions(session, actor, batch)
+        return look
+
+    async def _load_authorities(self, session: AsyncSession, batch: list[EventCreate]) -> None:
+        named = {d.recording_authority for d in batch if d.recording_authority}
+        named |= {str(d.details["deciding_authority"]) for d in batch if d.details.get("deciding_authority")}
+        if named:
+            self.authorities = dict.fromkeys(named)
+            for a in await session.scalars(select(Authority).where(among(session, Authority.division_code, named))):
+                self.authorities[a.division_code] = a
+
+    async def _load_decisions(self, session: AsyncSession, actor: Actor, batch: list[EventCreate]) -> None:
+        """Lock the decision numbers of the batch's penalties (sorted: two imports never wait on
+        each other in a cycle) and read the effective penalties under them, before any row is
+        checked: the same lock and the same question as a single record, asked once."""
+        own = None
+        if actor.role != "admin" and actor.authority_id is not None:
+            own_authority = await session.get(Authority, actor.authority_id)
+            own = own_authority.division_code if own_authority is not None else None
+        keys: dict[str, str] = {}
+        for d in batch:
+            number = d.details.get("decision_no")
+            if d.kind != "penalty" or not isinstance(number, str) or not number:
+                continue
+            deciding = d.details.get("deciding_authority") or (d.recording_authority if own is None else own)
+            if isinstance(deciding, str):
+                keys[decision_key(deciding, number)] = number
+        if not keys:
+            return
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(k)) FROM unnest(CAST(:keys AS text[])) AS k"),
+                {"keys": sorted(keys)},
+            )
+        numbers = set(keys.values())
+        self.decided = {n: [] for n in numbers}
+        rows = await session.execute(
+            select(CreditEvent.id, CreditEvent.reference_no, CreditEvent.details).where(
+                CreditEvent.kind == "penalty", among(session, CreditEvent.reference_no, numbers), effective()
+            )
+        )
+        for event_id, number, details in rows:
+            self.decided[number].append(_Decided(event_id, details))
+        self.locked = set(keys)
+
+    # ---- answers from what was read ---------------------------------------------------------
+
+    async def find_unit(self, session: AsyncSession, uscc: str) -> Enterprise | None:
+        if uscc in self.units:
+            return self.units[uscc]
+        return await super().find_unit(session, uscc)
+
+    async def is_agency(self, session: AsyncSession, enterprise_id: int) -> bool:
+        if enterprise_id in self.agencies:
+            return self.agencies[enterprise_id]
+        return await super().is_agency(session, enterprise_id)
+
+    async def locations(self, session: AsyncSession, enterprise: Enterprise) -> list[str]:
+        if enterprise.id in self.operating:
+            return [enterprise.division_code, *self.operating[enterprise.id]]
+        return await super().locations(session, enterprise)
+
+    async def person_exists(self, session: AsyncSession, person_id: int) -> bool:
+        if person_id in self.persons:
+            return self.persons[person_id]
+        return await super().person_exists(session, person_id)
+
+    async def find_authority(self, session: AsyncSession, division: str) -> Authority | None:
+        if division in self.authorities:
+            return self.authorities[division]
+        return await super().find_authority(session, division)
+
+    async def existing_events(self, session: AsyncSession, ids: list[int]) -> set[int]:
+        if self.unwritten:
+            raise _NeedsStored
+        return await super().existing_events(session, ids)
+
+    async def decisions(
+        self, session: AsyncSession, deciding_authority: str, decision_no: str
+    ) -> list[tuple[int, dict[str, Any]]]:
+        if decision_key(deciding_authority, decision_no) not in self.locked:
+            if self.unwritten:
+                raise _NeedsStored
+            return await super().decisions(session, deciding_authority, decision_no)
+        same = self.decided.get(decision_no, [])
+        if any(d.id is None and d.details.get("deciding_authority") == deciding_authority for d in same):
+            raise _NeedsStored  # the refusal names the earlier row's event id
+        return [(d.id, d.details) for d in same if d.id is not None]
+
+    def note(self, row: dict[str, Any]) -> _Decided | None:
+        """A checked row, about to be written: later rows of the batch see its decision number."""
+        if row["kind"] != "penalty":
+            return None
+        entry = _Decided(None, row["details"])
+        self.decided.setdefault(row["details"]["decision_no"], []).append(entry)
+        return entry
+
+
+@dataclass(slots=True)
+class _Unwritten:
+    position: int
+    row: dict[str, Any]
+    decided: _Decided | None
+
+
+class BulkWriter:
+    def __init__(self, events: EventService) -> None:
+        self.events = events
+
+    async def write(self, actor: Actor, batch: list[EventCreate], stats: BulkStats) -> list[int | RegistryError]:
+        """Like ``EventService.record_many``: an event id or the refusal, for each item in order;
+        refusals outside the area are audited once the batch is committed."""
+        db, clock = self.events.db, self.events.clock
+        now = clock.now()
+        out: list[int | RegistryError] = []
+        outside: list[tuple[int, EventCreate, str]] = []
+        written: list[CreditEvent] = []
+        async with db.write() as session:
+            look = await BatchLookups.load(session, actor, batch)
+            unwritten: list[_Unwritten] = []
+
+            async def store() -> None:
+                await self._insert(session, actor, now, unwritten, out, written, stats)
+                unwritten.clear()
+                look.unwritten = 0
+
+            for position, data in enumerate(batch):
+                out.append(OutsideJurisdiction("?"))  # a place holder, always replaced below
+                if (data.links or data.kind == REPAIR) and unwritten:
+                    stats.early_writes += 1
+                    await store()  # these checks read the stored events
+                try:
+                    try:
+                        checked = await self.events.checked(session, actor, data, look)
+                    except _NeedsStored:
+                        stats.early_writes += 1
+                        await store()
+                        checked = await self.events.checked(session, actor, data, look)
+                except RegistryError as exc:
+                    out[position] = exc
+                    continue
+                if isinstance(checked, str):
+                    outside.append((position, data, checked))
+                    out[position] = OutsideJurisdiction(checked)  # replaced by the audited refusal
+                    continue
+                unwritten.append(_Unwritten(position, checked, look.note(checked)))
+                look.unwritten += 1
+            await store()
+            stats.batches += 1
+            if written:
+                await audit.record(
+                    session,
+                    actor,
+                    now,
+                    [audit.Change("event.record", "event", str(e.id), None, audited(e)) for e in written],
+                )
+                await _tell_changes(session, now, written, look)
+        for i, data, place in outside:
+            out[i] = await refusal(db, clock, actor, "event.record", "event", data.kind, f"division {place}")
+        return out
+
+    @staticmethod
+    async def _insert(
+        session: AsyncSession,
+        actor: Actor,
+        now: dt.datetime,
+        unwritten: list[_Unwritten],
+        out: list[int | RegistryError],
+        written: list[CreditEvent],
+        stats: BulkStats,
+    ) -> None:
+        if not unwritten:
+            return
+        rows = [{**u.row, "recorded_at": now, "recorded_by": actor.id} for u in unwritten]
+        ids: list[int | None]
+        try:
+            async with session.begin_nested():
+                stmt = insert(CreditEvent).returning(CreditEvent.id, sort_by_parameter_order=True)
+                ids = list(await session.scalars(stmt, rows))
+            stats.bulk_rows += len(rows)
+        except IntegrityError:
+            ids = []
+            for row in rows:  # one by one: a row the database refuses costs only itself
+                try:
+                    async with session.begin_nested():
+                        ids.append((await session.scalars(insert(CreditEvent).returning(CreditEvent.id), [row])).one())
+                    stats.retried_rows += 1
+                except IntegrityError:
+                    ids.append(None)
+        for u, row, event_id in zip(unwritten, rows, ids, strict=True):
+            if event_id is None:
+                out[u.position] = Conflict(
+                    "该行与已存储的数据冲突，未写入 / the row conflicts with stored data and was not written"
+                )
+                if u.decided is not None:
+                    u.decided.details = {}  # not stored: no longer a clash for later rows
+                continue
+            out[u.position] = event_id
+            if u.decided is not None:
+                u.decided.id = event_id
+            written.append(CreditEvent(**row, id=event_id))  # transient: what the audit entry is made from
+
+
+async def _tell_changes(
+    session: AsyncSession, now: dt.datetime, written: list[CreditEvent], look: BatchLookups
+) -> None:
+    """The change feed: once per subject and batch (a credit repair as such), as the enterprise
+    importer does; the subject's data version is the seq of its last change either way."""
+    by_kind: dict[str, list[CreditEvent]] = defaultdict(list)
+    for e in written:
+        by_kind["credit_repair" if e.kind == REPAIR else "event"].append(e)
+    usccs = {e.id: e.uscc for e in look.units.values() if e is not None}
+    for kind, events in by_kind.items():
+        await changes.record(
+            session,
+            now,
+            kind,
+            enterprise_ids=[e.enterprise_id for e in events],
+            person_ids=[e.person_id for e in events],
+            usccs=usccs,
+        )
