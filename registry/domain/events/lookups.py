@@ -38,7 +38,7 @@ class Lookups:
         if not uscc:
             raise problem(field, "required", "单位须给出统一社会信用代码", "uscc is required for a unit")
         try:
-            code = parse_uscc(uscc).value
+            code = self.code_of(uscc)
         except IdentifierError as err:
             raise problem(field, err.code, err.message_zh, err.message_en) from err
         enterprise = await self.find_unit(session, code)
@@ -88,6 +88,10 @@ class Lookups:
                 )
 
     # ---- where the answers come from (one query each) -----------------------------------------
+
+    def code_of(self, uscc: str) -> str:
+        """The USCC in its canonical form, or IdentifierError."""
+        return parse_uscc(uscc).value
 
     async def find_unit(self, session: AsyncSession, uscc: str) -> Enterprise | None:
         return await session.scalar(select(Enterprise).where(Enterprise.uscc == uscc))

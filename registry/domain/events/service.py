@@ -523,16 +523,25 @@ def _jurisdiction(authority: Authority) -> str:
 
 
 def audited(event: CreditEvent) -> dict[str, Any]:
+    return audited_row({f: getattr(event, f) for f in _AUDITED})
+
+
+_AUDITED = ("kind", "subject_type", "enterprise_id", "person_id", "division_code", "occurred_on",
+            "source_document", "details", "links")  # fmt: skip
+
+
+def audited_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An event's audit entry content from its row (the importer audits rows it inserted in bulk)."""
     return {
-        "kind": event.kind,
-        "subject_type": event.subject_type,
-        "enterprise_id": event.enterprise_id,
-        "person_id": event.person_id,
-        "division_code": event.division_code,
-        "occurred_on": event.occurred_on.isoformat(),
-        "source_document": event.source_document,
-        "details": event.details,
-        "links": event.links,
+        "kind": row["kind"],
+        "subject_type": row["subject_type"],
+        "enterprise_id": row["enterprise_id"],
+        "person_id": row["person_id"],
+        "division_code": row["division_code"],
+        "occurred_on": row["occurred_on"].isoformat(),
+        "source_document": row["source_document"],
+        "details": row["details"],
+        "links": row["links"],
     }
 
 
