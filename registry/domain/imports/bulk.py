@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -307,8 +307,7 @@ class BulkWriter:
         ids: list[int | None]
         try:
             async with session.begin_nested():
-                stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-                ids = list(await session.scalars(stmt, rows))
+                ids = list(await _insert_all(session, table, rows))
             stats.bulk_rows += len(rows)
         except IntegrityError:
             ids = []
@@ -331,6 +330,22 @@ class BulkWriter:
             if u.decided is not None:
                 u.decided.id = event_id
             written.append((event_id, row))
+
+
+async def _insert_all(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows``; their ids in order. PostgreSQL numbers an ordered multi-row INSERT ...
+    RETURNING; SQLite cannot order RETURNING (SQLAlchemy would send a statement per row), but its
+    one writer holds the database and numbers new rows upwards: the ids above the largest before
+    the INSERT are the rows', in order."""
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(await session.scalars(stmt, rows))
+    before = await session.scalar(select(func.max(table.c.id))) or 0
+    await session.execute(insert(table), rows)
+    ids = list(await session.scalars(select(table.c.id).where(table.c.id > before).order_by(table.c.id)))
+    if len(ids) != len(rows):  # another writer on the same file: impossible under SQLite's lock
+        raise RuntimeError(f"inserted {len(rows)} events, found {len(ids)} new ids")
+    return ids
 
 
 async def _tell_changes(
