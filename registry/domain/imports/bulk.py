@@ -65,7 +65,7 @@ class _Decided:
     details: dict[str, Any]
 
 
-@dataclass(slots=True)
+@dataclass  # no slots: they make a new class, which zero-argument super() does not know
 class BatchLookups(Lookups):
     """The register as a batch's rows name it, read once; what was not read is asked as usual."""
 
