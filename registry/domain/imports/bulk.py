@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.among import among
@@ -309,14 +309,14 @@ class BulkWriter:
             async with session.begin_nested():
                 ids = list(await _insert_all(session, table, rows))
             stats.bulk_rows += len(rows)
-        except IntegrityError:
+        except DBAPIError:
             ids = []
             for row in rows:  # one by one: a row the database refuses costs only itself
                 try:
                     async with session.begin_nested():
                         ids.append((await session.scalars(insert(table).returning(table.c.id), [row])).one())
                     stats.retried_rows += 1
-                except IntegrityError:
+                except (IntegrityError, DataError):  # anything else is no fault of the row: raised
                     ids.append(None)
         for u, row, event_id in zip(unwritten, rows, ids, strict=True):
             if event_id is None:
