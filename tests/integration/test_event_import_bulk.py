@@ -18,7 +18,7 @@ from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from registry.db.models import AuditEntry, CreditEvent, Enterprise, SubjectChange
 from registry.domain.actors import Actor, system_actor
@@ -81,7 +81,7 @@ def rows_of(world: World, stored_event: int, today: dt.date) -> list[dict[str, s
         penalty(u[0], "豫罚〔2026〕4号"),  # repeats a row of an earlier batch
         penalty(u[1], "豫罚〔2026〕100号"),
         penalty(u[1], "豫罚〔2026〕100号"),  # repeats the row before it, in the same batch
-        penalty(u[2], "郑罚〔2025〕1号"),  # repeats the penalty stored before the import
+        penalty(u[-1], "郑罚〔2025〕1号"),  # repeats the penalty stored before the import
         accident(u[3], 900, day=(today + dt.timedelta(days=1)).isoformat()),  # in the future
         accident(world.stranger, 901),  # not registered
         accident(u[3][:-1] + ("1" if u[3][-1] != "1" else "2"), 902),  # check character wrong
@@ -135,7 +135,7 @@ async def twins(settings: Settings, clock: FixedClock, worker: str, tmp_path: Pa
 
 
 async def seed(services: Services, world: World) -> tuple[Actor, int]:
-    """The bureau of 410103, the units, the person and one stored penalty; its event id."""
+    """The bureau of 410103, the units, the person and one stored penalty (of the last unit); its id."""
     admin = system_actor("test")
     actor = await t.actor(services, name="郑州市二七区应急管理局")
     await t.actor(services, division="410104", name="管城回族区应急管理局")
@@ -147,7 +147,7 @@ async def seed(services: Services, world: World) -> tuple[Actor, int]:
     number = "郑罚〔2025〕1号"
     details = {"decision_no": number, "legal_basis": "安全生产法", "fine_cny": 50000}
     stored = msgspec.convert(
-        {"kind": "penalty", "subject": {"type": "enterprise", "uscc": world.units[2]}, "occurred_on": "2025-06-01",
+        {"kind": "penalty", "subject": {"type": "enterprise", "uscc": world.units[-1]}, "occurred_on": "2025-06-01",
          "source_document": number, "details": details},
         EventCreate,
     )  # fmt: skip
@@ -260,3 +260,73 @@ async def test_the_path_before_batches_still_agrees(twins: Twin, clock: FixedClo
     after = await other.event_importer.run(actor_b, rows, batch_rows=BATCH, stats=stats)
     assert stats.bulk_rows == after.recorded == 43
     assert msgspec.to_builtins(after) == msgspec.to_builtins(before)
+
+
+async def test_bad_rows_mid_batch_are_reported_and_the_rest_stored(twins: Twin):
+    world = World([f.uscc("410103") for _ in range(2)], f.uscc("410104"), f.resident_id(), f.uscc("410103"))
+    services = await twins()
+    actor, _ = await seed(services, world)
+    unit = world.units[0]
+    rows = [
+        accident(unit, 1),
+        penalty(unit, "豫罚〔2026〕1号"),
+        accident(world.stranger, 2),  # row 4: not registered
+        accident(unit, 3, deaths="三"),  # row 5: not a number
+        penalty(unit, "豫罚〔2026〕1号"),  # row 6: the number of row 3, not yet stored when checked
+        accident(unit, 4),
+    ]
+    stats = BulkStats()
+    _, reader = read_csv(csv_bytes(rows), EVENT_COLUMNS)
+    report = await services.event_importer.run(actor, reader, batch_rows=len(rows), stats=stats)
+    assert (report.recorded, report.rejected, stats.batches, stats.bulk_rows) == (3, 3, 1, 3)
+    assert [(e.row, e.field, e.code) for e in report.errors] == [
+        (4, "subject.uscc", "unknown_enterprise"),
+        (5, "details.deaths", "type"),
+        (6, "(row)", "conflict"),
+    ]
+    async with services.db.read() as session:
+        kept = list(await session.scalars(select(CreditEvent).where(CreditEvent.id.in_(report.event_ids))))
+    assert sorted(e.source_document for e in kept) == ["事故报告1", "事故报告4", "豫罚〔2026〕1号"]
+    assert str(report.event_ids[1]) in report.errors[2].message_en  # names the event row 3 became
+
+
+async def test_a_batch_the_database_refuses_is_written_row_by_row(twins: Twin):
+    """A trigger (a real refusal by the database, no stand-in) fails one row's INSERT: the batch's
+    multi-row INSERT fails with it, its rows are inserted one by one and only that row is lost."""
+    world = World([f.uscc("410103")], f.uscc("410104"), f.resident_id(), f.uscc("410103"))
+    services = await twins()
+    actor, _ = await seed(services, world)
+    async with services.db.write() as session:
+        if services.db.dialect == "postgresql":
+            await session.execute(
+                text(
+                    "CREATE FUNCTION refuse_poisoned() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    "IF NEW.source_document = '拒收' THEN RAISE EXCEPTION 'refused' USING ERRCODE = '23514'; "
+                    "END IF; RETURN NEW; END $$"
+                )
+            )
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse_poisoned BEFORE INSERT ON credit_events "
+                    "FOR EACH ROW EXECUTE FUNCTION refuse_poisoned()"
+                )
+            )
+        else:
+            await session.execute(
+                text(
+                    "CREATE TRIGGER refuse_poisoned BEFORE INSERT ON credit_events "
+                    "WHEN NEW.source_document = '拒收' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+                )
+            )
+    unit = world.units[0]
+    rows = [accident(unit, 1), accident(unit, 2), {**accident(unit, 3), "source_document": "拒收"}, accident(unit, 4)]
+    stats = BulkStats()
+    _, reader = read_csv(csv_bytes(rows), EVENT_COLUMNS)
+    report = await services.event_importer.run(actor, reader, batch_rows=10, stats=stats)
+    assert (report.recorded, report.rejected, stats.bulk_rows, stats.retried_rows) == (3, 1, 0, 3)
+    assert [(e.row, e.field, e.code) for e in report.errors] == [(4, "(row)", "conflict")]
+    async with services.db.read() as session:
+        stored = list(await session.scalars(select(CreditEvent.source_document).where(CreditEvent.kind == "accident")))
+        chain = await verify_chain(await session.stream_scalars(select(AuditEntry).order_by(AuditEntry.id)))
+    assert sorted(stored) == ["事故报告1", "事故报告2", "事故报告4"]
+    assert chain.ok
