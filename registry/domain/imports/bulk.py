@@ -51,6 +51,8 @@ class BulkStats:
     retried_rows: int = 0
     #: times a batch wrote its rows so far because a row's check needed them stored
     early_writes: int = 0
+    #: rows written when the events' statistics were last refreshed (PostgreSQL)
+    analyzed_at: int = 0
 
 
 class _NeedsStored(Exception):
@@ -286,7 +288,21 @@ class BulkWriter:
                 await _tell_changes(session, now, written, look)
         for i, data, place in outside:
             out[i] = await refusal(db, clock, actor, "event.record", "event", data.kind, f"division {place}")
+        await self._refresh_statistics(stats)
         return out
+
+    async def _refresh_statistics(self, stats: BulkStats) -> None:
+        """Keep PostgreSQL's estimates of the events table honest while an import grows it (as the
+        enterprise importer does): believing it small, the planner answers a batch's decision
+        numbers (``reference_no = ANY(...)``) by reading every penalty, 15 ms a batch at 18,000
+        events and growing with the table, instead of 0.8 ms by the index. Re-analysing whenever
+        the rows written since doubled costs log2(n) ANALYZE runs."""
+        written = stats.bulk_rows + stats.retried_rows
+        if self.events.db.dialect != "postgresql" or written < max(2 * stats.analyzed_at, 5_000):
+            return
+        async with self.events.db.write() as session:
+            await session.execute(text("ANALYZE credit_events"))
+        stats.analyzed_at = written
 
     @staticmethod
     async def _insert(
