@@ -1,7 +1,8 @@
 """Audit trail writer: appended in the caller's transaction, hash-chained for tamper evidence.
 
 Each entry's hash covers the previous entry's hash and the RFC 8785 canonical JSON of its own
-fields, so rewriting or dropping any row breaks every hash after it (``registry audit verify``).
+fields (``registry.signing.jws.canonical``: msgspec where it writes the same bytes, ``rfc8785``
+otherwise), so rewriting or dropping any row breaks every hash after it (``registry audit verify``).
 The chain needs a single writer at a time: PostgreSQL takes a transaction-scoped advisory lock;
 SQLite already serialises writers (BEGIN IMMEDIATE, see ``registry.db.engine``).
 """
@@ -14,12 +15,12 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import rfc8785
 from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import AuditEntry
 from registry.domain.actors import Actor
+from registry.signing.jws import canonical
 
 GENESIS = "0" * 64
 #: arbitrary constant naming the audit chain's advisory lock
@@ -38,7 +39,7 @@ class Change:
 
 
 def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256(bytes.fromhex(prev_hash) + rfc8785.dumps(fields)).hexdigest()
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical(fields)).hexdigest()
 
 
 def _fields(actor: Actor, at: dt.datetime, change: Change) -> dict[str, Any]:

@@ -12,20 +12,21 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
-from registry.db.models import Agency, Authority, CreditEvent, Enterprise, Person
+from registry.db.models import Authority, CreditEvent, Enterprise
 from registry.domain import audit, changes, reads
 from registry.domain.actors import Actor
 from registry.domain.enterprises.validation import check_division, check_text
 from registry.domain.events import kinds as k
 from registry.domain.events import repair
 from registry.domain.events import schemas as s
-from registry.domain.events.query import EventQuery, effective, event_statement, wire_events
-from registry.domain.identifiers import IdentifierError, covers, parse_uscc
+from registry.domain.events.lookups import DIRECT, Lookups, problem
+from registry.domain.events.query import EventQuery, event_statement, wire_events
+from registry.domain.identifiers import covers
 from registry.domain.jurisdiction import deny, locations, refusal
 from registry.errors import Conflict, FieldProblem, NotFound, OutsideJurisdiction, RegistryError, ValidationFailed
 from registry.lib.clock import Clock, today
@@ -53,8 +54,7 @@ class _Resolved:
     where: _Where
 
 
-def _problem(field: str, code: str, zh: str, en: str) -> ValidationFailed:
-    return ValidationFailed([FieldProblem(field, code, zh, en)])
+_problem = problem
 
 
 class EventService:
@@ -81,7 +81,7 @@ class EventService:
                 session.add(event)
                 await session.flush()
                 await audit.record(
-                    session, actor, now, [audit.Change("event.record", "event", str(event.id), None, _audited(event))]
+                    session, actor, now, [audit.Change("event.record", "event", str(event.id), None, audited(event))]
                 )
                 await changes.record_event(session, now, event)
                 event_id = event.id
@@ -124,11 +124,23 @@ class EventService:
                     session,
                     actor,
                     now,
-                    [audit.Change("event.record", "event", str(e.id), None, _audited(e)) for e in kept],
+                    [audit.Change("event.record", "event", str(e.id), None, audited(e)) for e in kept],
                 )
         for i, data, place in outside:
             out[i] = await refusal(self.db, self.clock, actor, "event.record", "event", data.kind, f"division {place}")
         return out
+
+    async def checked(
+        self, session: AsyncSession, actor: Actor, data: s.EventCreate, look: Lookups
+    ) -> dict[str, Any] | str:
+        """The row ``record_id`` would insert for ``data`` (the same checks, the register read
+        through ``look``), or the place when it is outside the actor's area; raises the
+        RegistryError the API would answer. The events importer's batches
+        (``registry.domain.imports.bulk``) insert and audit the rows themselves."""
+        where = await self._locate(session, data, look=look)
+        if not self._may_record(actor, where):
+            return where.place
+        return (await self._resolve(session, actor, data, where, look=look)).row
 
     async def amend(self, actor: Actor, event_id: int, data: s.AmendmentCreate) -> s.EventDetail:
         now = self.clock.now()
@@ -176,8 +188,8 @@ class EventService:
                                 f"event.{data.code}",
                                 "event",
                                 str(event.id),
-                                _audited(original),
-                                _audited(event),
+                                audited(original),
+                                audited(event),
                                 detail=f"supersedes {original.id}: {reason}",
                             )
                         ],
@@ -221,7 +233,9 @@ class EventService:
         enterprise = await session.get_one(Enterprise, event.enterprise_id)
         return event.division_code, await locations(session, enterprise)
 
-    async def _locate(self, session: AsyncSession, data: s.EventCreate, prefix: str = "") -> _Where:
+    async def _locate(
+        self, session: AsyncSession, data: s.EventCreate, prefix: str = "", look: Lookups = DIRECT
+    ) -> _Where:
         """The subject and the place, or 422 naming what does not exist."""
         problems: list[FieldProblem] = []
         division = data.division_code
@@ -230,12 +244,12 @@ class EventService:
         if problems:
             raise ValidationFailed(problems)
         if data.subject.type != "person":
-            enterprise = await self._unit(session, data.subject, prefix)
-            places = await locations(session, enterprise)
+            enterprise = await look.unit(session, data.subject.uscc, data.subject.type, prefix)
+            places = await look.locations(session, enterprise)
             return _Where(enterprise.id, None, division or enterprise.division_code, places)
         if data.subject.person_id is None:
             raise _problem(prefix + "subject.person_id", "required", "人员须给出 person_id", "person_id is required")
-        if await session.get(Person, data.subject.person_id) is None:
+        if not await look.person_exists(session, data.subject.person_id):
             raise _problem(
                 prefix + "subject.person_id",
                 "unknown_person",
@@ -259,6 +273,7 @@ class EventService:
         where: _Where,
         prefix: str = "",
         replacing: int | None = None,
+        look: Lookups = DIRECT,
     ) -> _Resolved:
         problems: list[FieldProblem] = []
         details, detail_problems = k.parse_details(data.kind, data.details)
@@ -296,7 +311,7 @@ class EventService:
             )
         division = where.place
 
-        authority = await self._recording_authority(session, actor, data, prefix)
+        authority = await self._recording_authority(session, actor, data, prefix, look)
         # a bureau records as its own authority: whether that covers the place is the jurisdiction
         # check (403, audited); only an admin naming another authority can get this one wrong
         if actor.role == "admin" and not covers(_jurisdiction(authority), division):
@@ -306,11 +321,13 @@ class EventService:
                 f"{authority.name}不管辖 {division}",
                 f"the recording authority does not cover division {division}",
             )
-        links = await self._check_links(session, data.links, prefix)
+        links = await look.links(session, data.links, prefix)
         stored = msgspec.to_builtins(details)
         if isinstance(details, k.PenaltyDetails):
-            stored["deciding_authority"] = await self._deciding_authority(session, details, authority, division, prefix)
-            await self._unique_decision(session, stored, replacing)
+            stored["deciding_authority"] = await self._deciding_authority(
+                session, details, authority, division, prefix, look
+            )
+            await look.unique_decision(session, stored, replacing)
         return _Resolved(
             {
                 "kind": data.kind,
@@ -331,26 +348,9 @@ class EventService:
         )
 
     @staticmethod
-    async def _unit(session: AsyncSession, subject: s.SubjectRef, prefix: str) -> Enterprise:
-        field = prefix + "subject.uscc"
-        if not subject.uscc:
-            raise _problem(field, "required", "单位须给出统一社会信用代码", "uscc is required for a unit")
-        try:
-            code = parse_uscc(subject.uscc).value
-        except IdentifierError as err:
-            raise _problem(field, err.code, err.message_zh, err.message_en) from err
-        enterprise = await session.scalar(select(Enterprise).where(Enterprise.uscc == code))
-        if enterprise is None:
-            raise _problem(field, "unknown_enterprise", f"{code} 尚未登记", f"{code} is not registered")
-        if (
-            subject.type == "agency"
-            and await session.scalar(select(Agency.id).where(Agency.enterprise_id == enterprise.id)) is None
-        ):
-            raise _problem(field, "not_an_agency", f"{code} 不是已登记的中介机构", f"{code} is not a registered agency")
-        return enterprise
-
-    @staticmethod
-    async def _recording_authority(session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str) -> Authority:
+    async def _recording_authority(
+        session: AsyncSession, actor: Actor, data: s.EventCreate, prefix: str, look: Lookups
+    ) -> Authority:
         field = prefix + "recording_authority"
         if actor.role != "admin":
             if data.recording_authority is not None:
@@ -367,16 +367,21 @@ class EventService:
             raise _problem(
                 field, "required", "管理员须指明代哪个机关记录（区划代码）", "admins must name the recording authority"
             )
-        return await _authority(session, data.recording_authority, field)
+        return await look.authority(session, data.recording_authority, field)
 
     @staticmethod
     async def _deciding_authority(
-        session: AsyncSession, details: k.PenaltyDetails, recording: Authority, division: str, prefix: str
+        session: AsyncSession,
+        details: k.PenaltyDetails,
+        recording: Authority,
+        division: str,
+        prefix: str,
+        look: Lookups,
     ) -> str:
         field = prefix + "details.deciding_authority"
         if details.deciding_authority is None:
             return recording.division_code
-        found = await _authority(session, details.deciding_authority, field)
+        found = await look.authority(session, details.deciding_authority, field)
         if not covers(_jurisdiction(found), division):
             raise _problem(
                 field,
@@ -385,41 +390,6 @@ class EventService:
                 f"the deciding authority does not cover division {division}",
             )
         return found.division_code
-
-    async def _unique_decision(self, session: AsyncSession, stored: dict[str, Any], replacing: int | None) -> None:
-        """One effective penalty per (deciding authority, decision number); an amendment may keep
-        the number of the event it replaces. On PostgreSQL a transaction lock on the number makes
-        check-then-insert atomic against a concurrent request (SQLite serialises writers anyway)."""
-        if session.get_bind().dialect.name == "postgresql":
-            key = f"penalty:{stored['deciding_authority']}:{stored['decision_no']}"
-            await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
-        stmt = select(CreditEvent.id, CreditEvent.details).where(
-            CreditEvent.kind == "penalty", CreditEvent.reference_no == stored["decision_no"], effective()
-        )
-        for clash, details in await session.execute(stmt):
-            if clash != replacing and details.get("deciding_authority") == stored["deciding_authority"]:
-                raise Conflict(
-                    f"处罚决定书 {stored['decision_no']} 已记录为事件 {clash}；如需修改请更正该事件 / penalty "
-                    f"decision {stored['decision_no']} is already event {clash}; amend that event instead",
-                    extra={"event_id": clash},
-                )
-
-    @staticmethod
-    async def _check_links(session: AsyncSession, links: list[int], prefix: str) -> list[int]:
-        wanted = list(dict.fromkeys(links))
-        if not wanted:
-            return []
-        found = set(await session.scalars(select(CreditEvent.id).where(CreditEvent.id.in_(wanted))))
-        problems = [
-            FieldProblem(
-                f"{prefix}links[{i}]", "unknown_event", f"没有编号为 {link} 的事件", f"no event {link} to link"
-            )
-            for i, link in enumerate(links)
-            if link not in found
-        ]
-        if problems:
-            raise ValidationFailed(problems)
-        return wanted
 
     # ---- reading -----------------------------------------------------------------------------
 
@@ -539,19 +509,6 @@ def _check_same(original: CreditEvent, resolved: _Resolved, code: str) -> None:
         )
 
 
-async def _authority(session: AsyncSession, division: str, field: str) -> Authority:
-    """The registered authority of ``division``, or 422 on ``field``."""
-    found = await session.scalar(select(Authority).where(Authority.division_code == division))
-    if found is None:
-        raise _problem(
-            field,
-            "unknown_authority",
-            f"区划 {division} 没有已登记的机关",
-            f"no authority is registered for division {division}",
-        )
-    return found
-
-
 def _reference(details: dict[str, Any]) -> str | None:
     for key in ("decision_no", "order_no", "judgment_no"):
         if details.get(key):
@@ -565,17 +522,26 @@ def _jurisdiction(authority: Authority) -> str:
     return jurisdiction_prefix(authority.level, authority.division_code)
 
 
-def _audited(event: CreditEvent) -> dict[str, Any]:
+def audited(event: CreditEvent) -> dict[str, Any]:
+    return audited_row({f: getattr(event, f) for f in _AUDITED})
+
+
+_AUDITED = ("kind", "subject_type", "enterprise_id", "person_id", "division_code", "occurred_on",
+            "source_document", "details", "links")  # fmt: skip
+
+
+def audited_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An event's audit entry content from its row (the importer audits rows it inserted in bulk)."""
     return {
-        "kind": event.kind,
-        "subject_type": event.subject_type,
-        "enterprise_id": event.enterprise_id,
-        "person_id": event.person_id,
-        "division_code": event.division_code,
-        "occurred_on": event.occurred_on.isoformat(),
-        "source_document": event.source_document,
-        "details": event.details,
-        "links": event.links,
+        "kind": row["kind"],
+        "subject_type": row["subject_type"],
+        "enterprise_id": row["enterprise_id"],
+        "person_id": row["person_id"],
+        "division_code": row["division_code"],
+        "occurred_on": row["occurred_on"].isoformat(),
+        "source_document": row["source_document"],
+        "details": row["details"],
+        "links": row["links"],
     }
 
 
