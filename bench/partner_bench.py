@@ -62,17 +62,27 @@ end
 """
 
 
-def database_url(database: str, enterprises: int, workdir: Path) -> str:
+def database_url(database: str, enterprises: int, workdir: Path, server: str = PG) -> str:
+    """``server``: the PostgreSQL to use (``bench.pg_cluster.DSN`` for the tuned private one)."""
     if database == "sqlite":
         return f"sqlite+aiosqlite:///{workdir / f'partner-{enterprises}.db'}"
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/registry_partner_bench_{enterprises}"
+    return f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/registry_partner_bench_{enterprises}"
 
 
-async def prepare(enterprises: int, workdir: Path, database: str = "postgresql") -> tuple[str, list[str], str, str]:
-    url = database_url(database, enterprises, workdir)
+def enterprises_csv(enterprises: int, workdir: Path) -> Path:
+    path = workdir / f"enterprises-{enterprises}.csv"
+    if not path.exists():
+        write(path, enterprises, bad=0, seed=11)
+    return path
+
+
+async def prepare(
+    enterprises: int, workdir: Path, database: str = "postgresql", server: str = PG
+) -> tuple[str, list[str], str, str]:
+    url = database_url(database, enterprises, workdir, server)
     if database == "postgresql":
         name = url.rsplit("/", 1)[1]
-        conn = await asyncpg.connect(f"{PG}/postgres")
+        conn = await asyncpg.connect(f"{server}/postgres")
         try:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
@@ -84,9 +94,7 @@ async def prepare(enterprises: int, workdir: Path, database: str = "postgresql")
     await engine.dispose()
     services = bench_services(url, workdir / "keys")
     try:
-        path = workdir / f"enterprises-{enterprises}.csv"
-        if not path.exists():
-            write(path, enterprises, bad=0, seed=11)
+        path = enterprises_csv(enterprises, workdir)
         usccs = [line.split(",")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:]]
         async with services.db.read() as session:
             have = int(await session.scalar(select(func.count(Enterprise.id))) or 0)
