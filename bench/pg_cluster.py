@@ -68,7 +68,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "wal_buffers": ("64MB", "an import's WAL is written in large pieces"),
     "jit": (
         "off",
-        "compiling costs tens of ms; 1000-key lookups cross its cost threshold but run in a few ms",
+        "the service's queries are keyed lookups of a few ms; a misestimated plan would pay tens of ms compiling",
     ),
     "max_parallel_workers_per_gather": (
         "1",
