@@ -30,6 +30,7 @@ import cProfile
 import csv
 import gc
 import io
+import os
 import pstats
 import random
 import statistics
@@ -45,6 +46,7 @@ from bench.event_import_bench import HEADER
 from bench.partner_bench import PG, database_url, enterprises_csv, prepare
 from registry.db.models import CreditEvent
 from registry.domain.actors import Actor, system_actor
+from registry.domain.container import Services
 from registry.domain.imports.events import EVENT_COLUMNS
 from registry.domain.imports.readers import read_csv
 from registry.domain.partners.schemas import StatusBatch
@@ -112,6 +114,19 @@ def draw(usccs: list[str], eventful: list[str], rounds: int, seed: int) -> list[
     return asked
 
 
+async def record_events(services: Services, actor: Actor, eventful: list[str]) -> None:
+    """The events of the eventful units, unless a run before recorded them."""
+    async with services.db.read() as session:
+        have = int(await session.scalar(select(func.count(CreditEvent.id))) or 0)
+    if have < 2 * len(eventful):
+        with contextlib.suppress(Conflict):  # the recording authority of the events
+            await services.accounts.create(actor, role="bureau", name="bench-national", level="national")
+        start = time.perf_counter()
+        _, reader = read_csv(events_csv(eventful), EVENT_COLUMNS)
+        report = await services.event_importer.run(actor, reader)
+        print(f"events recorded: {report.recorded} in {time.perf_counter() - start:.0f}s", report.errors[:2])
+
+
 async def run(
     enterprises: int, with_events: int, batches: int, profile: bool, database: str, cluster: str | None, seed: int
 ) -> None:
@@ -127,15 +142,7 @@ async def run(
     actor = system_actor("bench")
     try:
         eventful = random.Random(5).sample(usccs, min(with_events, len(usccs)))
-        async with services.db.read() as session:
-            have = int(await session.scalar(select(func.count(CreditEvent.id))) or 0)
-        if have < 2 * len(eventful):
-            with contextlib.suppress(Conflict):  # the recording authority of the events
-                await services.accounts.create(actor, role="bureau", name="bench-national", level="national")
-            start = time.perf_counter()
-            _, reader = read_csv(events_csv(eventful), EVENT_COLUMNS)
-            report = await services.event_importer.run(actor, reader)
-            print(f"events recorded: {report.recorded} in {time.perf_counter() - start:.0f}s", report.errors[:2])
+        await record_events(services, actor, eventful)
         if cluster is not None:
             await settle(dsn, prewarm=cluster == "tuned")
         partner = Actor(id="bench-partner", role="partner", department="mem")
@@ -145,24 +152,33 @@ async def run(
         del usccs
         gc.collect()
         gc.freeze()
-        times = []
+        times: list[float] = []
+        cpus: list[float] = []  # the service's own CPU: what a loaded machine's preemption does not inflate
         for b in range(batches + int(profile)):
             subjects = asked[b][:BATCH]
             profiler = cProfile.Profile() if b == batches else None
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             if profiler:
                 profiler.enable()
             answer = await services.partners.batch(partner, StatusBatch(subjects=subjects))
             if profiler:
                 profiler.disable()
             elapsed = (time.perf_counter() - start) * 1000
+            cpu = (time.process_time() - cpu) * 1000
             measured = sum(1 for r in answer["payload"]["results"] if r["answer"]["measures"])
             if profiler is None:
                 times.append(elapsed)
-                print(f"  batch {b}: {len(subjects)} subjects, {measured} with measures for mem, {elapsed:6.0f} ms")
+                cpus.append(cpu)
+                print(
+                    f"  batch {b}: {len(subjects)} subjects, {measured} with measures for mem, {elapsed:6.0f} ms "
+                    f"(this process's CPU {cpu:4.0f} ms)"
+                )
             else:
                 pstats.Stats(profiler).sort_stats("cumulative").print_stats(25)
-        print(f"{enterprises} enterprises: median {statistics.median(times):.0f} ms per batch of {BATCH}")
+        print(
+            f"{enterprises} enterprises: median {statistics.median(times):.0f} ms per batch of {BATCH} "
+            f"(CPU of this process {statistics.median(cpus):.0f} ms; load average {os.getloadavg()[0]:.1f})"
+        )
     finally:
         await services.close()
 
