@@ -1,7 +1,7 @@
 """Partner status answers/s against a bare Litestar app in a Granian process of its own (issue 22).
 
     python -m bench.partner_bench [--database sqlite|postgresql] [--redis] [--enterprises 10000]
-        [--hot 1000] [--seconds 8] [--rounds 3] [--workers 1] [--fixed-rate 0.5]
+        [--hot 1000] [--seconds 8] [--rounds 3] [--workers 1] [--fixed-rate 0.5] [--cluster]
 
 Builds a database (a SQLite file under var/bench, or a PostgreSQL database) with ENTERPRISES
 registered units, serves the registry with Granian and, in a second Granian process with the same
@@ -34,7 +34,8 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.common import bench_services
+from bench import bulk_enterprises, pg_cluster
+from bench.common import bench_services, migrated_database
 from bench.make_csv import write
 from registry.db.migrate import upgrade
 from registry.db.models import Enterprise
@@ -62,17 +63,27 @@ end
 """
 
 
-def database_url(database: str, enterprises: int, workdir: Path) -> str:
+def database_url(database: str, enterprises: int, workdir: Path, server: str = PG) -> str:
+    """``server``: the PostgreSQL to use (``bench.pg_cluster.DSN`` for the tuned private one)."""
     if database == "sqlite":
         return f"sqlite+aiosqlite:///{workdir / f'partner-{enterprises}.db'}"
-    return f"postgresql+asyncpg://postgres@127.0.0.1:5432/registry_partner_bench_{enterprises}"
+    return f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/registry_partner_bench_{enterprises}"
 
 
-async def prepare(enterprises: int, workdir: Path, database: str = "postgresql") -> tuple[str, list[str], str, str]:
-    url = database_url(database, enterprises, workdir)
+def enterprises_csv(enterprises: int, workdir: Path) -> Path:
+    path = workdir / f"enterprises-{enterprises}.csv"
+    if not path.exists():
+        write(path, enterprises, bad=0, seed=11)
+    return path
+
+
+async def prepare(
+    enterprises: int, workdir: Path, database: str = "postgresql", server: str = PG
+) -> tuple[str, list[str], str, str]:
+    url = database_url(database, enterprises, workdir, server)
     if database == "postgresql":
         name = url.rsplit("/", 1)[1]
-        conn = await asyncpg.connect(f"{PG}/postgres")
+        conn = await asyncpg.connect(f"{server}/postgres")
         try:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
@@ -84,9 +95,7 @@ async def prepare(enterprises: int, workdir: Path, database: str = "postgresql")
     await engine.dispose()
     services = bench_services(url, workdir / "keys")
     try:
-        path = workdir / f"enterprises-{enterprises}.csv"
-        if not path.exists():
-            write(path, enterprises, bad=0, seed=11)
+        path = enterprises_csv(enterprises, workdir)
         usccs = [line.split(",")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:]]
         async with services.db.read() as session:
             have = int(await session.scalar(select(func.count(Enterprise.id))) or 0)
@@ -215,6 +224,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-nonce", action="store_true", help="skip the nonce runs")
+    parser.add_argument("--cluster", action="store_true", help="on bench.pg_cluster's tuned PostgreSQL (5440)")
     parser.add_argument(
         "--fixed-rate", type=float, default=0.5, help="then offer this fraction of the cached peak (0: skip)"
     )
@@ -222,7 +232,12 @@ def main() -> None:
     print("python -m bench.partner_bench " + " ".join(sys.argv[1:]), f"({vars(args)})")
     workdir = Path("var/bench")
     workdir.mkdir(parents=True, exist_ok=True)
-    url, usccs, cid, secret = asyncio.run(prepare(args.enterprises, workdir, args.database))
+    server = PG
+    if args.cluster:  # the register as batch_bench --cluster loads it (COPY), kept between runs
+        server = pg_cluster.start()
+        dsn = migrated_database(database_url(args.database, args.enterprises, workdir, server))
+        asyncio.run(bulk_enterprises.load(dsn, enterprises_csv(args.enterprises, workdir)))
+    url, usccs, cid, secret = asyncio.run(prepare(args.enterprises, workdir, args.database, server))
     env = {**os.environ, **server_env(url, workdir)}
     if args.redis:
         env["REGISTRY_REDIS_URL"] = REDIS

@@ -13,6 +13,7 @@ from registry.domain.identifiers import (
     parse_uscc,
     uscc_check_character,
 )
+from registry.domain.identifiers.uscc import _WELL_FORMED, _check_characters
 
 from .stdnum_examples import STDNUM_DOCTEST_USCCS
 
@@ -255,3 +256,23 @@ def test_lowercasing_any_letter_is_rejected(prefix, division, body, data):
 def test_excluded_letters_anywhere_are_rejected(prefix, division, body, letter, position):
     value = make_uscc(prefix, division, body)
     assert error_code(value[:position] + letter + value[position + 1 :]) == "uscc.alphabet"
+
+
+@given(
+    st.text(alphabet=ALPHABET, min_size=2, max_size=2),
+    st.text(alphabet="0123456789", min_size=6, max_size=6),
+    st.text(alphabet=ALPHABET, min_size=10, max_size=10),
+    st.integers(0, 17),
+    st.sampled_from([None, *"0A9YIOSVZaz٣０- "]),
+)
+def test_the_well_formed_shortcut_accepts_exactly_what_the_character_checks_accept(head, division, body, at, char):
+    value = head + division + body
+    if char is not None:  # one character changed, in any position: a letter among the digits, a lowercase...
+        value = value[:at] + char + value[at + 1 :]
+
+    try:
+        _check_characters(value)
+        accepted = True
+    except IdentifierError:
+        accepted = False
+    assert (_WELL_FORMED.fullmatch(value) is not None) == accepted
