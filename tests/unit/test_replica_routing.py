@@ -43,3 +43,18 @@ def test_a_bad_min_seq_is_refused_naming_the_header(raw: bytes) -> None:
     [problem] = caught.value.problems
     assert problem.field == "X-Registry-Min-Seq"
     assert problem.code == "not_a_seq"
+
+
+def test_the_read_url_comes_from_the_environment_and_needs_postgresql() -> None:
+    from registry.db.engine import Database
+    from registry.settings import DatabaseSettings, Settings
+
+    replica = "postgresql+asyncpg://registry@replica.example:5432/registry"
+    assert Settings.from_env({"REGISTRY_DATABASE_READ_URL": replica}).database.read_url == replica
+    assert Settings.from_env({}).database.read_url is None
+    with pytest.raises(ValueError, match="REGISTRY_DATABASE_READ_URL"):
+        Database(DatabaseSettings(url="sqlite+aiosqlite:///:memory:", read_url=replica))
+    db = Database(DatabaseSettings(url="postgresql+asyncpg://registry@primary.example/registry", read_url=replica))
+    assert db.replica is not None
+    assert db.replica.engine.url.host == "replica.example"
+    assert Database(DatabaseSettings(url="postgresql+asyncpg://registry@primary.example/registry")).replica is None
