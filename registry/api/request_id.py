@@ -75,8 +75,12 @@ def request_id_middleware(
             await send(message)
 
         bound = REQUEST_ID.set(rid)
-        given_seq = next((v for k, v in scope["headers"] if k == b"x-registry-min-seq"), None) if min_seq else None
-        seen = MIN_SEQ.set(given_seq) if min_seq else None
+        seen = None
+        if min_seq:  # set only when sent: each request runs in a task (a context) of its own
+            for name, value in scope["headers"]:
+                if name == b"x-registry-min-seq":
+                    seen = MIN_SEQ.set(value)
+                    break
         try:
             await app(scope, receive, send_with_id)
         finally:
