@@ -106,11 +106,15 @@ class Replica:
         return time.monotonic() < self._down_until
 
     async def replayed(self) -> int | None:
-        """``max(seq)`` the replica has replayed (read at most every ``SEQ_TTL``), None if down."""
+        """``max(seq)`` the replica has replayed (read at most every ``SEQ_TTL``), None if down.
+
+        While one read of it is under way the others take the seq read before: replay only moves
+        forward, so an older figure is a lower bound and routing on it is never too fresh (a slow
+        replica holds up one request per ``SEQ_TTL``, not all of them)."""
         now = time.monotonic()
         if now < self._down_until:
             return None
-        if now - self._read_at < SEQ_TTL:
+        if now - self._read_at < SEQ_TTL or (self._lock.locked() and self._seq is not None):
             return self._seq
         async with self._lock:
             if time.monotonic() - self._read_at < SEQ_TTL:  # read by another while waiting
@@ -136,8 +140,7 @@ class Replica:
         return seq
 
     async def check(self) -> str:
-        """For readiness: ``ok``, or why reads go to the primary."""
-        self._read_at = float("-inf")
-        self._down_until = float("-inf")
+        """For readiness: ``ok``, or why reads go to the primary (a replica found down is not tried
+        again before ``DOWN_SECONDS``: a probe never waits on an unreachable host more than once)."""
         seq = await self.replayed()
         return "ok" if seq is not None else f"down: {self.error}, reads go to the primary"
