@@ -141,6 +141,10 @@ async def through_a_lagging_replica(client: httpx.AsyncClient, services: Any, re
         bad = await client.get(SEARCH, params={"q": mark}, headers={MIN_SEQ: "latest"})
         assert bad.status_code == 422, bad.text  # the house's validation problem
         assert MIN_SEQ in bad.text
+        page = await client.get(f"/enterprises/{second['uscc']}", headers={MIN_SEQ: "-1"})
+        assert page.status_code == 400
+        assert "请求有误" in page.text
+        assert MIN_SEQ in page.text
 
         # replay resumed: the replica catches up and serves the second write itself
         await standby.execute("SELECT pg_wal_replay_resume()")
