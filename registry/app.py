@@ -189,6 +189,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             partner_status_first(allow_every_method(app, app.asgi_handler), status_answer),
             headers,
             access_log=settings.access_log,
+            min_seq=services.db.replica is not None,
         ),
         metrics,
     )

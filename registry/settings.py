@@ -57,6 +57,9 @@ def sqlite_url(directory: Path) -> str:
 @dataclass(frozen=True, slots=True)
 class DatabaseSettings:
     url: str = DEFAULT_DATABASE_URL
+    #: a PostgreSQL streaming replica for public search, public pages and partner answers
+    #: (``registry.db.replica``); None: every read on ``url``
+    read_url: str | None = None
     pool_size: int = 10
     echo: bool = False
     #: seconds a new PostgreSQL connection may take before the attempt fails: an unreachable server
@@ -327,6 +330,7 @@ class Settings:
             environment=environment,
             database=DatabaseSettings(
                 url=get("DATABASE_URL") or sqlite_url(data),
+                read_url=get("DATABASE_READ_URL"),
                 pool_size=int(get("DATABASE_POOL_SIZE", "10") or 10),
                 echo=(get("DATABASE_ECHO", "0") == "1"),
                 connect_timeout_seconds=float(get("DATABASE_CONNECT_TIMEOUT", "5") or 5),

@@ -1,4 +1,5 @@
-"""Liveness and readiness for orchestrators; readiness needs the database and reports Redis.
+"""Liveness and readiness for orchestrators; readiness needs the database and reports Redis and the
+read replica (both down: still ready, ``degraded``).
 
 The readiness body names what is down (``down``: ``database``, ``redis``) with a sentence for the
 operator (``detail``), so a failing probe says which dependency to look at."""
@@ -16,6 +17,7 @@ from registry.domain.container import Services
 _DOWN = {
     "database": "数据库不可达，实例不接收请求 / the database is unreachable: this instance is not ready",
     "redis": "Redis 不可达，限流按进程计数 / Redis is unreachable: rate limits count per process",
+    "replica": "只读副本不可达，查询改由主库答复 / replica down: reads go to the primary",
 }
 
 
@@ -48,6 +50,11 @@ def health_handlers(services: Services) -> list[Any]:
             status = "degraded" if ok else status
         elif services.settings.redis.url:
             checks["redis"] = "ok"
+        if services.db.replica is not None:
+            # a replica is an accelerator too: without it the primary serves every read
+            checks["replica"] = await services.db.replica.check()
+            if checks["replica"] != "ok":
+                status = "degraded" if ok else status
         queries = services.partners.queries.state()  # records waiting to be written, answers refused
         down = [name for name, state in checks.items() if state != "ok"]
         body: dict[str, Any] = {"status": status, "checks": checks, "down": down, "query_log": queries}

@@ -68,8 +68,9 @@ def page_handlers(services: Services) -> list[Any]:
     async def enterprise(uscc: Annotated[str, PathParameter()]) -> Template:
         try:
             answer = await disclosure.detail(uscc)
-        except ValidationFailed as err:
-            return _error(400, "统一社会信用代码有误", "；".join(p.message_zh for p in err.problems))
+        except ValidationFailed as err:  # the code, or a bad X-Registry-Min-Seq header (registry.db.replica)
+            title = "统一社会信用代码有误" if any(p.field == "uscc" for p in err.problems) else "请求有误"
+            return _error(400, title, "；".join(p.message_zh for p in err.problems))
         except NotFound:
             return _error(404, "未找到该企业", "本系统没有登记这个统一社会信用代码的企业。")
         return Template(template_name="enterprise.html", context={"a": answer["payload"]})

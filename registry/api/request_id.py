@@ -26,6 +26,7 @@ import structlog
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from registry.db.replica import MIN_SEQ
 from registry.lib.ids import new_request_id
 from registry.lib.logging import REQUEST_ID
 
@@ -39,8 +40,15 @@ access = structlog.get_logger("registry.access")
 
 
 def request_id_middleware(
-    app: ASGIApp, extra_headers: Callable[[Scope], Headers] | None = None, *, access_log: bool = False
+    app: ASGIApp,
+    extra_headers: Callable[[Scope], Headers] | None = None,
+    *,
+    access_log: bool = False,
+    min_seq: bool = False,
 ) -> ASGIApp:
+    """``min_seq``: a replica is configured, so the ``X-Registry-Min-Seq`` header is looked for
+    (``registry.db.replica.MIN_SEQ``); without one no request pays for it."""
+
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
@@ -67,9 +75,17 @@ def request_id_middleware(
             await send(message)
 
         bound = REQUEST_ID.set(rid)
+        seen = None
+        if min_seq:  # set only when sent: each request runs in a task (a context) of its own
+            for name, value in scope["headers"]:
+                if name == b"x-registry-min-seq":
+                    seen = MIN_SEQ.set(value)
+                    break
         try:
             await app(scope, receive, send_with_id)
         finally:
+            if seen is not None:
+                MIN_SEQ.reset(seen)
             if access_log:
                 took = round((time.perf_counter() - started) * 1000, 1)
                 access.info("request", method=scope["method"], path=scope["path"], status=status, duration_ms=took)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from registry.db.outage import is_outage
+from registry.db.replica import Replica, requested_min_seq, route
 from registry.errors import DatabaseUnavailable
 from registry.settings import DatabaseSettings
 
@@ -47,6 +48,10 @@ class Database:
 
     def __init__(self, settings: DatabaseSettings, *, pooled: bool = True) -> None:
         self.settings = settings
+        #: a streaming replica for the routed reads (``REGISTRY_DATABASE_READ_URL``, PostgreSQL only)
+        self.replica: Replica | None = None
+        if settings.is_sqlite and settings.read_url:
+            raise ValueError("REGISTRY_DATABASE_READ_URL names a PostgreSQL replica: it needs a PostgreSQL primary")
         if settings.is_sqlite:
             busy = settings.busy_timeout_seconds
             self.writer = _sqlite_engine(settings.url, immediate=True, echo=settings.echo, busy_timeout=busy)
@@ -65,6 +70,10 @@ class Database:
             connect = {"timeout": settings.connect_timeout_seconds}
             self.writer = create_async_engine(settings.url, echo=settings.echo, connect_args=connect, **kwargs)
             self.reader = self.writer
+            if settings.read_url:
+                replica = create_async_engine(settings.read_url, echo=settings.echo, connect_args=connect, **kwargs)
+                self.replica = Replica(replica)
+                self._replica_sessions = async_sessionmaker(replica, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self.writer, expire_on_commit=False)
         self._read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
 
@@ -104,7 +113,32 @@ class Database:
             async with self._read_sessions() as session:
                 yield session
 
+    @asynccontextmanager
+    async def routed(self) -> AsyncIterator[AsyncSession]:
+        """A read the replica may serve (public search and pages, partner answers): there when it
+        has replayed the ``X-Registry-Min-Seq`` of the request, else on the primary
+        (``registry.db.replica``). ``session.info["replica_seq"]`` holds the seq the replica had
+        replayed when it serves the read."""
+        min_seq = requested_min_seq()
+        if self.replica is None:
+            async with self.read() as session:
+                yield session
+            return
+        replica_seq = await self.replica.replayed()
+        source = route(min_seq, replica_seq)
+        self.replica.served[source] += 1
+        if source == "primary":
+            async with self.read() as session:
+                yield session
+            return
+        with self._outages():
+            async with self._replica_sessions() as session:
+                session.info["replica_seq"] = replica_seq
+                yield session
+
     async def dispose(self) -> None:
         await self.writer.dispose()
+        if self.replica is not None:
+            await self.replica.engine.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()

@@ -112,7 +112,7 @@ class DisclosureService:
         for query in queries:
             validate_filters(query, self.page_size)
         on = today(self.clock)
-        async with self.db.read() as session:
+        async with self.db.routed() as session:
             if self.db.dialect == "postgresql":
                 # a two-character fragment is an index lookup (name bigrams, migration 0009), longer ones
                 # use trigrams; what is still slow is a fragment common in names but clustered in one
@@ -175,7 +175,7 @@ class DisclosureService:
         except IdentifierError as err:
             raise ValidationFailed([FieldProblem("uscc", err.code, err.message_zh, err.message_en)]) from err
         on = today(self.clock)
-        async with self.db.read() as session:
+        async with self.db.routed() as session:
             unit = await session.scalar(select(Enterprise).where(Enterprise.uscc == code))
             if unit is None:
                 raise NotFound(f"没有统一社会信用代码为 {code} 的登记企业 / no registered enterprise {code}")

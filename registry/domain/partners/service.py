@@ -27,6 +27,7 @@ from registry.db.among import among
 from registry.db.data_version import sqlite_file
 from registry.db.engine import Database
 from registry.db.models import Enterprise, PartnerFeedback, PartnerQuery, SubjectChange
+from registry.db.replica import may_cache, requested_min_seq
 from registry.domain import changes
 from registry.domain.actors import Actor
 from registry.domain.identifiers import IdentifierError, parse_uscc
@@ -176,13 +177,16 @@ class PartnerService:
         # a USCC answered before was checked then (GB 32100 costs more than the rest of the answer)
         code = uscc if uscc in self._keys else self._uscc("uscc", uscc)
         audience = audience_of(actor)
+        min_seq = requested_min_seq()
         try:
             await self.freshness.ensure()
-            cached = self._fresh(code, audience)
+            # a client that saw a change this process has not heard of yet is not given the cache
+            reuse = min_seq is None or min_seq <= self.freshness.last_seq
+            cached = self._fresh(code, audience) if reuse else None
             self.counts["cache_hit" if cached is not None else "cache_miss"] += 1
             if cached is None:
-                async with self.db.read() as session:
-                    cached = (await self._payloads(session, actor, [code]))[code]
+                async with self.db.routed() as session:
+                    cached = (await self._payloads(session, actor, [code], reuse=reuse))[code]
         except DatabaseUnavailable:
             # a nonce asks for an answer signed now, vouching for data the database cannot confirm
             cached = None if nonce is not None else self._kept(code, audience)
@@ -222,9 +226,11 @@ class PartnerService:
                 codes.append(parse_uscc(raw).value)
             except IdentifierError as err:
                 codes.append(err)
+        min_seq = requested_min_seq()
         await self.freshness.ensure()
-        async with self.db.read() as session:
-            made = await self._payloads(session, actor, [c for c in codes if isinstance(c, str)])
+        reuse = min_seq is None or min_seq <= self.freshness.last_seq
+        async with self.db.routed() as session:
+            made = await self._payloads(session, actor, [c for c in codes if isinstance(c, str)], reuse=reuse)
         for raw, code in zip(data.subjects, codes, strict=True):
             if isinstance(code, IdentifierError):
                 error = {"code": code.code, "zh": code.message_zh, "en": code.message_en}
@@ -284,15 +290,18 @@ class PartnerService:
             return None
         return found
 
-    async def _payloads(self, session: AsyncSession, actor: Actor, codes: list[str]) -> dict[str, _Cached]:
-        """The answer for each (valid) USCC: pre-produced where current, else built, all of them
-        from one read of the facts (a batch builds up to a thousand at once). Built answers are
-        signed when first given (``_sign``), alone or as a result of a batch."""
+    async def _payloads(
+        self, session: AsyncSession, actor: Actor, codes: list[str], *, reuse: bool = True
+    ) -> dict[str, _Cached]:
+        """The answer for each (valid) USCC: pre-produced where current (``reuse``), else built, all
+        of them from one read of the facts (a batch builds up to a thousand at once). Built answers
+        are signed when first given (``_sign``), alone or as a result of a batch. One built from a
+        replica behind the changes this process has heard of is given but not kept."""
         audience = audience_of(actor)
         out: dict[str, _Cached] = {}
         missing: list[str] = []
         for code in dict.fromkeys(codes):
-            found = self._fresh(code, audience)
+            found = self._fresh(code, audience) if reuse else None
             if found is None:
                 missing.append(code)
             else:
@@ -309,6 +318,7 @@ class PartnerService:
         bodies = await subject_payloads(session, self.memo, list(units.values()), department_of(actor), on)
         head = await self._log_head()
         now = self.clock.now()
+        keep = may_cache(session.info.get("replica_seq"), self.freshness.last_seq)
         for code in missing:
             key = keys[code]
             unit = units.get(code)
@@ -321,7 +331,7 @@ class PartnerService:
                 "log": head,
             }
             made = out[code] = _Cached(versions.get(key, 0), payload, "", now + self.validity, on)
-            if self._generation.get(key, 0) == generations[key]:  # no change committed while it was built
+            if keep and self._generation.get(key, 0) == generations[key]:  # no change committed while built
                 self._keys[code] = key
                 self._audiences.add(audience)
                 self._cache[(key, audience)] = made
