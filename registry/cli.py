@@ -785,3 +785,4 @@ def keys_rotate() -> None:
 from registry.report_cli import report  # noqa: E402 - the group's commands import this module lazily
 
 main.add_command(report)
+import registry.reeval_cli  # noqa: E402, F401 - registers ``rules reevaluate``

@@ -10,6 +10,7 @@ from registry.db.models.grades import Grade, GradeStep
 from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep, LogEntry, RepairApplication
 from registry.db.models.partners import PartnerFeedback, PartnerQuery, SubjectChange
 from registry.db.models.persons import Person, PersonRole
+from registry.db.models.reevaluation import DecisionChange, DecisionDigest, ReevaluationRun, ReevaluationSlice
 from registry.db.models.reference import Authority, AuthorityName, Department
 
 __all__ = [
@@ -21,6 +22,8 @@ __all__ = [
     "AuthorityName",
     "Base",
     "CreditEvent",
+    "DecisionChange",
+    "DecisionDigest",
     "Department",
     "Enterprise",
     "EnterpriseAlias",
@@ -37,6 +40,8 @@ __all__ = [
     "PartnerQuery",
     "Person",
     "PersonRole",
+    "ReevaluationRun",
+    "ReevaluationSlice",
     "RepairApplication",
     "SubjectChange",
 ]
