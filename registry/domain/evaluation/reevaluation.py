@@ -209,7 +209,6 @@ class ReevaluationService:
                     )
                 )
             )
-            .tuples()
             .all()
         )
         now = self.clock.now()
@@ -240,7 +239,6 @@ class ReevaluationService:
                         )
                     )
                 )
-                .tuples()
                 .all()
             )
             division = {u.id: u.division_code for u in units}
@@ -292,7 +290,6 @@ class ReevaluationService:
                         .order_by(DecisionChange.division_code)
                     )
                 )
-                .tuples()
                 .all()
             )
             return RunState(
