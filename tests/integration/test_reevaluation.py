@@ -38,8 +38,7 @@ async def units(client: httpx.AsyncClient, services: Any, division: str, n: int)
                 await session.execute(
                     select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_([u["uscc"] for u in made]))
                 )
-            )
-            .all()
+            ).all()
         )
     return [{**u, "id": found[u["uscc"]]} for u in made]
 
@@ -57,7 +56,7 @@ async def digests(services: Any, ids: list[int]) -> dict[int, str]:
         rows = await session.execute(
             select(DecisionDigest.enterprise_id, DecisionDigest.digest).where(DecisionDigest.enterprise_id.in_(ids))
         )
-        return {i: d for i, d in rows.all()}
+        return dict(rows.all())
 
 
 async def test_first_run_stores_all_second_lists_none_an_event_lists_its_unit(
@@ -66,7 +65,8 @@ async def test_first_run_stores_all_second_lists_none_an_event_lists_its_unit(
     made = await units(client, services, "650102", 7)
     ids = [u["id"] for u in made]
     first = await full_run(services, "650102")
-    assert first.first and first.finished
+    assert first.first
+    assert first.finished
     assert (first.units, first.new, first.changed, first.by_county) == (7, 7, 0, {})
     assert set(await digests(services, ids)) == set(ids)
 
@@ -84,7 +84,8 @@ async def test_first_run_stores_all_second_lists_none_an_event_lists_its_unit(
     )
     assert [c["uscc"] for c in page["items"]] == [target["uscc"]]
     change = page["items"][0]
-    assert change["before"]["outcomes"] == [] and change["after"]["outcomes"]
+    assert change["before"]["outcomes"] == []
+    assert change["after"]["outcomes"]
     assert change["diff"]["added"] == change["after"]["outcomes"]
 
 
@@ -102,17 +103,20 @@ async def test_a_run_stopped_mid_way_resumes_to_the_uninterrupted_result(
     assert not await service.walk(run_id, 0, batch=2, max_batches=1)
     assert not await service.walk(run_id, 1, batch=2, max_batches=1)
     half = await service.finish(run_id)
-    assert not half.finished and half.units == 4
+    assert not half.finished
+    assert half.units == 4
     async with services.db.read() as session:
         cursors = list(
             await session.scalars(select(ReevaluationSlice.cursor).where(ReevaluationSlice.run_id == run_id))
         )
-    assert len(cursors) == 2 and all(c in [u["id"] for u in made] for c in cursors)
+    assert len(cursors) == 2
+    assert all(c in [u["id"] for u in made] for c in cursors)
     assert await service.resumable(run_id) == [0, 1]
     for n in await service.resumable(run_id):
         assert await service.walk(run_id, n, batch=2)
     resumed = await service.finish(run_id)
-    assert resumed.finished and (resumed.units, resumed.changed, resumed.new) == (9, 2, 0)
+    assert resumed.finished
+    assert (resumed.units, resumed.changed, resumed.new) == (9, 2, 0)
     page = await service.changes(await t.actor(services, role="admin"), run_id, "650103", None, None)
     assert sorted(c["enterprise_id"] for c in page["items"]) == sorted([made[1]["id"], made[7]["id"]])
     # the same digests as a run that was never interrupted: a new run finds nothing left to change
@@ -125,7 +129,8 @@ async def test_bureaus_read_changes_of_their_own_area_only(client: httpx.AsyncCl
     for u, division in ((a[0], "650104"), (b[1], "650105")):
         await record(client, await t.bureau(client, services, division=division), penalty(u["uscc"], "2026-04-01"))
     run = await full_run(services, "6501", batch=50)
-    assert run.by_county.get("650104") == 1 and run.by_county.get("650105") == 1
+    assert run.by_county.get("650104") == 1
+    assert run.by_county.get("650105") == 1
     url = CHANGES.format(run.run_id)
     county = await t.bureau(client, services, division="650104")
     r = await client.get(url, headers=county)
@@ -141,7 +146,8 @@ async def test_bureaus_read_changes_of_their_own_area_only(client: httpx.AsyncCl
     r = await client.get(url, params={"division": "6501", "limit": 1}, headers=city)
     assert r.status_code == 200, r.text
     first = r.json()
-    assert len(first["items"]) == 1 and first["next_after"] == first["items"][0]["enterprise_id"]
+    assert len(first["items"]) == 1
+    assert first["next_after"] == first["items"][0]["enterprise_id"]
     r = await client.get(url, params={"division": "6501", "limit": 1, "after": first["next_after"]}, headers=city)
     rest = r.json()["items"]
     assert {c["uscc"] for c in first["items"] + rest} >= {a[0]["uscc"], b[1]["uscc"]}

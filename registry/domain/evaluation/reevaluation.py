@@ -208,8 +208,7 @@ class ReevaluationService:
                         among(session, DecisionDigest.enterprise_id, ids)
                     )
                 )
-            )
-            .all()
+            ).all()
         )
         now = self.clock.now()
         rows: list[dict[str, Any]] = []
@@ -238,8 +237,7 @@ class ReevaluationService:
                             among(session, DecisionDigest.enterprise_id, list(after))
                         )
                     )
-                )
-                .all()
+                ).all()
             )
             division = {u.id: u.division_code for u in units}
             await session.execute(
@@ -289,8 +287,7 @@ class ReevaluationService:
                         .group_by(DecisionChange.division_code)
                         .order_by(DecisionChange.division_code)
                     )
-                )
-                .all()
+                ).all()
             )
             return RunState(
                 run_id=run.id,

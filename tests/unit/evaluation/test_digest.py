@@ -33,7 +33,8 @@ def test_a_grade_changes_the_digest_and_the_summary_names_what_it_ordered() -> N
     assert graded.outcomes(), "a valid level-2 grade orders an incentive (the test needs an outcome)"
     assert digest(bare) != digest(graded)
     got = summary(graded)
-    assert got["outcomes"] and all(len(o) == 4 for o in got["outcomes"])
+    assert got["outcomes"]
+    assert all(len(o) == 4 for o in got["outcomes"])
     assert {o[1] for o in got["outcomes"]} == {o.code for o in graded.outcomes()}
     assert got["fired"] == sorted(graded.fired)
     assert msgspec.json.decode(msgspec.json.encode(got)) == got  # stored as JSON, read back the same
