@@ -38,6 +38,16 @@ from registry.lib.clock import Clock, today
 from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
 
+#: what ``enterprises_facts`` reads of a unit
+UNIT_COLUMNS = (
+    Enterprise.id,
+    Enterprise.uscc,
+    Enterprise.name,
+    Enterprise.industry,
+    Enterprise.scale,
+    Enterprise.division_code,
+    Enterprise.parent_uscc,
+)
 #: a page of changes: default and most rows
 PAGE = 100
 MAX_PAGE = 1000
@@ -180,9 +190,11 @@ class ReevaluationService:
             part = await session.get_one(ReevaluationSlice, (run_id, number), with_for_update=True)
             if part.finished_at is not None:
                 return None
-            units = list(
-                await session.scalars(
+            # the columns the facts builder reads, as rows (not ORM objects: a third of the time at scale)
+            units: list[Any] = list(
+                await session.execute(
                     self._units(run.division)
+                    .with_only_columns(*UNIT_COLUMNS)
                     .where(Enterprise.id > part.cursor, Enterprise.id <= part.id_to)
                     .order_by(Enterprise.id)
                     .limit(size)
@@ -198,7 +210,7 @@ class ReevaluationService:
             part.new += new
             return len(units)
 
-    async def _compare(self, session: AsyncSession, run: ReevaluationRun, units: list[Enterprise]) -> tuple[int, int]:
+    async def _compare(self, session: AsyncSession, run: ReevaluationRun, units: list[Any]) -> tuple[int, int]:
         ids = [u.id for u in units]
         facts = await enterprises_facts(session, units)
         stored = dict(
