@@ -6,7 +6,8 @@
 The register is ``bench.search_data``'s (written by SQL); 5% of the units (every 20th id) get a
 penalty by SQL, so their decisions differ from the bare units'. Each run is the real command in a
 process of its own (``python -m registry rules reevaluate``), timed from the outside; ``--profile N``
-first walks N batches in-process under cProfile and prints the top lines. Prints ``uptime`` before
+first walks N batches in-process under cProfile on the digests as they are (``--runs 0 --profile 20``
+after a bench: an unchanged run) and prints the top lines. Prints ``uptime`` before
 and after (the machine is shared).
 """
 
@@ -111,10 +112,10 @@ def main() -> None:
     asyncio.run(generate(dsn, ENTERPRISES))
     asyncio.run(add_events(dsn))
     print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip())
-    if args.profile:
-        asyncio.run(reset(dsn))
+    if args.profile:  # on the digests as they are: none (a first run) or a previous run's (unchanged)
         asyncio.run(profile(args.database, args.profile, args.batch))
-    asyncio.run(reset(dsn))
+    if args.runs:
+        asyncio.run(reset(dsn))
     for _ in range(args.runs):
         run(args.database, args.workers, args.batch)
         print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip())
