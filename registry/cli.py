@@ -791,3 +791,5 @@ main.add_command(report)
 from registry.ops_cli import first_admin  # noqa: E402 - its command imports this module lazily
 
 accounts.add_command(first_admin)
+
+import registry.reeval_cli  # noqa: E402, F401 - registers ``rules reevaluate``

@@ -1,12 +1,13 @@
-"""/api/v1/rules: the rulesets with their legal bases; /api/v1/rules/evaluate: what-if, writes nothing."""
+"""/api/v1/rules: the rulesets with their legal bases; /api/v1/rules/evaluate: what-if, writes nothing;
+/api/v1/rules/reevaluations/{run_id}/changes: the decisions a full re-evaluation found changed."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from registry.domain.actors import Actor
 from registry.domain.container import Services
@@ -37,4 +38,25 @@ def rule_handlers(services: Services) -> list[Any]:
     async def evaluate(actor: NamedDependency[Actor], data: JSONBody[s.EvaluateRequest]) -> s.EvaluateResponse:
         return await services.evaluation.evaluate(data, actor)
 
-    return [catalogue, evaluate]
+    @get(
+        "/rules/reevaluations/{run_id:int}/changes",
+        tags=["rules"],
+        summary="重新评估后决定有变化的主体 / decisions a full re-evaluation found changed",
+        description="The units of the caller's area (a bureau: within its jurisdiction; `division` narrows "
+        "it) whose decision differs from the one stored by the previous run, with the rules fired and "
+        "the outcomes before and after, in unit order; `after` (the last `enterprise_id` of a page, "
+        "`next_after`) gives the next page. A first run lists nothing: it stores every decision.",
+    )
+    async def reevaluation_changes(
+        actor: NamedDependency[Actor],
+        run_id: Annotated[int, PathParameter(ge=1, le=2**62, description="重新评估编号 / run id")],
+        division: Annotated[
+            str | None,
+            QueryParameter(description="区划（2、4、6 位前缀或代码）；缺省为本机关辖区", max_length=6),
+        ] = None,
+        after: Annotated[int | None, QueryParameter(ge=0, le=2**62, description="上一页最后的 enterprise_id")] = None,
+        limit: Annotated[int | None, QueryParameter(ge=1, le=1000, description="每页条数（缺省 100）")] = None,
+    ) -> dict[str, Any]:
+        return await services.reevaluation.changes(actor, run_id, division, after, limit)
+
+    return [catalogue, evaluate, reevaluation_changes]

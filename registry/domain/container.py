@@ -15,6 +15,7 @@ from registry.domain.accounts.tokens import TokenService
 from registry.domain.agencies.service import AgencyService
 from registry.domain.disclosure.service import DisclosureService
 from registry.domain.enterprises.service import EnterpriseService
+from registry.domain.evaluation.reevaluation import ReevaluationService
 from registry.domain.evaluation.service import EvaluationService
 from registry.domain.events.service import EventService
 from registry.domain.grades.schemes import load_grading_rules
@@ -53,6 +54,7 @@ class Services:
     event_importer: EventImporter
     grades: GradeService
     evaluation: EvaluationService
+    reevaluation: ReevaluationService
     listings: ListingService
     log: LogService
     partners: PartnerService
@@ -100,6 +102,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         event_importer=EventImporter(events, persons),
         grades=GradeService(db, clock, load_grading_rules()),
         evaluation=EvaluationService(db, clock, rulesets),
+        reevaluation=ReevaluationService(db, clock, rulesets),
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
         log=log,
         partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),

@@ -10,6 +10,7 @@ from registry.db.models.grades import Grade, GradeStep
 from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep, LogEntry, RepairApplication
 from registry.db.models.partners import PartnerFeedback, PartnerQuery, SubjectChange
 from registry.db.models.persons import Person, PersonRole
+from registry.db.models.reevaluation import DecisionChange, DecisionDigest, ReevaluationRun, ReevaluationSlice
 from registry.db.models.reference import Authority, AuthorityName, Department
 from registry.db.models.reports import ReportSummary
 
@@ -22,6 +23,8 @@ __all__ = [
     "AuthorityName",
     "Base",
     "CreditEvent",
+    "DecisionChange",
+    "DecisionDigest",
     "Department",
     "Enterprise",
     "EnterpriseAlias",
@@ -38,6 +41,8 @@ __all__ = [
     "PartnerQuery",
     "Person",
     "PersonRole",
+    "ReevaluationRun",
+    "ReevaluationSlice",
     "RepairApplication",
     "ReportSummary",
     "SubjectChange",
