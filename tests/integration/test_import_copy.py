@@ -116,9 +116,9 @@ async def pair(tmp_path: Path) -> AsyncIterator[tuple[Services, Services, FixedC
         await copy.close()
 
 
-async def load(services: Services, data: bytes, copy_from: int | None) -> ImportReport:
+async def load(services: Services, data: bytes, copy_from: int | None, workers: int = 0) -> ImportReport:
     _, reader = read_csv(data)
-    importer = EnterpriseImporter(services.db, services.clock, batch_rows=16, copy_from=copy_from)
+    importer = EnterpriseImporter(services.db, services.clock, batch_rows=16, copy_from=copy_from, workers=workers)
     return await importer.run(system_actor("test"), reader)
 
 
@@ -186,7 +186,7 @@ async def test_copy_path_stores_what_the_row_path_stores(pair: tuple[Services, S
     by_rows, by_copy, clock = pair
     for data in (first_file(), second_file()):
         expected = await load(by_rows, data, None)
-        got = await load(by_copy, data, 1)
+        got = await load(by_copy, data, 1, workers=1)  # rows checked in a worker process too
         assert msgspec.to_builtins(got) == msgspec.to_builtins(expected)
         clock.at += dt.timedelta(days=3)
     assert (expected.created, expected.updated, expected.unchanged) == (40, 8, 10)
