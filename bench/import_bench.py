@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
 import os
 import platform
+import pstats
 import tempfile
 import time
 from pathlib import Path
@@ -35,6 +37,8 @@ from registry.domain.actors import system_actor
 from registry.domain.imports.readers import read_csv
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
+#: another name lets two runs of this bench share the server (REGISTRY_BENCH_DB)
+DB_NAME = os.environ.get("REGISTRY_BENCH_DB", "registry_bench")
 PG = os.environ.get("REGISTRY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -45,11 +49,11 @@ async def database_url(backend: str, workdir: Path) -> str:
         return f"sqlite+aiosqlite:///{path}"
     conn = await asyncpg.connect(PG)
     try:
-        await conn.execute('DROP DATABASE IF EXISTS "registry_bench" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "registry_bench"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     finally:
         await conn.close()
-    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/registry_bench"
+    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{DB_NAME}"
 
 
 async def run(
@@ -61,6 +65,7 @@ async def run(
     path: str,
     passes: list[str],
     workers: int,
+    profile: bool = False,
 ) -> dict[str, float]:
     url = await database_url(backend, workdir)
     engine = create_async_engine(url)
@@ -77,9 +82,15 @@ async def run(
             if label not in passes:
                 continue
             _, reader = read_csv(data)
+            profiler = cProfile.Profile() if profile else None
             start = time.perf_counter()
+            if profiler:
+                profiler.enable()
             report = await services.importer.run(actor, reader)
             elapsed = time.perf_counter() - start
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
             timings[label] = rows / elapsed
             print(
                 f"{backend:9} {path:5} {label:8} {rows} rows in {elapsed:6.2f}s = {rows / elapsed:8.0f} rows/s "
@@ -97,6 +108,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--path", default="copy", help="copy, rows or both (comma-separated)")
     parser.add_argument("--passes", default="first,again,changed")
+    parser.add_argument("--profile", action="store_true", help="cProfile each pass (in this process)")
     parser.add_argument("--workers", type=int, default=0, help="processes checking rows while a batch is written")
     args = parser.parse_args()
     passes = args.passes.split(",")
@@ -114,7 +126,9 @@ def main() -> None:
         for path in args.path.split(","):
             if backend == "sqlite" and path == "rows" and "copy" in args.path:
                 continue  # SQLite has one path
-            t = asyncio.run(run(backend, csv_first, csv_changed, args.rows, workdir, path, passes, args.workers))
+            t = asyncio.run(
+                run(backend, csv_first, csv_changed, args.rows, workdir, path, passes, args.workers, args.profile)
+            )
             figures = " | ".join(f"{t[p]:.0f}" if p in t else "-" for p in ("first", "again", "changed"))
             name = backend if backend == "sqlite" else f"{backend} ({path})"
             lines.append(
