@@ -80,6 +80,7 @@ def second_file() -> bytes:
     rows += [line(n, name=f"改名{n}股份有限公司") for n in range(11, 16)]  # renamed, regrouped
     rows += [line(n, division_code="410102") for n in range(17, 22, 2)]  # moved within Henan
     rows += [line(n) for n in range(100, 140)]  # new
+    rows.append(line(145, operating_divisions="410199"))  # new, flagged (a division not in the table)
     rows.append(line(101))  # duplicate in the file
     rows.append(line(140, registration_no=regno(100)))  # repeats row 100's registration_no
     rows.append(line(141, registration_no=regno(24)))  # taken by a registered unit
@@ -189,14 +190,15 @@ async def test_copy_path_stores_what_the_row_path_stores(pair: tuple[Services, S
         got = await load(by_copy, data, 1, workers=1)  # rows checked in a worker process too
         assert msgspec.to_builtins(got) == msgspec.to_builtins(expected)
         clock.at += dt.timedelta(days=3)
-    assert (expected.created, expected.updated, expected.unchanged) == (40, 8, 10)
+    assert (expected.created, expected.updated, expected.unchanged) == (41, 8, 10)
     assert {e.code for e in expected.errors} >= {"duplicate_in_file", "alias_taken"}
     rows_state, copy_state = await stored(by_rows), await stored(by_copy)
     assert copy_state == rows_state
     assert copy_state["versions_kept"]
     assert copy_state["summary_is_recount"]
     assert copy_state["chain_ok"]
-    assert len(copy_state["enterprises"]) == 70
+    assert len(copy_state["enterprises"]) == 71
+    assert copy_state["enterprises"][uscc(145)][8]  # its flags, stored alike
     # the COPY path audits each batch of new units once; updates keep an entry per unit
     actions = await audit_actions(by_copy)
     assert (bulk.ACTION, bulk.TARGET) in actions
