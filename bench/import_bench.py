@@ -4,7 +4,7 @@
     python -m bench.import_bench --rows 3200000 --backends postgres --passes first --path rows,copy
 
 ``--path``: ``copy`` (the default: PostgreSQL takes the COPY path for batches of new units,
-``registry.domain.imports.bulk``), ``rows`` (the per-row path on every backend: the figures
+``registry.domain.imports.copy_load``), ``rows`` (the per-row path on every backend: the figures
 before issue 22); each path gets a fresh database. ``--passes`` leaves out the re-import and the
 update pass (a national load is the first pass); ``--workers N`` checks the rows of the next batch in
 N processes while a batch is written.

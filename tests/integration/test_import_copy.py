@@ -37,7 +37,7 @@ from registry.domain.actors import system_actor
 from registry.domain.audit import verify_chain
 from registry.domain.container import Services, build_services
 from registry.domain.identifiers import make_uscc
-from registry.domain.imports import bulk
+from registry.domain.imports import copy_load
 from registry.domain.imports.importer import EnterpriseImporter, ImportReport
 from registry.domain.imports.readers import read_csv
 from registry.lib.clock import FixedClock
@@ -201,7 +201,7 @@ async def test_copy_path_stores_what_the_row_path_stores(pair: tuple[Services, S
     assert copy_state["enterprises"][uscc(145)][8]  # its flags, stored alike
     # the COPY path audits each batch of new units once; updates keep an entry per unit
     actions = await audit_actions(by_copy)
-    assert (bulk.ACTION, bulk.TARGET) in actions
+    assert (copy_load.ACTION, copy_load.TARGET) in actions
     assert ("enterprise.create", "enterprise") not in actions
     assert actions.count(("enterprise.update", "enterprise")) == 8
     assert actions.count(("enterprise.create", "enterprise")) == 0
@@ -211,12 +211,12 @@ async def test_the_batch_entry_names_the_batch(pair: tuple[Services, Services, F
     _, by_copy, _ = pair
     await load(by_copy, first_file(), 1)
     async with by_copy.db.read() as session:
-        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == bulk.ACTION))).all()
+        entries = (await session.scalars(select(AuditEntry).where(AuditEntry.action == copy_load.ACTION))).all()
         units = (await session.execute(select(Enterprise.id, Enterprise.uscc).order_by(Enterprise.id))).all()
     assert sum(e.after["count"] for e in entries if e.after) == 30
     first = entries[0]
     batch = [u for i, u in units if first.after and first.after["first_id"] <= i <= first.after["last_id"]]
-    assert first.target_id == bulk.usccs_digest(batch) == (first.after or {})["usccs_sha256"]
+    assert first.target_id == copy_load.usccs_digest(batch) == (first.after or {})["usccs_sha256"]
     assert len(batch) == 16
 
 

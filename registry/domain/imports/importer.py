@@ -35,7 +35,7 @@ from registry.domain.enterprises.records import (
 )
 from registry.domain.enterprises.schemas import EnterpriseCreate
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
-from registry.domain.imports import bulk
+from registry.domain.imports import copy_load
 from registry.domain.imports.readers import Row
 from registry.domain.vocabulary import INDUSTRIES, SCALES
 from registry.domain.wire import translate
@@ -96,7 +96,7 @@ def _merged(before: dict[str, object], row: Row, on: dt.date) -> CheckedEnterpri
         raise ValidationFailed([translate(str(exc))]) from exc
 
 
-#: new units in one batch from which PostgreSQL takes the COPY path (``bulk``): a national load;
+#: new units in one batch from which PostgreSQL takes the COPY path (``copy_load``): a national load;
 #: a smaller file keeps an audit entry per unit
 COPY_FROM = 500
 
@@ -375,7 +375,7 @@ class EnterpriseImporter:
         if new and self.db.dialect == "postgresql" and self.copy_from is not None and len(new) >= self.copy_from:
             # updates first: the per-row path gives them their seqs first too (their ids are lower)
             await self._store(session, actor, now, updates, [], [c for c in changes if c.action != "enterprise.create"])
-            await bulk.copy_new(session, actor, now, new)
+            await copy_load.copy_new(session, actor, now, new)
             return
         await apply_updates(session, updates, now)
         created = await insert_enterprises(session, new, now) if new else {}
