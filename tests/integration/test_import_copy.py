@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import msgspec
 import pytest
 from sqlalchemy import func, select
@@ -42,7 +42,7 @@ from registry.domain.imports.importer import EnterpriseImporter, ImportReport
 from registry.domain.imports.readers import read_csv
 from registry.lib.clock import FixedClock
 from registry.settings import DatabaseSettings, KeySettings, Settings
-from tests.conftest import _pg_database
+from tests.conftest import PG_ADMIN, _pg_database
 
 HEADER = "uscc,name,division_code,industry,scale,registration_no,org_code,operating_divisions\n"
 
@@ -92,7 +92,7 @@ def second_file() -> bytes:
 
 
 async def _services(tag: str, clock: FixedClock, tmp: Path) -> Services:
-    url = await _pg_database(f"registry_copy_{tag}_{os.getpid()}_{secrets.token_hex(2)}")
+    url = await _pg_database(f"registry_copy_{tag}_{os.getpid()}")
     engine = create_async_engine(url)
     try:
         await upgrade(engine)
@@ -115,6 +115,12 @@ async def pair(tmp_path: Path) -> AsyncIterator[tuple[Services, Services, FixedC
     finally:
         await rows.close()
         await copy.close()
+        conn = await asyncpg.connect(PG_ADMIN)
+        try:
+            for tag in ("rows", "copy"):
+                await conn.execute(f'DROP DATABASE IF EXISTS "registry_copy_{tag}_{os.getpid()}" WITH (FORCE)')
+        finally:
+            await conn.close()
 
 
 async def load(services: Services, data: bytes, copy_from: int | None, workers: int = 0) -> ImportReport:
