@@ -1,6 +1,13 @@
 """Bulk import throughput: rows/s for a first import, a re-import (no changes) and an update pass.
 
     python -m bench.import_bench --rows 100000 [--backends sqlite,postgres]
+    python -m bench.import_bench --rows 3200000 --backends postgres --passes first --path rows,copy
+
+``--path``: ``copy`` (the default: PostgreSQL takes the COPY path for batches of new units,
+``registry.domain.imports.copy_load``), ``rows`` (the per-row path on every backend: the figures
+before issue 22); each path gets a fresh database. ``--passes`` leaves out the re-import and the
+update pass (a national load is the first pass); ``--workers N`` checks the rows of the next batch in
+N processes while a batch is written.
 
 SQLite: a fresh file under var/bench/. PostgreSQL: a fresh database ``registry_bench`` on
 REGISTRY_BENCH_PG (default postgresql://postgres@127.0.0.1:5432/postgres). Appends a dated row
@@ -11,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
 import os
 import platform
+import pstats
 import tempfile
 import time
 from pathlib import Path
@@ -28,6 +37,8 @@ from registry.domain.actors import system_actor
 from registry.domain.imports.readers import read_csv
 
 RESULTS = Path(__file__).parent / "RESULTS.md"
+#: another name lets two runs of this bench share the server (REGISTRY_BENCH_DB)
+DB_NAME = os.environ.get("REGISTRY_BENCH_DB", "registry_bench")
 PG = os.environ.get("REGISTRY_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -38,14 +49,24 @@ async def database_url(backend: str, workdir: Path) -> str:
         return f"sqlite+aiosqlite:///{path}"
     conn = await asyncpg.connect(PG)
     try:
-        await conn.execute('DROP DATABASE IF EXISTS "registry_bench" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "registry_bench"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     finally:
         await conn.close()
-    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/registry_bench"
+    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{DB_NAME}"
 
 
-async def run(backend: str, csv_first: bytes, csv_changed: bytes, rows: int, workdir: Path) -> dict[str, float]:
+async def run(
+    backend: str,
+    csv_first: bytes,
+    csv_changed: bytes,
+    rows: int,
+    workdir: Path,
+    path: str,
+    passes: list[str],
+    workers: int,
+    profile: bool = False,
+) -> dict[str, float]:
     url = await database_url(backend, workdir)
     engine = create_async_engine(url)
     await upgrade(engine)
@@ -53,15 +74,26 @@ async def run(backend: str, csv_first: bytes, csv_changed: bytes, rows: int, wor
     services = bench_services(url, workdir / "keys")
     actor = system_actor("bench")
     timings = {}
+    if path == "rows":
+        services.importer.copy_from = None
+    services.importer.workers = workers
     try:
         for label, data in (("first", csv_first), ("again", csv_first), ("changed", csv_changed)):
+            if label not in passes:
+                continue
             _, reader = read_csv(data)
+            profiler = cProfile.Profile() if profile else None
             start = time.perf_counter()
+            if profiler:
+                profiler.enable()
             report = await services.importer.run(actor, reader)
             elapsed = time.perf_counter() - start
+            if profiler:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("tottime").print_stats(18)
             timings[label] = rows / elapsed
             print(
-                f"{backend:9} {label:8} {rows} rows in {elapsed:6.2f}s = {rows / elapsed:8.0f} rows/s "
+                f"{backend:9} {path:5} {label:8} {rows} rows in {elapsed:6.2f}s = {rows / elapsed:8.0f} rows/s "
                 f"(created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                 f"rejected {report.rejected})"
             )
@@ -74,7 +106,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--path", default="copy", help="copy, rows or both (comma-separated)")
+    parser.add_argument("--passes", default="first,again,changed")
+    parser.add_argument("--profile", action="store_true", help="cProfile each pass (in this process)")
+    parser.add_argument("--workers", type=int, default=0, help="processes checking rows while a batch is written")
     args = parser.parse_args()
+    passes = args.passes.split(",")
     workdir = Path("var/bench")
     workdir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -86,11 +123,19 @@ def main() -> None:
         csv_first, csv_changed = first.read_bytes(), changed.read_bytes()
     lines = []
     for backend in args.backends.split(","):
-        t = asyncio.run(run(backend, csv_first, csv_changed, args.rows, workdir))
-        lines.append(
-            f"| {dt.date.today()} | {backend} | {args.rows} | {t['first']:.0f} | {t['again']:.0f} | "
-            f"{t['changed']:.0f} | {platform.python_version()}, {os.cpu_count()} cores |"
-        )
+        for path in args.path.split(","):
+            if backend == "sqlite" and path == "rows" and "copy" in args.path:
+                continue  # SQLite has one path
+            t = asyncio.run(
+                run(backend, csv_first, csv_changed, args.rows, workdir, path, passes, args.workers, args.profile)
+            )
+            figures = " | ".join(f"{t[p]:.0f}" if p in t else "-" for p in ("first", "again", "changed"))
+            name = backend if backend == "sqlite" else f"{backend} ({path})"
+            lines.append(
+                f"| {dt.date.today()} | {name} | {args.rows} | {figures} | "
+                f"{platform.python_version()}, {os.cpu_count()} cores, workers {args.workers}, "
+                f"load {os.getloadavg()[0]:.1f} |"
+            )
     if not RESULTS.exists() or "## Import" not in RESULTS.read_text(encoding="utf-8"):
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write(

@@ -52,6 +52,12 @@ def _rolled_back(session: Session) -> None:
     session.info.pop(_PENDING, None)
 
 
+def notify_on_commit(session: AsyncSession, changed: Iterable[tuple[str, str | None]]) -> None:
+    """Tell the in-process subscribers of these (subject key, USCC) changes when the session
+    commits (for rows written without :func:`record`: the import's COPY path)."""
+    session.info.setdefault(_PENDING, []).extend(changed)
+
+
 def enterprise_key(enterprise_id: int) -> str:
     return f"e:{enterprise_id}"
 
@@ -90,7 +96,7 @@ async def record(
             insert(SubjectChange).returning(SubjectChange.seq, SubjectChange.subject_key, SubjectChange.uscc), rows
         )
     ).all()
-    session.info.setdefault(_PENDING, []).extend((key, uscc) for _, key, uscc in made)
+    notify_on_commit(session, ((key, uscc) for _, key, uscc in made))
     # the units' data versions, on their rows; record() holds the audit chain's lock until commit,
     # so seqs are given and committed in order and a later version never meets an earlier one
     versions = [{"unit": int(key[2:]), "seq": seq} for seq, key, _ in made if key.startswith("e:")]

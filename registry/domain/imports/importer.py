@@ -8,8 +8,12 @@ issued per batch (multi-row INSERT / executemany), never one round trip per row.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -31,10 +35,11 @@ from registry.domain.enterprises.records import (
 )
 from registry.domain.enterprises.schemas import EnterpriseCreate
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
+from registry.domain.imports import copy_load
 from registry.domain.imports.readers import Row
 from registry.domain.vocabulary import INDUSTRIES, SCALES
 from registry.domain.wire import translate
-from registry.errors import ValidationFailed
+from registry.errors import FieldProblem, ValidationFailed
 from registry.lib.clock import Clock, today
 
 _INDUSTRY_BY_LABEL = {label: code for code, label in INDUSTRIES.items()}
@@ -91,11 +96,62 @@ def _merged(before: dict[str, object], row: Row, on: dt.date) -> CheckedEnterpri
         raise ValidationFailed([translate(str(exc))]) from exc
 
 
+#: new units in one batch from which PostgreSQL takes the COPY path (``copy_load``): a national load;
+#: a smaller file keeps an audit entry per unit
+COPY_FROM = 500
+
+
+def _checked(row: Row, on: dt.date) -> CheckedEnterprise | list[FieldProblem]:
+    """The row checked on its own (pure: runs in a worker process too), or its problems."""
+    try:
+        return check_create(msgspec.convert(_normalise(row.values), EnterpriseCreate, strict=False), on)
+    except msgspec.ValidationError as exc:
+        return [translate(str(exc))]
+    except ValidationFailed as exc:
+        return exc.problems
+
+
+def check_rows(rows: list[Row], on: dt.date) -> list[CheckedEnterprise | list[FieldProblem]]:
+    return [_checked(row, on) for row in rows]
+
+
 class EnterpriseImporter:
-    def __init__(self, db: Database, clock: Clock, batch_rows: int = 1000) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        batch_rows: int = 1000,
+        copy_from: int | None = COPY_FROM,
+        workers: int = 0,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.batch_rows = batch_rows
+        #: None: never COPY (the per-row path on every backend)
+        self.copy_from = copy_from
+        #: processes checking the rows of the next batch while this one is written (0: none, the
+        #: rows are checked in this process between writes)
+        self.workers = workers
+
+    @asynccontextmanager
+    async def _checker(
+        self, on: dt.date
+    ) -> AsyncIterator[Callable[[list[Row]], Awaitable[list[CheckedEnterprise | list[FieldProblem]]]]]:
+        if self.workers <= 0:
+
+            async def here(rows: list[Row]) -> list[CheckedEnterprise | list[FieldProblem]]:
+                return check_rows(rows, on)
+
+            yield here
+            return
+        loop = asyncio.get_running_loop()
+        # spawned, not forked: a fork of this process would copy its event loop and connections
+        with ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+
+            def there(rows: list[Row]) -> Awaitable[list[CheckedEnterprise | list[FieldProblem]]]:
+                return loop.run_in_executor(pool, check_rows, rows, on)
+
+            yield there
 
     async def run(
         self, actor: Actor, rows: Iterable[Row], progress: Callable[[int], None] | None = None
@@ -106,65 +162,96 @@ class EnterpriseImporter:
         analyzed_at = 0
         on = today(self.clock)
         iterator = iter(rows)
-        while chunk := list(islice(iterator, self.batch_rows)):
-            batch = _Batch()
-            for row in chunk:
-                report.rows += 1
-                checked = self._check(row, on, report)
-                if checked is None:
-                    continue
-                if checked.uscc in seen:
-                    self._reject(
-                        report,
-                        row.number,
-                        "uscc",
-                        "duplicate_in_file",
-                        f"与第 {seen[checked.uscc]} 行的统一社会信用代码重复",
-                        f"duplicates the USCC of row {seen[checked.uscc]}",
-                        checked.uscc,
-                    )
-                    continue
-                seen[checked.uscc] = row.number
-                dup = next(
-                    (
-                        (k, v)
-                        for k in ("registration_no", "org_code")
-                        if (v := getattr(checked, k)) and seen_alias.get((k, v), checked.uscc) != checked.uscc
-                    ),
-                    None,
-                )
-                if dup:
-                    self._reject(
-                        report,
-                        row.number,
-                        dup[0],
-                        "duplicate_in_file",
-                        f"{dup[0]} 与本文件中另一企业重复",
-                        f"{dup[0]} repeats another row's value",
-                        checked.uscc,
-                    )
-                    continue
-                for k in ("registration_no", "org_code"):
-                    if v := getattr(checked, k):
-                        seen_alias[(k, v)] = checked.uscc
-                if not actor.may_act_on([checked.division_code, *checked.operating_divisions]):
-                    self._reject(
-                        report,
-                        row.number,
-                        "division_code",
-                        "outside_jurisdiction",
-                        f"区划 {checked.division_code} 超出本机关管辖范围",
-                        f"division {checked.division_code} is outside your jurisdiction",
-                        checked.uscc,
-                    )
-                    continue
-                batch.rows.append((row, checked))
-            await self._write(actor, batch, report)
-            analyzed_at = await self._refresh_statistics(report.created, analyzed_at)
-            if progress:
-                progress(len(chunk))
+        async with self._checker(on) as check:
+            chunk = list(islice(iterator, self.batch_rows))
+            pending = asyncio.ensure_future(check(chunk))
+            while chunk:
+                results = await pending
+                failed: Exception | None = None
+                try:  # the next rows are read now, to be checked (in a worker) while this batch is written
+                    following = list(islice(iterator, self.batch_rows))
+                except Exception as exc:
+                    following, failed = [], exc
+                if following:
+                    pending = asyncio.ensure_future(check(following))
+                batch = self._batch(actor, chunk, results, report, seen, seen_alias)
+                await self._write(actor, batch, report)
+                if failed is not None:
+                    raise failed
+                analyzed_at = await self._refresh_statistics(report.created, analyzed_at)
+                if progress:
+                    progress(len(chunk))
+                chunk = following
         await self._summary(actor, report)
         return report
+
+    def _batch(
+        self,
+        actor: Actor,
+        chunk: list[Row],
+        results: list[CheckedEnterprise | list[FieldProblem]],
+        report: ImportReport,
+        seen: dict[str, int],
+        seen_alias: dict[tuple[str, str], str],
+    ) -> _Batch:
+        """The rows of a chunk that pass the file-wide checks (duplicates, jurisdiction), in order."""
+        batch = _Batch()
+        for row, checked in zip(chunk, results, strict=True):
+            report.rows += 1
+            if isinstance(checked, list):
+                report.rejected += 1  # one rejected row, however many problems it has
+                report.errors.extend(
+                    RowError(row.number, p.field, p.code, p.message_zh, p.message_en, row.values.get("uscc"))
+                    for p in checked
+                )
+                continue
+            if checked.uscc in seen:
+                self._reject(
+                    report,
+                    row.number,
+                    "uscc",
+                    "duplicate_in_file",
+                    f"与第 {seen[checked.uscc]} 行的统一社会信用代码重复",
+                    f"duplicates the USCC of row {seen[checked.uscc]}",
+                    checked.uscc,
+                )
+                continue
+            seen[checked.uscc] = row.number
+            dup = next(
+                (
+                    (k, v)
+                    for k in ("registration_no", "org_code")
+                    if (v := getattr(checked, k)) and seen_alias.get((k, v), checked.uscc) != checked.uscc
+                ),
+                None,
+            )
+            if dup:
+                self._reject(
+                    report,
+                    row.number,
+                    dup[0],
+                    "duplicate_in_file",
+                    f"{dup[0]} 与本文件中另一企业重复",
+                    f"{dup[0]} repeats another row's value",
+                    checked.uscc,
+                )
+                continue
+            for k in ("registration_no", "org_code"):
+                if v := getattr(checked, k):
+                    seen_alias[(k, v)] = checked.uscc
+            if not actor.may_act_on([checked.division_code, *checked.operating_divisions]):
+                self._reject(
+                    report,
+                    row.number,
+                    "division_code",
+                    "outside_jurisdiction",
+                    f"区划 {checked.division_code} 超出本机关管辖范围",
+                    f"division {checked.division_code} is outside your jurisdiction",
+                    checked.uscc,
+                )
+                continue
+            batch.rows.append((row, checked))
+        return batch
 
     async def _refresh_statistics(self, created: int, analyzed_at: int) -> int:
         """Keep PostgreSQL's row estimates honest while a big import grows the tables.
@@ -180,20 +267,6 @@ class EnterpriseImporter:
             for table in ("enterprises", "enterprise_names", "enterprise_aliases", "enterprise_operating_divisions"):
                 await session.execute(text(f"ANALYZE {table}"))
         return created
-
-    def _check(self, row: Row, on: dt.date, report: ImportReport) -> CheckedEnterprise | None:
-        try:
-            data = msgspec.convert(_normalise(row.values), EnterpriseCreate, strict=False)
-            return check_create(data, on)
-        except msgspec.ValidationError as exc:
-            problems = [translate(str(exc))]
-        except ValidationFailed as exc:
-            problems = exc.problems
-        report.rejected += 1  # one rejected row, however many problems it has
-        report.errors.extend(
-            RowError(row.number, p.field, p.code, p.message_zh, p.message_en, row.values.get("uscc")) for p in problems
-        )
-        return None
 
     @staticmethod
     def _reject(report: ImportReport, number: int, fld: str, code: str, zh: str, en: str, uscc: str | None) -> None:
@@ -289,8 +362,8 @@ class EnterpriseImporter:
             await self._store(session, actor, now, updates, new, changes)
             report.created += len(new)
 
-    @staticmethod
     async def _store(
+        self,
         session: AsyncSession,
         actor: Actor,
         now: dt.datetime,
@@ -299,6 +372,11 @@ class EnterpriseImporter:
         changes: list[audit.Change],
     ) -> None:
         """The batch's rows, its audit entries and its changes (the partner feed), in its transaction."""
+        if new and self.db.dialect == "postgresql" and self.copy_from is not None and len(new) >= self.copy_from:
+            # updates first: the per-row path gives them their seqs first too (their ids are lower)
+            await self._store(session, actor, now, updates, [], [c for c in changes if c.action != "enterprise.create"])
+            await copy_load.copy_new(session, actor, now, new)
+            return
         await apply_updates(session, updates, now)
         created = await insert_enterprises(session, new, now) if new else {}
         await audit.record(session, actor, now, changes)
