@@ -79,7 +79,8 @@ class Setup:
     officer: tuple[str, str]
 
 
-async def prepare(url: str, enterprises: int, workdir: Path) -> Setup:
+async def migrate(url: str) -> None:
+    """Creates the database of ``url`` if absent and migrates it."""
     name = url.rsplit("/", 1)[1]
     conn = await asyncpg.connect(f"{PG}/postgres")
     try:
@@ -90,6 +91,11 @@ async def prepare(url: str, enterprises: int, workdir: Path) -> Setup:
     engine = create_async_engine(url)
     await upgrade(engine)
     await engine.dispose()
+
+
+async def prepare(url: str, enterprises: int, workdir: Path) -> Setup:
+    """ENTERPRISES units (imported once: a database left by an earlier run is used as it is), and a
+    new partner account and a new officer account of 410103."""
     services = bench_services(url, workdir / "keys")
     try:
         path = workdir / f"mixed-{enterprises}.csv"
@@ -98,7 +104,7 @@ async def prepare(url: str, enterprises: int, workdir: Path) -> Setup:
         usccs = sorted({line.split(",")[0] for line in path.read_text(encoding="utf-8").splitlines()[1:]})
         async with services.db.read() as session:
             have = int(await session.scalar(select(func.count(Enterprise.id))) or 0)
-        if have < len(usccs):  # a database left by an earlier run is used as it is
+        if have < len(usccs):
             _, reader = read_csv(path.read_bytes())
             await services.importer.run(system_actor("bench"), reader)
         actor = system_actor("bench")
@@ -124,6 +130,7 @@ def server_env(url: str, workdir: Path, redis_prefix: str) -> dict[str, str]:
         "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
         "REGISTRY_PUBLIC_RATE_LIMIT": "100000000",
         "REGISTRY_TOKEN_TTL_SECONDS": "7200",
+        "REGISTRY_SHUTDOWN_SECONDS": "5",
     }
 
 
@@ -244,6 +251,25 @@ def report(kind: Kind, result: dict[str, object], seconds: float) -> int:
     return errors if requests else errors + 1
 
 
+def warm(base: str, mix: list[Kind]) -> None:
+    """One request of each kind first (the first of a kind compiles templates, fills caches), so
+    that a short run still answers every kind; a refusal here stops the bench with its body."""
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for kind in mix:
+            line = kind.lines[-1] if kind.sequential else kind.lines[0]  # the register kind's last is not sent
+            headers = {"Authorization": f"Bearer {kind.token}", "Content-Type": "application/json"}
+            if not kind.token:
+                headers = {}
+            start = time.perf_counter()
+            if kind.method == "GET":
+                r = client.get(line, headers=headers)
+            else:
+                r = client.post(kind.path, content=line.encode(), headers=headers)
+            if not (200 <= r.status_code < 300 or r.status_code in kind.expected):
+                raise SystemExit(f"{kind.name}: {r.status_code} {r.text[:2000]}")
+            print(f"  warm {kind.name:8} {r.status_code} in {(time.perf_counter() - start) * 1000:.0f} ms")
+
+
 def run(seconds: int, rss_every: float, base: str, mix: list[Kind], server: subprocess.Popen[bytes]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         procs = []
@@ -302,16 +328,19 @@ def main() -> None:
     url = f"{PG.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
     seconds = max(1, round(args.seconds if args.seconds else args.minutes * 60))
     started = time.perf_counter()
-    setup = asyncio.run(prepare(url, args.enterprises, workdir))
-    print(f"prepared {len(setup.usccs)} enterprises in {name} in {time.perf_counter() - started:.1f}s", flush=True)
+    asyncio.run(migrate(url))
+    # the server starts (10 s and more here) while the data is loaded
     env = server_env(url, workdir, f"mixedload-{os.getpid()}:")
     cmd = [sys.executable, "-m", "registry", "serve", "--port", str(args.port), "--workers", str(args.workers)]
     server = subprocess.Popen(cmd, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{args.port}"
     try:
+        setup = asyncio.run(prepare(url, args.enterprises, workdir))
+        print(f"prepared {len(setup.usccs)} enterprises in {name} after {time.perf_counter() - started:.1f}s")
         wait_up(f"{base}/health/ready", server)
         partner, officer = token(base, *setup.partner), token(base, *setup.officer)
         mix = kinds(setup, partner, officer, random.Random(os.getpid()), seconds)
+        warm(base, mix)
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"served by {args.workers} workers after {time.perf_counter() - started:.1f}s; load average {load}")
         errors = run(seconds, args.rss_every, base, mix, server)
