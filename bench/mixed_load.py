@@ -212,12 +212,29 @@ def tree_rss_kb(root: int) -> tuple[int, int]:
     return total, count
 
 
-def sample_rss(root: int, every: float, stop: threading.Event, series: list[tuple[float, int, int]]) -> None:
+def backlog(base: str) -> str:
+    """The partner query records waiting to be written, as ``/metrics`` says in a few answers (each
+    from whichever worker took the request)."""
+    seen = set()
+    for _ in range(4):
+        try:
+            text = httpx.get(f"{base}/metrics", timeout=5).text
+        except httpx.HTTPError:
+            continue
+        seen |= {line.split()[-1] for line in text.splitlines() if line.startswith("registry_query_log_unwritten")}
+    return "/".join(sorted(seen, key=float)) or "?"
+
+
+def sample_rss(root: int, base: str, every: float, stop: threading.Event, series: list[tuple[float, int, int]]) -> None:
     start = time.monotonic()
     while True:
         kb, n = tree_rss_kb(root)
         series.append((time.monotonic() - start, kb, n))
-        print(f"  rss t={series[-1][0]:5.0f}s {kb / 1024:7.1f} MB in {n} processes", flush=True)
+        print(
+            f"  rss t={series[-1][0]:5.0f}s {kb / 1024:7.1f} MB in {n} processes; query records unwritten "
+            f"{backlog(base)}",
+            flush=True,
+        )
         if stop.wait(every):
             return
 
@@ -286,7 +303,7 @@ def run(seconds: int, rss_every: float, base: str, mix: list[Kind], server: subp
             procs.append(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
         stop = threading.Event()
         series: list[tuple[float, int, int]] = []
-        sampler = threading.Thread(target=sample_rss, args=(server.pid, rss_every, stop, series))
+        sampler = threading.Thread(target=sample_rss, args=(server.pid, base, rss_every, stop, series))
         sampler.start()
         outputs = [p.communicate()[0] for p in procs]
         stop.set()
