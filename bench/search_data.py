@@ -32,20 +32,40 @@ def counties() -> tuple[list[str], list[str]]:
     return [c for c, _ in chosen], [n for _, n in chosen]
 
 
-async def generate(dsn: str, count: int) -> None:
+#: ``--valid-uscc``: codes that pass both check characters (GB 11714 in position 17, GB 32100 in
+#: 18), so the partner API accepts them: '91' || county || 8 digits || the two check characters
+CHECKS = """
+CREATE FUNCTION pg_temp.org_check(b text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE 11 - s % 11 WHEN 10 THEN 'X' WHEN 11 THEN '0' ELSE (11 - s % 11)::text END
+  FROM (SELECT sum(substr(b, k, 1)::int * (ARRAY[3, 7, 9, 10, 5, 8, 4, 2])[k]) AS s
+        FROM generate_series(1, 8) k) t $$;
+CREATE FUNCTION pg_temp.uscc_check(b text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT substr('0123456789ABCDEFGHJKLMNPQRTUWXY', (1 + (31 - s % 31) % 31)::int, 1)
+  FROM (SELECT sum((strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr(b, k, 1)) - 1)
+                   * (ARRAY[1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])[k]) AS s
+        FROM generate_series(1, 17) k) t $$;
+"""
+VALID_USCC = (
+    "(SELECT f || pg_temp.uscc_check(f) FROM (SELECT '91' || c.code || lpad(i::text, 8, '0')"
+    " || pg_temp.org_check(lpad(i::text, 8, '0')) AS f) ff)"
+)
+
+
+async def generate(dsn: str, count: int, valid_uscc: bool = False) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         if await conn.fetchval("SELECT count(*) FROM enterprises") >= count:
             print("already generated")
             return
+        if valid_uscc:
+            await conn.execute(CHECKS)
         codes, places = counties()
         industries = sorted(SUFFIX)
         started = time.perf_counter()
-        await conn.execute(
-            """
+        sql = """
             INSERT INTO enterprises (uscc, name, division_code, reg_division, industry, scale, status, flags, version,
                                      data_version, created_at, updated_at)
-            SELECT '91' || c.code || lpad(i::text, 10, '0'),
+            SELECT USCC,
                    c.place || ($3::text[])[1 + i % array_length($3::text[], 1)]
                      || ($5::text[])[1 + (i * 7) % array_length($5::text[], 1)] || '有限公司'
                      || CASE WHEN i % 3 = 0 THEN '（' || i || '）' ELSE '' END,
@@ -56,7 +76,10 @@ async def generate(dsn: str, count: int) -> None:
             FROM generate_series(1, $6::int) AS i
             CROSS JOIN LATERAL (SELECT ($1::text[])[k] AS code, ($2::text[])[k] AS place
                                 FROM (SELECT 1 + (i * 2654435761::bigint % array_length($1::text[], 1))::int AS k) kk) c
-            """,
+            """
+        uscc = VALID_USCC if valid_uscc else "'91' || c.code || lpad(i::text, 10, '0')"
+        await conn.execute(
+            sql.replace("USCC,", uscc + ",", 1),
             codes,
             places,
             WORDS,
@@ -75,8 +98,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", required=True, help="postgresql+asyncpg://... (created and migrated if absent)")
     parser.add_argument("--enterprises", type=int, default=ENTERPRISES)
+    parser.add_argument("--valid-uscc", action="store_true", help="codes the partner API accepts (both checks)")
     args = parser.parse_args()
-    asyncio.run(generate(migrated_database(args.database), args.enterprises))
+    asyncio.run(generate(migrated_database(args.database), args.enterprises, args.valid_uscc))
 
 
 if __name__ == "__main__":
