@@ -36,7 +36,7 @@ _VALID = re.compile(rb"^[0-9a-fA-F-]{36}$")
 #: paths whose request id names a recorded answer: never taken from the client
 MINTED = "/api/v1/partner/"
 
-access = structlog.get_logger("registry.access")
+ACCESS_LOGGER = "registry.access"
 
 
 def request_id_middleware(
@@ -88,7 +88,11 @@ def request_id_middleware(
                 MIN_SEQ.reset(seen)
             if access_log:
                 took = round((time.perf_counter() - started) * 1000, 1)
-                access.info("request", method=scope["method"], path=scope["path"], status=status, duration_ms=took)
+                # looked up per line (only with the access log on): a proxy kept at import would be
+                # bound for good to whatever configuration was in force at its first use
+                structlog.get_logger(ACCESS_LOGGER).info(
+                    "request", method=scope["method"], path=scope["path"], status=status, duration_ms=took
+                )
             REQUEST_ID.reset(bound)
 
     return middleware

@@ -62,25 +62,25 @@ async def digests(services: Any, ids: list[int]) -> dict[int, str]:
 async def test_first_run_stores_all_second_lists_none_an_event_lists_its_unit(
     client: httpx.AsyncClient, services: Any
 ) -> None:
-    made = await units(client, services, "650102", 7)
+    made = await units(client, services, "652701", 7)
     ids = [u["id"] for u in made]
-    first = await full_run(services, "650102")
+    first = await full_run(services, "652701")
     assert first.first
     assert first.finished
     assert (first.units, first.new, first.changed, first.by_county) == (7, 7, 0, {})
     assert set(await digests(services, ids)) == set(ids)
 
-    again = await full_run(services, "650102")
+    again = await full_run(services, "652701")
     assert not again.first
     assert (again.units, again.new, again.changed, again.by_county) == (7, 0, 0, {})
 
     target = made[3]
-    h = await t.bureau(client, services, division="650102")
+    h = await t.bureau(client, services, division="652701")
     await record(client, h, penalty(target["uscc"], "2026-06-01"))
-    third = await full_run(services, "650102")
-    assert (third.units, third.new, third.changed, third.by_county) == (7, 0, 1, {"650102": 1})
+    third = await full_run(services, "652701")
+    assert (third.units, third.new, third.changed, third.by_county) == (7, 0, 1, {"652701": 1})
     page = await services.reevaluation.changes(
-        await t.actor(services, division="650102"), third.run_id, None, None, None
+        await t.actor(services, division="652701"), third.run_id, None, None, None
     )
     assert [c["uscc"] for c in page["items"]] == [target["uscc"]]
     change = page["items"][0]
@@ -92,13 +92,13 @@ async def test_first_run_stores_all_second_lists_none_an_event_lists_its_unit(
 async def test_a_run_stopped_mid_way_resumes_to_the_uninterrupted_result(
     client: httpx.AsyncClient, services: Any
 ) -> None:
-    made = await units(client, services, "650103", 9)
-    await full_run(services, "650103")  # digests of the facts before
-    h = await t.bureau(client, services, division="650103")
+    made = await units(client, services, "652722", 9)
+    await full_run(services, "652722")  # digests of the facts before
+    h = await t.bureau(client, services, division="652722")
     for u in (made[1], made[7]):
         await record(client, h, penalty(u["uscc"], "2026-05-01"))
     service = services.reevaluation
-    run_id = await service.start("650103", 2)
+    run_id = await service.start("652722", 2)
     # each worker commits one batch of 2, then "dies"
     assert not await service.walk(run_id, 0, batch=2, max_batches=1)
     assert not await service.walk(run_id, 1, batch=2, max_batches=1)
@@ -117,10 +117,10 @@ async def test_a_run_stopped_mid_way_resumes_to_the_uninterrupted_result(
     resumed = await service.finish(run_id)
     assert resumed.finished
     assert (resumed.units, resumed.changed, resumed.new) == (9, 2, 0)
-    page = await service.changes(await t.actor(services, role="admin"), run_id, "650103", None, None)
+    page = await service.changes(await t.actor(services, role="admin"), run_id, "652722", None, None)
     assert sorted(c["enterprise_id"] for c in page["items"]) == sorted([made[1]["id"], made[7]["id"]])
     # the same digests as a run that was never interrupted: a new run finds nothing left to change
-    assert (await full_run(services, "650103", batch=4)).changed == 0
+    assert (await full_run(services, "652722", batch=4)).changed == 0
 
 
 async def test_bureaus_read_changes_of_their_own_area_only(client: httpx.AsyncClient, services: Any) -> None:

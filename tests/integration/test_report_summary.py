@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from registry.db import report_summary
-from registry.db.models import ReportSummary
+from registry.db.models import Enterprise, GradeStep, ReportSummary
 from registry.domain.enterprises import schemas as es
 from registry.domain.grades import schemas as gs
 from registry.domain.reports import summary
@@ -109,7 +109,13 @@ async def test_the_summary_follows_every_write_and_equals_a_recount(services: An
     assert kept == await recounted_rows(services)
     assert {area for _, area, *_ in kept} == {"6542", "6543"}
 
-    clock.at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+    # past every fact recorded in this worker's database (other tests move the shared clock ahead)
+    async with services.db.read() as session:
+        latest = [
+            await session.scalar(select(func.max(GradeStep.recorded_at))),
+            await session.scalar(select(func.max(Enterprise.created_at))),
+        ]
+    clock.at = max([dt.datetime.now(dt.UTC), *(t for t in latest if t is not None)]) + dt.timedelta(seconds=5)
     recorded = report_as_of(None, clock)
     async with services.db.read() as session:
         for prefix in ("", "65", *PREFECTURES):

@@ -69,6 +69,9 @@ class TokenService:
             ),
             "department": who.department,
         }
+        # a claim that does not apply is left out, not sent as null: JOSE libraries may refuse a null
+        # claim (jwcrypto does since 1.6.2), and RFC 7519 names no meaning for one
+        claims = {name: value for name, value in claims.items() if value is not None}
         token = jwt.encode(claims, self.keys.private, algorithm="EdDSA", headers={"kid": self.keys.kid})
         return token, ttl
 
