@@ -17,6 +17,7 @@ from litestar.response import Redirect, Template
 
 from registry.api.console.desk import desk_handlers
 from registry.api.console.event_amend import event_amend_handlers
+from registry.api.console.event_list import event_list_handlers
 from registry.api.console.files import file_handlers
 from registry.api.console.grade_pages import grade_page_handlers
 from registry.api.console.import_jobs import ImportJobs
@@ -99,6 +100,7 @@ def console(services: Services) -> Console:
             *recording_handlers(services),
             *grade_page_handlers(services),
             *event_amend_handlers(services),
+            *event_list_handlers(services),
             *report_page_handlers(services),
             *import_handlers(services, imports),
             *second_factor_handlers(services),
