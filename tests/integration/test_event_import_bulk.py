@@ -33,7 +33,7 @@ from registry.domain.imports.readers import read_csv
 from registry.domain.persons.schemas import PersonCreate
 from registry.domain.wire import translate
 from registry.errors import RegistryError, ValidationFailed
-from registry.lib.clock import FixedClock
+from registry.lib.clock import FixedClock, today
 from registry.settings import Settings
 from tests import factories as f
 from tests.conftest import settings_for
@@ -217,7 +217,7 @@ async def test_batches_store_what_the_single_record_path_stores(twins: Twin, clo
     single, bulk = await twins(), await twins()
     (actor_a, stored_a), (actor_b, stored_b) = await seed(single, world), await seed(bulk, world)
     assert stored_a == stored_b
-    content = csv_bytes(rows_of(world, stored_a, clock.now().date()))
+    content = csv_bytes(rows_of(world, stored_a, today(clock)))
 
     by_one = await one_by_one(single, actor_a, content)
     stats = BulkStats()
@@ -252,7 +252,7 @@ async def test_the_path_before_batches_still_agrees(twins: Twin, clock: FixedClo
     world = World([f.uscc("410103") for _ in range(6)], f.uscc("410104"), f.resident_id(), f.uscc("410103"))
     one, other = await twins(), await twins()
     (actor_a, stored_a), (actor_b, _) = await seed(one, world), await seed(other, world)
-    content = csv_bytes(rows_of(world, stored_a, clock.now().date()))
+    content = csv_bytes(rows_of(world, stored_a, today(clock)))
     _, rows = read_csv(content, EVENT_COLUMNS)
     before = await one.event_importer.run(actor_a, rows, batch_rows=BATCH, bulk=False)
     stats = BulkStats()
