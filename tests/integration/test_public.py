@@ -833,7 +833,10 @@ async def test_a_two_character_fragment_is_an_index_lookup_on_postgresql(client,
         bigrams = (await session.execute(sql("SELECT registry_name_bigrams('甲乙丙乙丙')"))).scalar_one()
         single = (await session.execute(sql("SELECT registry_name_bigrams('甲')"))).scalar_one()
     assert "ix_enterprises_name_bigrams" in plan, plan
-    assert sorted(bigrams) == sorted(["甲乙", "乙丙", "丙乙"])
+    # the set of two-character substrings (a repeated pair may repeat: GIN keeps a key once, and
+    # the search asks containment; migration 0013)
+    assert set(bigrams) == {"甲乙", "乙丙", "丙乙"}
+    assert len(bigrams) == len("甲乙丙乙丙") - 1
     assert single == []
 
 

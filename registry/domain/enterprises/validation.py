@@ -7,7 +7,7 @@ record at once so an officer fixes a row in one pass.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,10 @@ from registry.domain.identifiers import (
     parse_uscc,
 )
 from registry.errors import FieldProblem, ValidationFailed
+
+#: Unicode general category Cc, which the stability policy fixes at these 65 code points
+#: (a test holds it to ``unicodedata``): one search instead of a category lookup per character
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 NAME_MAX = 200
 ADDRESS_MAX = 300
@@ -67,7 +71,7 @@ def check_text(fld: str, value: str | None, limit: int, problems: list[FieldProb
         problems.append(
             FieldProblem(fld, "too_long", f"{fld} 超过 {limit} 个字符", f"{fld} is longer than {limit} characters")
         )
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         problems.append(
             FieldProblem(fld, "control_character", f"{fld} 含有控制字符", f"{fld} contains control characters")
         )

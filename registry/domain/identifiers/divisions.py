@@ -74,7 +74,7 @@ def parse_division_code(code: str) -> DivisionCode:
     survive in old IDs, so XX00ZZ is accepted as county level. The province part
     must be one of the 34 ``PROVINCES``.
     """
-    if len(code) != 6 or any(c not in "0123456789" for c in code):
+    if len(code) != 6 or not (code.isascii() and code.isdigit()):
         raise IdentifierError(
             "division.format", "行政区划代码须为 6 位数字", "A division code must be exactly 6 ASCII digits"
         )
@@ -116,8 +116,9 @@ def subtree_bounds(prefix: str) -> tuple[str, str]:
     return prefix.ljust(6, "0"), prefix.ljust(6, "9")
 
 
+@functools.lru_cache(maxsize=8192)
 def lookup_division(code: str) -> Division | None:
-    """The table entry, or ``None`` for any code (or non-code) the table lacks."""
+    """The table entry, or ``None`` for any code the table lacks (remembered: an import asks per row)."""
     table = _table()
     if code not in table:
         return None

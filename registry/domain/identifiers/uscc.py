@@ -8,6 +8,7 @@ a blacklist entry must carry exactly the code that was checked.
 
 from __future__ import annotations
 
+import operator
 import re
 from dataclasses import dataclass
 
@@ -54,7 +55,7 @@ def parse_uscc(value: str) -> Uscc:
         )
     if _WELL_FORMED.fullmatch(value) is None:
         _check_characters(value)  # raises, naming the first character at fault
-    total = sum(_INDEX[c] * w for c, w in zip(value, WEIGHTS, strict=False))
+    total = sum(map(operator.mul, map(_INDEX.__getitem__, value[:17]), WEIGHTS))
     expected = ALPHABET[(31 - total % 31) % 31]
     if value[17] != expected:
         raise IdentifierError(
