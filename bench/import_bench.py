@@ -2,10 +2,13 @@
 
     python -m bench.import_bench --rows 100000 [--backends sqlite,postgres]
     python -m bench.import_bench --rows 3200000 --backends postgres --passes first --path rows,copy
+    python -m bench.import_bench --rows 3200000 --backends postgres --passes first --path initial --workers 1
 
 ``--path``: ``copy`` (the default: PostgreSQL takes the COPY path for batches of new units,
 ``registry.domain.imports.copy_load``), ``rows`` (the per-row path on every backend: the figures
-before issue 22); each path gets a fresh database. ``--passes`` leaves out the re-import and the
+before issue 22), ``initial`` (the first pass as ``registry import enterprises --initial``: one
+transaction, the indexes built after the rows, ``registry.domain.imports.initial``; PostgreSQL
+only); each path gets a fresh database. ``--passes`` leaves out the re-import and the
 update pass (a national load is the first pass); ``--workers N`` checks the rows of the next batch in
 N processes while a batch is written.
 
@@ -86,7 +89,7 @@ async def run(
             start = time.perf_counter()
             if profiler:
                 profiler.enable()
-            report = await services.importer.run(actor, reader)
+            report = await services.importer.run(actor, reader, initial=path == "initial" and label == "first")
             elapsed = time.perf_counter() - start
             if profiler:
                 profiler.disable()
@@ -106,7 +109,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgres")
-    parser.add_argument("--path", default="copy", help="copy, rows or both (comma-separated)")
+    parser.add_argument(
+        "--path",
+        default="copy",
+        help="copy, rows, initial (the first pass as `import enterprises --initial`), comma-separated",
+    )
     parser.add_argument("--passes", default="first,again,changed")
     parser.add_argument("--profile", action="store_true", help="cProfile each pass (in this process)")
     parser.add_argument("--workers", type=int, default=0, help="processes checking rows while a batch is written")
@@ -124,7 +131,7 @@ def main() -> None:
     lines = []
     for backend in args.backends.split(","):
         for path in args.path.split(","):
-            if backend == "sqlite" and path == "rows" and "copy" in args.path:
+            if backend == "sqlite" and (path == "initial" or (path == "rows" and "copy" in args.path)):
                 continue  # SQLite has one path
             t = asyncio.run(
                 run(backend, csv_first, csv_changed, args.rows, workdir, path, passes, args.workers, args.profile)

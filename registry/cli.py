@@ -460,7 +460,13 @@ def import_() -> None:
     help="processes checking the next rows while a batch is written (0: checked here, between writes); "
     "worth 1 or more on a machine with an idle core during a national load",
 )
-def import_enterprises(file: Path, report_path: Path | None, workers: int) -> None:
+@click.option(
+    "--initial",
+    is_flag=True,
+    help="a national first load into an empty register (PostgreSQL): one transaction, the indexes "
+    "built after the rows; the register's tables are locked until it commits (docs/operations.md)",
+)
+def import_enterprises(file: Path, report_path: Path | None, workers: int, initial: bool) -> None:
     """Import enterprises from CSV or XLSX; good rows are upserted, bad rows reported."""
     from rich.progress import Progress  # noqa: PLC0415
 
@@ -473,7 +479,7 @@ def import_enterprises(file: Path, report_path: Path | None, workers: int) -> No
         with Progress(transient=False) as progress:
             task = progress.add_task(f"导入 / importing {file.name}", total=total or None)
             services.importer.workers = workers
-            return await services.importer.run(_cli_actor(), rows, lambda n: progress.advance(task, n))
+            return await services.importer.run(_cli_actor(), rows, lambda n: progress.advance(task, n), initial=initial)
 
     try:
         report = _run(_with_services(go))

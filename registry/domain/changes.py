@@ -38,7 +38,14 @@ def subscribe(callback: Callable[[str, str | None], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _committed(session: Session) -> None:
-    for key, uscc in session.info.pop(_PENDING, ()):
+    tell_now(session.info.pop(_PENDING, ()))
+
+
+def tell_now(changed: Iterable[tuple[str, str | None]]) -> None:
+    """Tell the in-process subscribers now, not at commit: only for a writer that holds the tables
+    its changes are in locked until it commits (a national first load, ``imports.initial``), so no
+    answer can be built from the state before; a rollback then costs only dropped answers."""
+    for key, uscc in changed:
         for ref in list(_subscribers):
             callback = ref()
             if callback is None:

@@ -278,9 +278,7 @@ def test_commands_from_any_folder_use_the_one_data_directory(tmp_path: Path) -> 
         assert not list((tmp_path / folder).iterdir()), f"files in the working directory {folder}"
 
 
-def test_import_enterprises_with_checking_workers_stores_what_the_plain_import_would(
-    database: str, tmp_path: Path
-) -> None:
+def test_import_enterprises_with_checking_workers_and_as_a_first_load(database: str, tmp_path: Path) -> None:
     """``--workers 1``: the rows are checked in another process while a batch is written; the
     good rows are stored and the bad one reported all the same (a national load's option)."""
     from bench.make_csv import write
@@ -288,20 +286,34 @@ def test_import_enterprises_with_checking_workers_stores_what_the_plain_import_w
     registry(database, tmp_path, "db", "upgrade")
     upload = tmp_path / "enterprises.csv"
     write(upload, 40, bad=3, division="410103", seed=3)
-    done = registry(database, tmp_path, "import", "enterprises", str(upload), "--workers", "1")
+
+    def refused(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "registry", "import", "enterprises", str(upload), *args],
+            env={**os.environ, "REGISTRY_DATABASE_URL": database, "REGISTRY_KEYS_DIR": str(tmp_path / "keys")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    # a national first load of the empty register: PostgreSQL only
+    first = ["--initial"] if database.startswith("postgresql") else []
+    if not first:
+        no = refused("--initial")
+        assert no.returncode != 0
+        assert "PostgreSQL" in no.stdout + no.stderr
+    done = registry(database, tmp_path, "import", "enterprises", str(upload), "--workers", "1", *first)
     assert "rows 40  created 37  updated 0  unchanged 0  rejected 3" in done.stdout, done.stdout
     [(count,)] = asyncio_rows(database, "SELECT count(*) FROM enterprises")
     assert count == 37
-    refused = subprocess.run(
-        [sys.executable, "-m", "registry", "import", "enterprises", str(upload), "--workers", "-1"],
-        env={**os.environ, "REGISTRY_DATABASE_URL": database, "REGISTRY_KEYS_DIR": str(tmp_path / "keys")},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert refused.returncode == 2, refused.stderr
-    assert "--workers" in refused.stderr
+    no = refused("--workers", "-1")
+    assert no.returncode == 2, no.stderr
+    assert "--workers" in no.stderr
+    if first:  # the register is no longer empty
+        no = refused("--initial")
+        assert no.returncode != 0
+        assert "register_not_empty" in no.stdout + no.stderr or "空登记簿" in no.stdout + no.stderr
 
 
 def asyncio_rows(database: str, sql: str) -> list[tuple[object, ...]]:

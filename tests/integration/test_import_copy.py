@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import asyncpg
 import msgspec
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import create_async_engine
 from stdnum.iso7064 import mod_11_10
 
@@ -37,9 +38,10 @@ from registry.domain.actors import system_actor
 from registry.domain.audit import verify_chain
 from registry.domain.container import Services, build_services
 from registry.domain.identifiers import make_uscc
-from registry.domain.imports import copy_load
+from registry.domain.imports import copy_load, initial
 from registry.domain.imports.importer import EnterpriseImporter, ImportReport
-from registry.domain.imports.readers import read_csv
+from registry.domain.imports.readers import Row, read_csv
+from registry.errors import ValidationFailed
 from registry.lib.clock import FixedClock
 from registry.settings import DatabaseSettings, KeySettings, Settings
 from tests.conftest import PG_ADMIN, _pg_database
@@ -246,3 +248,90 @@ async def test_reimport_changes_nothing_and_a_mixed_file_updates_in_place(
     assert after["chain_ok"]
     async with by_copy.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(Enterprise)) == 32
+
+
+async def index_definitions(services: Services) -> list[str]:
+    async with services.db.read() as session:
+        return list(
+            await session.scalars(
+                sql(
+                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                    "AND tablename = ANY(:t) ORDER BY indexname"
+                ),
+                {"t": list(initial.TABLES)},
+            )
+        )
+
+
+async def test_a_first_load_stores_what_the_row_path_stores_and_builds_the_indexes_again(
+    pair: tuple[Services, Services, FixedClock],
+) -> None:
+    """``--initial``: one transaction, the secondary indexes dropped and built again after the rows;
+    the register ends as the per-row import leaves it, with the same indexes, and a first load
+    into a register that is no longer empty is refused without a change."""
+    by_rows, by_initial, _ = pair
+    indexes = await index_definitions(by_initial)
+    assert any("registry_name_bigrams" in d for d in indexes)
+    expected = await load(by_rows, first_file(), None)
+    _, reader = read_csv(first_file())
+    importer = EnterpriseImporter(by_initial.db, by_initial.clock, batch_rows=16)
+    got = await importer.run(system_actor("test"), reader, initial=True)
+    assert msgspec.to_builtins(got) == msgspec.to_builtins(expected)
+    assert got.created == 30
+    state = await stored(by_initial)
+    assert state == await stored(by_rows)
+    assert state["versions_kept"]
+    assert state["summary_is_recount"]
+    assert state["chain_ok"]
+    assert await index_definitions(by_initial) == indexes
+    # the names are searchable through the rebuilt indexes
+    async with by_initial.db.read() as session:
+        await session.execute(sql("SET LOCAL enable_seqscan = off"))
+        found = await session.scalar(
+            sql("SELECT count(*) FROM enterprises WHERE registry_name_bigrams(name) @> ARRAY['复制']::text[]")
+        )
+    assert found == 30
+    _, reader = read_csv(second_file())
+    with pytest.raises(ValidationFailed) as refused:
+        await importer.run(system_actor("test"), reader, initial=True)
+    assert refused.value.problems[0].code == "register_not_empty"
+    assert await stored(by_initial) == state
+
+
+async def test_a_first_load_that_fails_leaves_the_register_empty_and_its_indexes_whole(
+    pair: tuple[Services, Services, FixedClock],
+) -> None:
+    _, by_initial, _ = pair
+    indexes = await index_definitions(by_initial)
+    _, reader = read_csv(first_file())
+
+    def broken() -> Iterator[Row]:
+        for n, row in enumerate(reader):
+            if n == 20:  # after a batch of 16 was written by COPY in the load's transaction
+                raise RuntimeError("the file went away")
+            yield row
+
+    importer = EnterpriseImporter(by_initial.db, by_initial.clock, batch_rows=16)
+    with pytest.raises(RuntimeError, match="went away"):
+        await importer.run(system_actor("test"), broken(), initial=True)
+    async with by_initial.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Enterprise)) == 0
+        assert await session.scalar(select(func.count()).select_from(SubjectChange)) == 0
+    assert await index_definitions(by_initial) == indexes
+    # and the same load then goes through
+    _, reader = read_csv(first_file())
+    assert (await importer.run(system_actor("test"), reader, initial=True)).created == 30
+
+
+async def test_a_first_load_is_refused_on_sqlite_and_on_a_register_in_use(services: Services) -> None:
+    """SQLite has no such path; on PostgreSQL a register holding a unit is not loaded again."""
+    _, reader = read_csv((HEADER + line(9001)).encode())
+    await services.importer.run(system_actor("test"), reader)
+    _, reader = read_csv(first_file())
+    with pytest.raises(ValidationFailed) as refused:
+        await services.importer.run(system_actor("test"), reader, initial=True)
+    code = refused.value.problems[0].code
+    if services.db.dialect == "sqlite":
+        assert code == "postgresql_only"
+    else:
+        assert code == "register_not_empty"

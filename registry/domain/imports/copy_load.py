@@ -90,9 +90,16 @@ async def _next_values(pg: Any, table: str, column: str, n: int) -> list[int]:
 
 
 async def copy_new(
-    session: AsyncSession, actor: Actor, now: dt.datetime, items: Sequence[CheckedEnterprise]
+    session: AsyncSession,
+    actor: Actor,
+    now: dt.datetime,
+    items: Sequence[CheckedEnterprise],
+    *,
+    tell_now: bool = False,
 ) -> dict[str, int]:
-    """Insert new enterprises with COPY (PostgreSQL only); their ids by USCC."""
+    """Insert new enterprises with COPY (PostgreSQL only); their ids by USCC. ``tell_now``: this
+    process's subscribers hear of them now instead of at commit (``changes.tell_now``: a first load,
+    which would otherwise keep 3.2 million of them until its one commit)."""
     if not items:
         return {}
     # under the chain's lock before a seq is taken: seqs are handed out and committed in order
@@ -154,7 +161,11 @@ async def copy_new(
         columns=("seq", "subject_key", "uscc", "person_id", "kind", "recorded_at"),
         records=[(seq, key, c.uscc, None, "enterprise", now) for seq, key, c in zip(seqs, keys, items, strict=True)],
     )
-    subject_changes.notify_on_commit(session, [(key, c.uscc) for key, c in zip(keys, items, strict=True)])
+    told = [(key, c.uscc) for key, c in zip(keys, items, strict=True)]
+    if tell_now:
+        subject_changes.tell_now(told)
+    else:
+        subject_changes.notify_on_commit(session, told)
     await session.execute(
         text("SELECT pg_notify(:channel, p) FROM unnest(CAST(:payloads AS text[])) AS p"),
         {

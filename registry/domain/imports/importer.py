@@ -36,6 +36,7 @@ from registry.domain.enterprises.records import (
 from registry.domain.enterprises.schemas import EnterpriseCreate
 from registry.domain.enterprises.validation import CheckedEnterprise, check_create
 from registry.domain.imports import copy_load
+from registry.domain.imports import initial as first_load
 from registry.domain.imports.readers import Row
 from registry.domain.vocabulary import INDUSTRIES, SCALES
 from registry.domain.wire import translate
@@ -154,7 +155,31 @@ class EnterpriseImporter:
             yield there
 
     async def run(
-        self, actor: Actor, rows: Iterable[Row], progress: Callable[[int], None] | None = None
+        self,
+        actor: Actor,
+        rows: Iterable[Row],
+        progress: Callable[[int], None] | None = None,
+        *,
+        initial: bool = False,
+    ) -> ImportReport:
+        """``initial``: a national first load into an empty register, in one transaction with the
+        indexes built at the end (PostgreSQL; ``registry.domain.imports.initial``)."""
+        if initial:
+            async with self.db.write() as session:
+                definitions = await first_load.prepare(session)
+                report = await self._run(actor, rows, progress, session)
+                await first_load.finish(session, definitions)
+        else:
+            report = await self._run(actor, rows, progress, None)
+        await self._summary(actor, report)
+        return report
+
+    async def _run(
+        self,
+        actor: Actor,
+        rows: Iterable[Row],
+        progress: Callable[[int], None] | None,
+        initial: AsyncSession | None,
     ) -> ImportReport:
         report = ImportReport()
         seen: dict[str, int] = {}
@@ -175,14 +200,22 @@ class EnterpriseImporter:
                 if following:
                     pending = asyncio.ensure_future(check(following))
                 batch = self._batch(actor, chunk, results, report, seen, seen_alias)
-                await self._write(actor, batch, report)
+                if initial is None:
+                    await self._write(actor, batch, report)
+                elif batch.rows:
+                    # an empty register (checked, and locked by the dropped indexes): every row is
+                    # new, and the file's own duplicates were refused by ``_batch``
+                    await copy_load.copy_new(
+                        initial, actor, self.clock.now(), [c for _, c in batch.rows], tell_now=True
+                    )
+                    report.created += len(batch.rows)
                 if failed is not None:
                     raise failed
-                analyzed_at = await self._refresh_statistics(report.created, analyzed_at)
+                if initial is None:
+                    analyzed_at = await self._refresh_statistics(report.created, analyzed_at)
                 if progress:
                     progress(len(chunk))
                 chunk = following
-        await self._summary(actor, report)
         return report
 
     def _batch(
