@@ -251,16 +251,23 @@ async def test_reimport_changes_nothing_and_a_mixed_file_updates_in_place(
 
 
 async def index_definitions(services: Services) -> list[str]:
+    """The indexes and constraints of the register's tables, as PostgreSQL prints them."""
     async with services.db.read() as session:
-        return list(
-            await session.scalars(
-                sql(
-                    "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                    "AND tablename = ANY(:t) ORDER BY indexname"
-                ),
-                {"t": list(initial.TABLES)},
-            )
+        indexes = await session.scalars(
+            sql(
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                "AND tablename = ANY(:t) ORDER BY indexname"
+            ),
+            {"t": list(initial.TABLES)},
         )
+        constraints = await session.execute(
+            sql(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), convalidated FROM pg_constraint "
+                "WHERE conrelid::regclass::text = ANY(:t) ORDER BY 1, 2"
+            ),
+            {"t": list(initial.TABLES)},
+        )
+        return list(indexes) + [str(tuple(c)) for c in constraints]
 
 
 async def test_a_first_load_stores_what_the_row_path_stores_and_builds_the_indexes_again(
@@ -272,6 +279,7 @@ async def test_a_first_load_stores_what_the_row_path_stores_and_builds_the_index
     by_rows, by_initial, _ = pair
     indexes = await index_definitions(by_initial)
     assert any("registry_name_bigrams" in d for d in indexes)
+    assert any("FOREIGN KEY (enterprise_id) REFERENCES enterprises(id)" in d for d in indexes)
     expected = await load(by_rows, first_file(), None)
     _, reader = read_csv(first_file())
     importer = EnterpriseImporter(by_initial.db, by_initial.clock, batch_rows=16)

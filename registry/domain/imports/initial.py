@@ -10,12 +10,14 @@ So the first load of an empty register is ONE transaction:
 
 1. the register is checked empty (an import into a register in use takes the normal path: its
    indexes answer searches and partners while it runs);
-2. the secondary indexes of the register's tables are dropped, their definitions kept
-   (``pg_get_indexdef``); primary keys and unique constraints stay, so a USCC, a name row or an
-   alias can still be written only once;
+2. the secondary indexes and foreign keys of the register's tables are dropped, their
+   definitions kept (``pg_get_indexdef``, ``pg_get_constraintdef``); primary keys and unique
+   constraints stay, so a USCC, a name row or an alias can still be written only once;
 3. every batch goes in by COPY (``copy_load``), checked and audited as in any import;
 4. the indexes are built again from their definitions (same names, same expressions), with a
-   larger ``maintenance_work_mem`` for this transaction, and the tables analysed;
+   larger ``maintenance_work_mem`` for this transaction, the foreign keys added back (each
+   checked over the whole table in one pass: a unit missing for a name row fails the load), and
+   the tables analysed;
 5. commit.
 
 Interrupted or failed at any step, everything rolls back: the register is empty again and its
@@ -56,6 +58,20 @@ _SECONDARY = text(
 )
 
 
+#: the foreign keys of those tables (a name row's unit, ...): checked row by row by a trigger during
+#: a COPY (a quarter of a batch's time for the names), and over the whole table at once when added
+_FOREIGN = text(
+    """
+    SELECT t.relname AS "table", c.conname AS name, pg_get_constraintdef(c.oid) AS definition
+    FROM pg_constraint c
+    JOIN pg_class t ON t.oid = c.conrelid
+    JOIN pg_namespace n ON n.oid = t.relnamespace
+    WHERE n.nspname = current_schema() AND t.relname = ANY(:tables) AND c.contype = 'f'
+    ORDER BY t.relname, c.conname
+    """
+)
+
+
 def refused(code: str, zh: str, en: str) -> ValidationFailed:
     return ValidationFailed([FieldProblem("initial", code, zh, en)])
 
@@ -81,12 +97,18 @@ async def prepare(session: AsyncSession) -> list[str]:
     found = (await session.execute(_SECONDARY, {"tables": list(TABLES)})).all()
     for name, _ in found:
         await session.execute(text(f'DROP INDEX "{name}"'))
-    return [definition for _, definition in found]
+    keys = (await session.execute(_FOREIGN, {"tables": list(TABLES)})).all()
+    for table, name, _ in keys:
+        await session.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'))
+    return [definition for _, definition in found] + [
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}' for table, name, definition in keys
+    ]
 
 
-async def finish(session: AsyncSession, definitions: list[str]) -> None:
-    """Build the dropped indexes again, then refresh the planner's statistics of the tables."""
-    for definition in definitions:
-        await session.execute(text(definition))
+async def finish(session: AsyncSession, statements: list[str]) -> None:
+    """Build the dropped indexes again and add the foreign keys back (each checked over the whole
+    table in one pass), then refresh the planner's statistics of the tables."""
+    for statement in statements:
+        await session.execute(text(statement))
     for table in TABLES:
         await session.execute(text(f"ANALYZE {table}"))
