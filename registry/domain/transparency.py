@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -36,6 +37,8 @@ from registry.signing.checkpoint import Checkpoint, sign_note, vkey
 from registry.signing.keys import KeyRing
 from registry.signing.tiled import TILE, TiledTree, TileView
 from registry.signing.tiles import TileRef, available, entry_bundle, tile_hashes
+
+log = structlog.get_logger(__name__)
 
 CHECKPOINT_TYP = "registry-checkpoint+jws"
 MAX_ENTRIES = 1000
@@ -90,53 +93,47 @@ class LogService:
         self._started = False
         self._lock = asyncio.Lock()
         self._cache: OrderedDict[int, tuple[bytes, list[int]]] = OrderedDict()
+        #: the rows of full tiles held whose store failed (kept until a later sync stores them)
+        self._pending: dict[int, dict[str, Any]] = {}
 
     async def sync(self) -> int:
         """Read the tiles and rows committed since the last call, storing the tiles they fill that
         no other process stored first; the tree size."""
         async with self._lock:
-            try:
-                if not self._started:
-                    await self._read_roots()
-                    self._started = True
-                while True:
-                    async with self.db.read() as session:
-                        rows = (
-                            await session.execute(
-                                select(LogEntry.id, LogEntry.body)
-                                .where(LogEntry.id > self._last_id)
-                                .order_by(LogEntry.id)
-                                .limit(SYNC_BATCH)
-                            )
-                        ).all()
-                    full: list[dict[str, Any]] = []
-                    for entry_id, body in rows:
-                        self._tail_ids.append(entry_id)
-                        self._last_id = entry_id
-                        hashes = self.tree.add_leaf(hashlib.sha256(b"\x00" + body.encode()).digest())
-                        if hashes is not None:
-                            ids = self._tail_ids
-                            self._tail_ids = array("q")
-                            full.append(
-                                {
-                                    "number": self.tree.tiles - 1,
-                                    "root": self.tree.roots.leaf(self.tree.tiles - 1),
-                                    "hashes": hashes,
-                                    "first_id": ids[0],
-                                    "last_id": ids[-1],
-                                    "ids": _ids_blob(ids),
-                                }
-                            )
-                    if full:
-                        await self._store(full)
-                    if len(rows) < SYNC_BATCH:
-                        return self.tree.size
-                    # far behind: the tiles other processes stored spare reading their entries
-                    await self._read_roots()
-            except BaseException:
-                # a tile held must be a tile stored: start again from the stored ones
-                self.tree, self._tail_ids, self._last_id, self._started = TiledTree(), array("q"), 0, False
-                raise
+            if not self._started:
+                await self._read_roots()
+                self._started = True
+            while True:
+                async with self.db.read() as session:
+                    rows = (
+                        await session.execute(
+                            select(LogEntry.id, LogEntry.body)
+                            .where(LogEntry.id > self._last_id)
+                            .order_by(LogEntry.id)
+                            .limit(SYNC_BATCH)
+                        )
+                    ).all()
+                for entry_id, body in rows:
+                    self._tail_ids.append(entry_id)
+                    self._last_id = entry_id
+                    hashes = self.tree.add_leaf(hashlib.sha256(b"\x00" + body.encode()).digest())
+                    if hashes is not None:
+                        ids, number = self._tail_ids, self.tree.tiles - 1
+                        self._tail_ids = array("q")
+                        self._pending[number] = {
+                            "number": number,
+                            "root": self.tree.roots.leaf(number),
+                            "hashes": hashes,
+                            "first_id": ids[0],
+                            "last_id": ids[-1],
+                            "ids": _ids_blob(ids),
+                        }
+                if self._pending:
+                    await self._store()
+                if len(rows) < SYNC_BATCH:
+                    return self.tree.size
+                # far behind: the tiles other processes stored spare reading their entries
+                await self._read_roots()
 
     async def _read_roots(self) -> None:
         """Take the stored tiles from the next one on (their roots and last ids, not their leaves)."""
@@ -159,16 +156,30 @@ class LogService:
             if len(rows) < ROOTS_BATCH:
                 return
 
-    async def _store(self, tiles: list[dict[str, Any]]) -> None:
-        """Two processes may store the same tile at once: its content is fixed by the log, so the
-        second insert is a no-op."""
-        async with self.db.write() as session:
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            await session.execute(insert(LogTile).on_conflict_do_nothing(index_elements=["number"]), tiles)
+    async def _store(self) -> None:
+        """Store the full tiles held but not stored yet. Two processes may store the same tile at
+        once: its content is fixed by the log, so the second insert is a no-op. A sync is a read
+        (a checkpoint, a proof): when the write fails (SQLite's lock held by a long import, the
+        database gone), the tiles stay held here, answer from memory and are stored by a later sync
+        or another process (one that starts finds the gap and reads those entries)."""
+        rows = list(self._pending.values())
+        try:
+            async with self.db.write() as session:
+                insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+                await session.execute(insert(LogTile).on_conflict_do_nothing(index_elements=["number"]), rows)
+        except Exception as exc:  # never fail a read for a write a later sync or another process can do
+            log.warning("log tiles not stored yet", tiles=len(rows), error=type(exc).__name__)
+            return
+        for row in rows:
+            self._pending.pop(row["number"], None)
 
     async def _tiles(self, numbers: Sequence[int]) -> dict[int, tuple[bytes, list[int]]]:
         """The leaf hashes and entry ids of these full (stored) tiles."""
         found = {n: self._cache[n] for n in numbers if n in self._cache}
+        for n in numbers:
+            if n in self._pending:
+                row = self._pending[n]
+                found[n] = (row["hashes"], _tile_ids(row["first_id"], row["last_id"], row["ids"]))
         missing = sorted(set(numbers) - set(found))
         if missing:
             async with self.db.read() as session:

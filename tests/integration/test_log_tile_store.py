@@ -3,7 +3,8 @@ database of its own: migration 0013 fills them from the entries already logged; 
 ``LogService`` over one database store the tiles they fill (racing on the same ones) and agree with
 each other and with the RFC 9162 tree over every entry; a fresh one starts from the stored tiles
 (their roots, not the entries); the entries, bundles and proofs come back right across tile edges
-and gaps in the entry ids."""
+and gaps in the entry ids; a tile whose write fails (SQLite locked by another writer) is held and
+stored by a later sync, the read answering meanwhile."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -194,3 +196,36 @@ async def test_tiles_are_filled_stored_shared_and_read_back(url: str, tmp_path: 
         assert fresh.tree.tail == b"".join(leaves[1024:1100])
     finally:
         await fresh.db.dispose()
+
+
+async def test_a_tile_that_cannot_be_stored_yet_is_held_and_stored_later(tmp_path: Path) -> None:
+    """SQLite with its write lock held by another writer (a long import): the sync, a read, still
+    answers, proofs use the tile held in memory, and a later sync stores it."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'locked.db'}"
+    engine = create_async_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    ids = entry_ids(1, 300)
+    await add_entries(url, ids)
+    leaves = [merkle.leaf_hash(body(i).encode()) for i in ids]
+    ring = load_key_ring(tmp_path / "keys", "test-passphrase", production=False)
+    db = Database(DatabaseSettings(url=url, pool_size=2, busy_timeout_seconds=0.2))
+    log = LogService(db, FixedClock(NOW), ring, "registry.test/log")
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA journal_mode=WAL")  # as the app's connections set it
+        holder.execute("BEGIN IMMEDIATE")
+        assert await log.sync() == 300
+        assert await stored_tiles(url) == []
+        proof = await log.inclusion(100, 299)
+        assert proof["audit_path"] == [_b64(h) for h in merkle.inclusion_proof(100, leaves[:299])]
+        page = await log.entries(250, 260)
+        assert [e["leaf"] for e in page["entries"]] == [body(i) for i in ids[250:260]]
+        holder.execute("ROLLBACK")
+        assert await log.sync() == 300
+        assert [(t[0], t[1]) for t in await stored_tiles(url)] == [(0, merkle.root(leaves[:256]))]
+    finally:
+        holder.close()
+        await db.dispose()
