@@ -57,7 +57,7 @@ SYNC_BATCH = 256 * 16
 #: tile rows (roots only) read per query at start (larger batches leave more freed heap behind:
 #: 9.7 MB of RSS at 10 million entries with 8,192, 4.1 MB with 1,024; bench/RESULTS.md)
 ROOTS_BATCH = 1024
-#: full tiles kept after use (8.3 KB each: 0.5 MB): monitors ask about recent sizes and leaves,
+#: full tiles kept after use (10 KB each with their ids: 0.7 MB): monitors ask about recent sizes and leaves,
 #: whose tiles are then read once, not per proof; a full tile never changes
 TILE_CACHE = 64
 
@@ -69,10 +69,10 @@ def _ids_blob(ids: Sequence[int]) -> bytes | None:
     return b"".join(i.to_bytes(8, "big") for i in ids)
 
 
-def _tile_ids(first_id: int, last_id: int, blob: bytes | None) -> list[int]:
+def _tile_ids(first_id: int, last_id: int, blob: bytes | None) -> array[int]:
     if blob is None:
-        return list(range(first_id, last_id + 1))
-    return [int.from_bytes(blob[at : at + 8], "big") for at in range(0, len(blob), 8)]
+        return array("q", range(first_id, last_id + 1))
+    return array("q", (int.from_bytes(blob[at : at + 8], "big") for at in range(0, len(blob), 8)))
 
 
 class LogService:
@@ -92,7 +92,7 @@ class LogService:
         self._last_id = 0
         self._started = False
         self._lock = asyncio.Lock()
-        self._cache: OrderedDict[int, tuple[bytes, list[int]]] = OrderedDict()
+        self._cache: OrderedDict[int, tuple[bytes, array[int]]] = OrderedDict()
         #: the rows of full tiles held whose store failed (kept until a later sync stores them)
         self._pending: dict[int, dict[str, Any]] = {}
 
@@ -173,7 +173,7 @@ class LogService:
         for row in rows:
             self._pending.pop(row["number"], None)
 
-    async def _tiles(self, numbers: Sequence[int]) -> dict[int, tuple[bytes, list[int]]]:
+    async def _tiles(self, numbers: Sequence[int]) -> dict[int, tuple[bytes, array[int]]]:
         """The leaf hashes and entry ids of these full (stored) tiles."""
         found = {n: self._cache[n] for n in numbers if n in self._cache}
         for n in numbers:
