@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from registry.signing.merkle import Tree
+from typing import Protocol
 
 HEIGHT = 8
 WIDTH = 1 << HEIGHT
@@ -25,6 +24,12 @@ MAX_LEVEL = 63 // HEIGHT + 1
 
 _GROUP = re.compile(r"^x\d{3}$")
 _LAST = re.compile(r"^\d{3}$")
+
+
+class Subtrees(Protocol):
+    """A tree that gives the root of any of its subtrees (``merkle.Tree``, ``tiled.TileView``)."""
+
+    def subtree_root(self, lo: int, hi: int) -> bytes: ...
 
 
 class BadTilePath(ValueError):
@@ -98,7 +103,7 @@ def available(size: int, level: int, index: int) -> int:
     return max(0, min(WIDTH, nodes - index * WIDTH))
 
 
-def tile_hashes(tree: Tree, size: int, ref: TileRef) -> bytes | None:
+def tile_hashes(tree: Subtrees, size: int, ref: TileRef) -> bytes | None:
     """The tile's bytes (``count`` hashes of 32 bytes) in the tree of ``size`` leaves, or None when
     the tree does not hold that many yet."""
     if ref.level is None:

@@ -7,7 +7,7 @@ from registry.db.models.base import Base
 from registry.db.models.enterprises import Enterprise, EnterpriseAlias, EnterpriseName, OperatingDivision
 from registry.db.models.events import CreditEvent
 from registry.db.models.grades import Grade, GradeStep
-from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep, LogEntry, RepairApplication
+from registry.db.models.listings import IdempotencyRecord, Listing, ListingStep, LogEntry, LogTile, RepairApplication
 from registry.db.models.partners import PartnerFeedback, PartnerQuery, SubjectChange
 from registry.db.models.persons import Person, PersonRole
 from registry.db.models.reevaluation import DecisionChange, DecisionDigest, ReevaluationRun, ReevaluationSlice
@@ -35,6 +35,7 @@ __all__ = [
     "Listing",
     "ListingStep",
     "LogEntry",
+    "LogTile",
     "Officer",
     "OperatingDivision",
     "PartnerFeedback",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db.models.base import Base, BigId
@@ -151,6 +151,26 @@ class LogEntry(Base):
     #: RFC 8785 canonical JSON of the entry
     body: Mapped[str] = mapped_column(Text)
     recorded_at: Mapped[dt.datetime]
+
+
+class LogTile(Base):
+    """A full level-0 tile of the log's tree (issue 22): leaves ``256 * number`` to ``256 * number +
+    255``, written once by whichever process first finds it full (registry.domain.transparency),
+    never changed. Workers keep only the roots in memory and read a tile's hashes when an answer
+    needs them (registry.signing.tiled)."""
+
+    __tablename__ = "log_tiles"
+
+    number: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    #: the tile's Merkle root (the log's subtree of its 256 leaves)
+    root: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the 256 leaf hashes, 32 bytes each
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+    #: the ``log_entries`` ids of its first and last leaf
+    first_id: Mapped[int] = mapped_column(BigInteger)
+    last_id: Mapped[int] = mapped_column(BigInteger)
+    #: the 256 ids (8 bytes each, big-endian) when they are not ``first_id..last_id`` without a gap
+    ids: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class IdempotencyRecord(Base):
