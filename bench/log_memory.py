@@ -11,7 +11,7 @@ hash tile and a page of entries, and prints its RSS growth, its peak RSS and the
 times 200 inclusion and 200 consistency proofs at random sizes (RSS measured before those).
 
 - ``--fill entries``: N ``log_entries`` rows written at revision 0012, then the upgrade to head
-  (migration 0013 fills the tiles from them; timed): the real path.
+  (migration 0014 fills the tiles from them; timed): the real path.
 - ``--fill tiles`` (default, for 10 million: writing 10 million rows is hours of disk on a shared
   machine): the ``log_tiles`` rows written directly (the leaf hashes of the bodies the entries
   would have, so the same bytes as the migration's) and only the entries the worker reads: those
@@ -174,7 +174,7 @@ def fill(n: int, how: str, name: str) -> None:
         asyncio.run(write(True))
         written = time.perf_counter() - started
         took = _upgrade(url, "head")
-        print(f"fill: {n:,} log_entries written in {written:.0f} s; migration 0013 filled the tiles in {took:.0f} s")
+        print(f"fill: {n:,} log_entries written in {written:.0f} s; migration 0014 filled the tiles in {took:.0f} s")
     else:
         _upgrade(url, "head")
         asyncio.run(write(False))

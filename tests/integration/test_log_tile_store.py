@@ -1,5 +1,5 @@
 """The log's level-0 tiles in the database (issue 22), on SQLite and PostgreSQL, each run on a
-database of its own: migration 0013 fills them from the entries already logged; two processes'
+database of its own: migration 0014 fills them from the entries already logged; two processes'
 ``LogService`` over one database store the tiles they fill (racing on the same ones) and agree with
 each other and with the RFC 9162 tree over every entry; a fresh one starts from the stored tiles
 (their roots, not the entries); the entries, bundles and proofs come back right across tile edges
@@ -110,10 +110,10 @@ async def stored_tiles(url: str) -> list[tuple[int, bytes, bytes, int, int, byte
 async def test_tiles_are_filled_stored_shared_and_read_back(url: str, tmp_path: Path) -> None:
     engine = create_async_engine(url)
     try:
-        await upgrade(engine, "0012")
+        await upgrade(engine, "0013")
         first_ids = entry_ids(1, 600)
         await add_entries(url, first_ids)
-        await upgrade(engine)  # 0013 fills the tiles of the entries already there
+        await upgrade(engine)  # 0014 fills the tiles of the entries already there
     finally:
         await engine.dispose()
     leaves = [merkle.leaf_hash(body(i).encode()) for i in first_ids]
