@@ -1,11 +1,12 @@
 """Credit-event import throughput (rows/s) through the events importer, as `registry import events` runs it.
 
     python -m bench.event_import_bench --rows 20000 [--backends sqlite,postgres] [--batch 500]
-        [--repeat 3] [--one-by-one] [--profile FILE]
+        [--repeat 3] [--one-by-one] [--profile FILE] [--database NAME]
 
 Registers 2,000 enterprises, then imports ROWS events (accidents and penalties alternating, every
-tenth row bad) on a fresh database per backend and run (PostgreSQL: ``registry_bench_events``, its
-own, so other benches on the machine are not disturbed). Prints each run and the median.
+tenth row bad) on a fresh database per backend and run (PostgreSQL: ``--database``, by default
+``registry_bench_events``, its own, so other benches on the machine are not disturbed; name one of
+your own when several people bench at once). Prints each run, this process's CPU time, and the median.
 ``--one-by-one``: the path before issue 22 (a savepoint and an INSERT per row,
 ``EventService.record_many``). ``--profile``: cProfile of the import of the last run.
 """
@@ -35,6 +36,9 @@ from registry.domain.actors import system_actor
 from registry.domain.imports.bulk import BulkStats
 from registry.domain.imports.events import EVENT_COLUMNS
 from registry.domain.imports.readers import read_csv
+
+#: the PostgreSQL database the bench drops and creates (``--database``)
+DATABASE = "registry_bench_events"
 
 HEADER = [
     "kind",
@@ -71,24 +75,30 @@ def events_csv(usccs: list[str], rows: int) -> bytes:
     return out.getvalue().encode()
 
 
-async def database_url(backend: str, workdir: Path) -> str:
+async def database_url(backend: str, workdir: Path, database: str = DATABASE) -> str:
     if backend == "sqlite":
         path = workdir / "events_bench.db"
         path.unlink(missing_ok=True)
         return f"sqlite+aiosqlite:///{path}"
     conn = await asyncpg.connect(PG)
     try:
-        await conn.execute('DROP DATABASE IF EXISTS "registry_bench_events" WITH (FORCE)')
-        await conn.execute('CREATE DATABASE "registry_bench_events"')
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await conn.execute(f'CREATE DATABASE "{database}"')
     finally:
         await conn.close()
-    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + "/registry_bench_events"
+    return PG.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{database}"
 
 
 async def run(
-    backend: str, rows: int, workdir: Path, batch: int, bulk: bool, profile: cProfile.Profile | None
+    backend: str,
+    rows: int,
+    workdir: Path,
+    batch: int,
+    bulk: bool,
+    profile: cProfile.Profile | None,
+    database: str = DATABASE,
 ) -> float:
-    url = await database_url(backend, workdir)
+    url = await database_url(backend, workdir, database)
     engine = create_async_engine(url)
     await upgrade(engine)
     await engine.dispose()
@@ -132,14 +142,17 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per backend (the median is printed)")
     parser.add_argument("--one-by-one", action="store_true", help="a savepoint and an INSERT per row (before)")
     parser.add_argument("--profile", type=Path, help="write the cProfile stats of the last run here")
+    parser.add_argument("--database", default=DATABASE, help="the PostgreSQL database to drop and create")
     args = parser.parse_args()
-    workdir = Path("var/bench")
+    workdir = Path("var/bench") / args.database  # the SQLite file too: one per bencher
     workdir.mkdir(parents=True, exist_ok=True)
     for backend in args.backends.split(","):
         rates = []
         for n in range(args.repeat):
             profile = cProfile.Profile() if args.profile and n == args.repeat - 1 else None
-            rates.append(asyncio.run(run(backend, args.rows, workdir, args.batch, not args.one_by_one, profile)))
+            rates.append(
+                asyncio.run(run(backend, args.rows, workdir, args.batch, not args.one_by_one, profile, args.database))
+            )
             if profile is not None:
                 profile.dump_stats(args.profile)
                 pstats.Stats(profile).sort_stats("cumulative").print_stats(25)

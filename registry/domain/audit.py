@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import weakref
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import bindparam, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.models import AuditEntry
@@ -76,11 +78,27 @@ def row_fields(row: AuditEntry) -> dict[str, Any]:
     }
 
 
+#: session.info key: the (weakly held) outermost transaction that took the chain's lock
+_LOCKED_IN = "registry_audit_chain_locked_in"
+
+
 async def lock_chain(session: AsyncSession) -> None:
     """Take the single-writer lock until the transaction ends (re-entrant; SQLite has one writer).
-    The history log takes it too, so its ids are handed out in commit order."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    The history log takes it too, so its ids are handed out in commit order.
+
+    Taken outside any savepoint, the lock is held until the transaction ends, so a second call in
+    the same transaction (an import batch: its audit entries, then its change feed) skips the
+    round trip; taken inside a savepoint it is asked again, since rolling the savepoint back
+    releases it."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    held = session.info.get(_LOCKED_IN)
+    if held is not None and held() is session.sync_session.get_transaction() is not None:
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK})
+    outer = session.sync_session.get_transaction()
+    if outer is not None and not session.in_nested_transaction():
+        session.info[_LOCKED_IN] = weakref.ref(outer)
 
 
 async def _chain_head(session: AsyncSession) -> str:
@@ -89,8 +107,30 @@ async def _chain_head(session: AsyncSession) -> str:
     return last or GENESIS
 
 
+#: PostgreSQL: a batch's entries in one statement, in order (the ids follow the chain); an
+#: executemany (asyncpg) runs the INSERT once per entry on the server. JSON ``null`` for an absent
+#: before/after, as the ORM writes it.
+_INSERT_PG = text(
+    """
+    INSERT INTO audit_entries (at, actor, actor_role, authority_id, action, target_type, target_id, outcome,
+                               before, after, request_id, detail, prev_hash, entry_hash)
+    SELECT CAST(:at AS timestamptz), CAST(:actor AS text), CAST(:actor_role AS text),
+           CAST(:authority_id AS bigint), e.action, e.target_type, e.target_id, e.outcome,
+           CAST(e.before AS jsonb), CAST(e.after AS jsonb), CAST(:request_id AS text), e.detail,
+           e.prev_hash, e.entry_hash
+    FROM unnest(CAST(:action AS text[]), CAST(:target_type AS text[]), CAST(:target_id AS text[]),
+                CAST(:outcome AS text[]), CAST(:before AS text[]), CAST(:after AS text[]),
+                CAST(:detail AS text[]), CAST(:prev_hash AS text[]), CAST(:entry_hash AS text[]))
+         WITH ORDINALITY AS e(action, target_type, target_id, outcome, before, after, detail, prev_hash,
+                              entry_hash, n)
+    ORDER BY e.n
+    """
+).bindparams(bindparam("at", type_=AuditEntry.__table__.c.at.type))
+
+
 async def record(session: AsyncSession, actor: Actor, at: dt.datetime, changes: Sequence[Change]) -> None:
-    """Append entries for ``changes`` in the session's transaction (one round trip for the batch)."""
+    """Append entries for ``changes`` in the session's transaction: the chain's hashes computed
+    here, the entries written by one statement."""
     if not changes:
         return
     prev = await _chain_head(session)
@@ -100,7 +140,15 @@ async def record(session: AsyncSession, actor: Actor, at: dt.datetime, changes: 
         digest = entry_hash(prev, fields)
         rows.append({**fields, "at": at, "prev_hash": prev, "entry_hash": digest})
         prev = digest
-    await session.execute(insert(AuditEntry), rows)
+    if session.get_bind().dialect.name != "postgresql":
+        await session.execute(insert(AuditEntry), rows)  # SQLite: an executemany is in-process
+        return
+    columns = ("action", "target_type", "target_id", "outcome", "detail", "prev_hash", "entry_hash")
+    params: dict[str, Any] = {c: [r[c] for r in rows] for c in columns}
+    params |= {c: [json.dumps(r[c]) for r in rows] for c in ("before", "after")}
+    params |= {"at": at, "actor": actor.id, "actor_role": actor.role, "authority_id": actor.authority_id}
+    params["request_id"] = actor.request_id
+    await session.execute(_INSERT_PG, params)
 
 
 @dataclass(frozen=True, slots=True)

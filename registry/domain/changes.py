@@ -65,6 +65,12 @@ def notify_on_commit(session: AsyncSession, changed: Iterable[tuple[str, str | N
     session.info.setdefault(_PENDING, []).extend(changed)
 
 
+_VERSIONS_PG = text(
+    "UPDATE enterprises SET data_version = v.seq "
+    "FROM unnest(CAST(:ids AS bigint[]), CAST(:seqs AS bigint[])) AS v(id, seq) WHERE enterprises.id = v.id"
+)
+
+
 def enterprise_key(enterprise_id: int) -> str:
     return f"e:{enterprise_id}"
 
@@ -107,12 +113,20 @@ async def record(
     # the units' data versions, on their rows; record() holds the audit chain's lock until commit,
     # so seqs are given and committed in order and a later version never meets an earlier one
     versions = [{"unit": int(key[2:]), "seq": seq} for seq, key, _ in made if key.startswith("e:")]
-    if versions:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if versions and postgres:
+        # one statement: an executemany runs the UPDATE once per unit on the server, ~0.2 ms each
+        # (a batch of 450 units: 100 ms); data_version is in no index, so the new row versions
+        # may stay on their pages (HOT) and leave the table's nine indexes alone
+        await session.execute(
+            _VERSIONS_PG, {"ids": [v["unit"] for v in versions], "seqs": [v["seq"] for v in versions]}
+        )
+    elif versions:
         table = cast(Table, Enterprise.__table__)  # Core: an executemany, not ORM bulk update by PK
         await session.execute(
             update(table).where(table.c.id == bindparam("unit")).values(data_version=bindparam("seq")), versions
         )
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         # delivered at commit, never for a rolled-back change: every worker drops its cached answers
         payloads = [f"{seq}|{key}|{uscc or ''}" for seq, key, uscc in made]
         await session.execute(

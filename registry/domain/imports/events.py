@@ -9,6 +9,7 @@ names every bad row with its field and rule.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
 import msgspec
@@ -21,7 +22,7 @@ from registry.domain.imports.bulk import BulkStats, BulkWriter
 from registry.domain.imports.readers import Columns, Row
 from registry.domain.persons.service import PersonService
 from registry.domain.wire import translate
-from registry.errors import FieldProblem, NotFound, RegistryError, ValidationFailed
+from registry.errors import FieldProblem, RegistryError, ValidationFailed
 
 #: columns shared by every kind, then the details' fields (named as on the wire)
 _COMMON: Final = {
@@ -168,6 +169,28 @@ def row_to_event(values: dict[str, str]) -> tuple[dict[str, Any], str | None]:
 BATCH_ROWS = 500
 
 
+@dataclass(slots=True)
+class _Read:
+    """A row read, not yet converted: the person it names by id number is looked up with its batch's."""
+
+    number: int
+    raw: dict[str, Any]
+    person_hash: str | None
+
+
+def _unknown_person() -> ValidationFailed:
+    return ValidationFailed(
+        [
+            FieldProblem(
+                "id_number",
+                "unknown_person",
+                "该身份证号对应的人员尚未登记（请先登记人员）",
+                "no person is registered with this id number (register the person first)",
+            )
+        ]
+    )
+
+
 class EventImporter:
     def __init__(self, events: EventService, persons: PersonService) -> None:
         self.events = events
@@ -192,28 +215,46 @@ class EventImporter:
         report = EventImportReport()
         stats = BulkStats() if stats is None else stats
         write = self._writer(actor, stats) if bulk else self._one_by_one(actor)
-        batch: list[tuple[int, EventCreate]] = []
+        read: list[_Read] = []
         for row in rows:
             report.rows += 1
             try:
                 raw, id_number = row_to_event(row.values)
-                if id_number is not None:
-                    raw["subject"]["person_id"] = await self._person_id(id_number)
-                try:
-                    batch.append((row.number, msgspec.convert(raw, EventCreate, strict=False)))
-                except msgspec.ValidationError as exc:
-                    raise ValidationFailed([translate(str(exc))]) from exc
+                read.append(_Read(row.number, raw, None if id_number is None else self._id_hash(id_number)))
             except RegistryError as exc:
                 self._refused(report, row.number, exc)
                 if progress is not None:
                     progress(1)
-            if len(batch) >= batch_rows:
-                await self._record(write, batch, report, progress)
-                batch = []
-        if batch:
-            await self._record(write, batch, report, progress)
+            if len(read) >= batch_rows:
+                await self._record(write, await self._converted(read, report, progress), report, progress)
+                read = []
+        if read:
+            await self._record(write, await self._converted(read, report, progress), report, progress)
         report.errors.sort(key=lambda e: e.row)  # a row refused on reading and one at recording, in order
         return report
+
+    async def _converted(
+        self, read: list[_Read], report: EventImportReport, progress: Callable[[int], None] | None
+    ) -> list[tuple[int, EventCreate]]:
+        """The batch's rows as events, in order, the persons they name by id number looked up in
+        one query; a row naming an unregistered person, or malformed, is refused here."""
+        persons = await self.persons.ids_by_hash({r.person_hash for r in read if r.person_hash is not None})
+        batch: list[tuple[int, EventCreate]] = []
+        for r in read:
+            try:
+                if r.person_hash is not None:
+                    if r.person_hash not in persons:
+                        raise _unknown_person()
+                    r.raw["subject"]["person_id"] = persons[r.person_hash]
+                try:
+                    batch.append((r.number, msgspec.convert(r.raw, EventCreate, strict=False)))
+                except msgspec.ValidationError as exc:
+                    raise ValidationFailed([translate(str(exc))]) from exc
+            except RegistryError as exc:
+                self._refused(report, r.number, exc)
+                if progress is not None:
+                    progress(1)
+        return batch
 
     def _writer(self, actor: Actor, stats: BulkStats) -> _Write:
         async def write(batch: list[EventCreate]) -> list[int | RegistryError]:
@@ -253,24 +294,21 @@ class EventImporter:
             zh, _, en = exc.detail.partition(" / ")
             cls._reject(report, number, [FieldProblem("(row)", exc.code, zh, en or zh)])
 
-    async def _person_id(self, id_number: str) -> int:
+    def _id_hash(self, id_number: str) -> str:
         try:
-            return await self.persons.id_for(id_number)
+            return self.persons.id_hash(id_number)
         except ValidationFailed as exc:  # a malformed number: name the column it came from
             raise ValidationFailed(
                 [FieldProblem("id_number", p.code, p.message_zh, p.message_en) for p in exc.problems]
             ) from exc
-        except NotFound as exc:
-            raise ValidationFailed(
-                [
-                    FieldProblem(
-                        "id_number",
-                        "unknown_person",
-                        "该身份证号对应的人员尚未登记（请先登记人员）",
-                        "no person is registered with this id number (register the person first)",
-                    )
-                ]
-            ) from exc
+
+    async def _person_id(self, id_number: str) -> int:
+        """The person's id, looked up alone (the import looks up a batch's at once)."""
+        digest = self._id_hash(id_number)
+        found = await self.persons.ids_by_hash([digest])
+        if digest not in found:
+            raise _unknown_person()
+        return found[digest]
 
     @staticmethod
     def _reject(report: EventImportReport, number: int, problems: list[FieldProblem]) -> None:

@@ -6,10 +6,13 @@ thousand division codes) that an unkeyed SHA-256 could be reversed by enumeratio
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from registry.db.among import among
 from registry.db.engine import Database
 from registry.db.models import Agency, Enterprise, Person, PersonRole
 from registry.domain import audit, reads
@@ -80,14 +83,21 @@ class PersonService:
                 raise NotFound("未找到该身份证号对应的人员 / no person with this id number")
             return await self._wire(session, person, actor)
 
-    async def id_for(self, id_number: str) -> int:
-        """The registry id of the person with this id number (the event importer's look-up)."""
-        digest, _ = self._hash(id_number)
+    def id_hash(self, id_number: str) -> str:
+        """The keyed hash a person with this id number is stored under (ValidationFailed on
+        ``id_number`` if the number is malformed)."""
+        return self._hash(id_number)[0]
+
+    async def ids_by_hash(self, digests: Collection[str]) -> dict[str, int]:
+        """The registry ids of the persons stored under these hashes, in one query (the event
+        importer's look-up for a batch of rows); an unknown hash is left out."""
+        if not digests:
+            return {}
         async with self.db.read() as session:
-            found = await session.scalar(select(Person.id).where(Person.id_hash == digest))
-        if found is None:
-            raise NotFound("未找到该身份证号对应的人员 / no person with this id number")
-        return int(found)
+            found = await session.execute(
+                select(Person.id_hash, Person.id).where(among(session, Person.id_hash, digests))
+            )
+            return {digest: int(person) for digest, person in found}
 
     async def get(self, actor: Actor, person_id: int) -> s.Person:
         """A person and their roles in units the actor may read. A person the actor may not read
