@@ -61,7 +61,7 @@ class Enterprise(Base):
     version: Mapped[int] = mapped_column(default=1)
     #: seq of the unit's latest row in subject_changes (0: none), kept by ``changes.record`` in the
     #: writing transaction: answers read it with the unit instead of querying the change log. In
-    #: no index, so its updates can be HOT (the table's fillfactor is 90 on PostgreSQL, 0013)
+    #: no index, so its updates can be HOT (the table's fillfactor is 90 on PostgreSQL, 0015)
     data_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created_at: Mapped[dt.datetime]
     updated_at: Mapped[dt.datetime]

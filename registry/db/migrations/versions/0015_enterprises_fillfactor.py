@@ -1,7 +1,7 @@
 """enterprises: fillfactor 90 (PostgreSQL), room on each page for HOT updates of data_version
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07
 
 Issue 22: every change to a unit sets its ``data_version`` (``registry.domain.changes.record``).
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0013"
-down_revision: str | None = "0012"
+revision: str = "0015"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
