@@ -1,7 +1,7 @@
 """Full rule re-evaluation of the national register (issue 22): ``registry rules reevaluate`` over
 3,204,000 enterprises on PostgreSQL, a first run (stores every digest) and an unchanged second run.
 
-    python -m bench.reeval_bench [--database URL] [--workers 2] [--batch 2000] [--profile 50]
+    python -m bench.reeval_bench [--database URL] [--workers 2] [--batch 2000] [--profile 50] [--enterprises N]
 
 The register is ``bench.search_data``'s (written by SQL); 5% of the units (every 20th id) get a
 penalty by SQL, so their decisions differ from the bare units'. Each run is the real command in a
@@ -88,7 +88,7 @@ async def profile(url: str, batches: int, batch: int) -> None:
         await services.close()
 
 
-def run(url: str, workers: int, batch: int) -> float:
+def run(url: str, workers: int, batch: int, count: int = ENTERPRISES) -> float:
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_LOG_LEVEL": "ERROR"}
     cmd = [sys.executable, "-m", "registry", "rules", "reevaluate", "--workers", str(workers), "--batch", str(batch)]
     print("$", " ".join(cmd[1:]), flush=True)
@@ -96,7 +96,7 @@ def run(url: str, workers: int, batch: int) -> float:
     done = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True)
     took = time.perf_counter() - started
     print(done.stdout.strip())
-    print(f"wall {took:.0f} s ({ENTERPRISES / took:,.0f} units/s)", flush=True)
+    print(f"wall {took:.0f} s ({count / took:,.0f} units/s)", flush=True)
     return took
 
 
@@ -107,9 +107,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--profile", type=int, default=0, help="first profile N batches in-process")
     parser.add_argument("--runs", type=int, default=2, help="1: first run only; 2: and an unchanged second run")
+    parser.add_argument("--enterprises", type=int, default=ENTERPRISES, help="a smaller register (a private database)")
     args = parser.parse_args()
     dsn = migrated_database(args.database)
-    asyncio.run(generate(dsn, ENTERPRISES))
+    asyncio.run(generate(dsn, args.enterprises))
     asyncio.run(add_events(dsn))
     print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip())
     if args.profile:  # on the digests as they are: none (a first run) or a previous run's (unchanged)
@@ -117,7 +118,7 @@ def main() -> None:
     if args.runs:
         asyncio.run(reset(dsn))
     for _ in range(args.runs):
-        run(args.database, args.workers, args.batch)
+        run(args.database, args.workers, args.batch, args.enterprises)
         print(subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip())
 
 
