@@ -5,6 +5,7 @@ across ``--workers`` processes; ends with the changed decisions counted per coun
 from __future__ import annotations
 
 import asyncio
+import gc
 import multiprocessing
 import time
 from typing import Any
@@ -14,10 +15,25 @@ import click
 from registry.cli import _fail, _run, _with_services, rules
 
 
+def quiet_gc() -> None:
+    """Fewer, cheaper garbage collections for a walk (the process does nothing else).
+
+    With the defaults a collection starts every 700 allocations, and a batch's 2,000 facts and
+    decisions live long enough to be promoted, so full collections ran every few batches, each
+    scanning the ~160,000 objects of the loaded application (rulesets, mappers, divisions): on a
+    loaded 2-core machine 0.3-0.5 s each, 1.5-3.4 s per 50,000 units (gc callbacks, 2026-12-07).
+    Frozen, those objects are never scanned again; a young collection every 50,000 allocations
+    lets a batch's objects die young. 0.2 s per 50,000 units then."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 10)
+
+
 def _slice(run_id: int, number: int, batch: int, max_batches: int | None) -> None:
     """One worker process: walks its slice with its own connections and memo."""
 
     async def go(services: Any) -> bool:
+        quiet_gc()
         done: bool = await services.reevaluation.walk(run_id, number, batch=batch, max_batches=max_batches)
         return done
 
@@ -81,6 +97,7 @@ def rules_reevaluate(
             for p in procs:
                 p.join()
         elif numbers:
+            quiet_gc()
             total, done = await service.total(run_id)
             with _progress() as progress:
                 task = progress.add_task("run", total=total, completed=done, rate="")

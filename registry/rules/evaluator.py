@@ -13,6 +13,7 @@ import datetime as dt
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import attrgetter
 
 from msgspec.structs import replace
 
@@ -535,6 +536,11 @@ def _decide(chosen: list[tuple[Ruleset, str | None]], facts: Facts, as_of: dt.da
     return decision
 
 
+#: the fields of ``Facts`` besides the subject: with the four the rules read of the subject, what a
+#: decision depends on (a new field of ``Facts`` is in the memo's key without a change here)
+_facts_of = attrgetter(*(f for f in Facts.__struct_fields__ if f != "subject"))
+
+
 class Memo:
     """``evaluate`` remembering its last ``size`` decisions, for answering many subjects at once.
 
@@ -546,26 +552,52 @@ class Memo:
     chosen rulesets (and why each local pack applies: its own area or the configuration), the day
     and the facts with the subject reduced to those four, and handed back
     with the real subject. The decisions handed out share their lists: read them, never change them.
+
+    The rulesets chosen for a (division, day) are remembered too (at most ``size`` pairs): a
+    national walk meets some 2,900 counties on one day, and choosing costs more than the lookup.
     """
 
     def __init__(self, rulesets: Iterable[Ruleset], size: int = 4096) -> None:
         self.rulesets = tuple(rulesets)
         self.size = size
         self._memo: OrderedDict[tuple[object, ...], Decision] = OrderedDict()
+        # (division, day) -> (the chosen rulesets with why each applies, their part of the key)
+        self._chosen: dict[tuple[str | None, dt.date], tuple[list[tuple[Ruleset, str | None]], tuple[object, ...]]] = {}
+
+    def _choose(
+        self, division: str | None, as_of: dt.date
+    ) -> tuple[list[tuple[Ruleset, str | None]], tuple[object, ...]]:
+        found = self._chosen.get((division, as_of))
+        if found is None:
+            chosen = [(r, r.enabled_by(division)) for r in applicable(self.rulesets, as_of, division)]
+            found = chosen, tuple((r.hash, how) for r, how in chosen)
+            if len(self._chosen) >= self.size:
+                self._chosen.clear()  # a new day or a walk past ``size`` divisions: start again
+            self._chosen[(division, as_of)] = found
+        return found
 
     def __call__(self, facts: Facts, as_of: dt.date) -> Decision:
-        division = facts.subject.division_code
-        chosen = [(r, r.enabled_by(division)) for r in applicable(self.rulesets, as_of, division)]
         s = facts.subject
-        reduced = replace(
-            facts,
-            subject=Subject(
-                type=s.type, industry=s.industry, scale=s.scale, parent_uscc=None if s.parent_uscc is None else ""
-            ),
+        chosen, rulesets = self._choose(s.division_code, as_of)
+        # the key is built from the fields, not from a reduced copy of the facts (a copy per unit
+        # costs more than the rest of a remembered answer); the copy is made only to decide
+        key = (
+            rulesets,
+            as_of,
+            s.type,
+            s.industry,
+            s.scale,
+            s.parent_uscc is None,
+            _facts_of(facts),
         )
-        key = (tuple((r.hash, how) for r, how in chosen), as_of, reduced)
         found = self._memo.get(key)
         if found is None:
+            reduced = replace(
+                facts,
+                subject=Subject(
+                    type=s.type, industry=s.industry, scale=s.scale, parent_uscc=None if s.parent_uscc is None else ""
+                ),
+            )
             found = _decide(chosen, reduced, as_of)
             self._memo[key] = found
             if len(self._memo) > self.size:

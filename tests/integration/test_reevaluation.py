@@ -16,9 +16,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from registry.db.models import DecisionDigest, Enterprise, ReevaluationSlice
+from registry.db.models import Authority, DecisionDigest, Enterprise, Grade, Listing, ReevaluationSlice
+from registry.domain.evaluation.facts import enterprises_facts
+from registry.domain.evaluation.reevaluation import UNIT_COLUMNS
+from registry.domain.identifiers.divisions import subtree_bounds
 from tests.integration import support as t
-from tests.integration.test_rules_api import penalty, record
+from tests.integration.test_events import agency
+from tests.integration.test_rules_api import accident, add_role, penalty, person, record
 
 TODAY = dt.date(2026, 11, 26)
 CHANGES = "/api/v1/rules/reevaluations/{}/changes"
@@ -151,3 +155,105 @@ async def test_bureaus_read_changes_of_their_own_area_only(client: httpx.AsyncCl
     r = await client.get(url, params={"division": "6501", "limit": 1, "after": first["next_after"]}, headers=city)
     rest = r.json()["items"]
     assert {c["uscc"] for c in first["items"] + rest} >= {a[0]["uscc"], b[1]["uscc"]}
+
+
+async def test_facts_read_by_id_range_are_those_read_by_id(client: httpx.AsyncClient, services: Any) -> None:
+    """A keyset batch reads each table by the range of its ids; units of another county whose ids
+    fall inside the range, with facts of their own, are left out: the facts are those the per-id
+    queries read (events with links, a repaired-free penalty, roles, an agency, grades, listings)."""
+    h = await t.national(client, services)
+    mine, other = [], []
+    for _ in range(4):
+        mine.append(await t.create(client, h, division="652702"))
+        other.append(await t.create(client, h, division="652723"))
+    mine.append(await agency(client, h, division="652702"))
+    other.append(await agency(client, h, division="652723"))
+    crash = await record(client, h, accident(mine[1]["uscc"], "2026-03-01", 3))
+    await record(client, h, penalty(mine[1]["uscc"], "2026-05-01", [crash["id"]]))
+    await record(client, h, penalty(mine[2]["uscc"], "2026-04-01"))
+    for u in other[:3]:
+        await record(client, h, penalty(u["uscc"], "2026-04-02"))
+    boss = await person(client, h, "张三")
+    await add_role(client, h, boss["id"], mine[3]["uscc"], "2020-01-01")
+    await add_role(client, h, boss["id"], other[0]["uscc"], "2021-01-01", "2025-01-01")
+    async with services.db.write() as session:
+        ids = dict(
+            (
+                await session.execute(
+                    select(Enterprise.uscc, Enterprise.id).where(Enterprise.uscc.in_([u["uscc"] for u in mine + other]))
+                )
+            ).all()
+        )
+        authority = await session.scalar(select(Authority.id).order_by(Authority.id).limit(1))
+        now = dt.datetime(2026, 11, 26, 4, tzinfo=dt.UTC)
+        for uscc in (mine[0]["uscc"], other[1]["uscc"]):
+            session.add(
+                Grade(
+                    enterprise_id=ids[uscc],
+                    level=2,
+                    scheme="standardization",
+                    standard="GB/T 33000",
+                    procedure="initial",
+                    grading_authority_id=authority,
+                    status="valid",
+                    self_score=80.0,
+                    self_assessed_on=dt.date(2025, 1, 1),
+                    applied_on=dt.date(2025, 1, 2),
+                    announced_on=dt.date(2025, 3, 1),
+                    valid_until=dt.date(2028, 2, 28),
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        for uscc in (mine[2]["uscc"], other[2]["uscc"]):
+            session.add(
+                Listing(
+                    list_type="SERIOUS_DISHONEST_2023",
+                    criteria=["11-2"],
+                    subject_type="enterprise",
+                    subject_key=f"e:{ids[uscc]}",
+                    enterprise_id=ids[uscc],
+                    division_code="652702",
+                    deciding_authority_id=authority,
+                    status="listed",
+                    source="manual",
+                    basis=[],
+                    because=[],
+                    evidence=[],
+                    term_months=36,
+                    proposed_by="test",
+                    proposed_on=dt.date(2026, 5, 1),
+                    effective_on=dt.date(2026, 6, 1),
+                    expires_on=dt.date(2029, 5, 31),
+                    published_channels=[],
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+    async with services.db.read() as session:
+        lo, hi = subtree_bounds("652702")
+        units = list(
+            await session.execute(
+                select(*UNIT_COLUMNS).where(Enterprise.division_code.between(lo, hi)).order_by(Enterprise.id)
+            )
+        )
+        units = [u for u in units if u.uscc in {m["uscc"] for m in mine}]
+        assert len(units) == 5
+        span = (units[0].id, units[-1].id)
+        assert any(span[0] < ids[u["uscc"]] < span[1] for u in other)
+        by_id = await enterprises_facts(session, units)
+        by_range = await enterprises_facts(session, units, span)
+        # a wide range: keys of ids of several numbers of digits (e:9 ... e:10000...)
+        wide = await enterprises_facts(session, units, (1, span[1] * 1000))
+        with pytest.raises(ValueError, match="outside the span"):
+            await enterprises_facts(session, units, (span[0] + 1, span[1]))
+    assert by_range == by_id
+    assert wide == by_id
+    facts = [by_id[u.id] for u in units]
+    assert [len(x.events) for x in facts] == [0, 2, 1, 0, 0]
+    assert [len(x.grades) for x in facts] == [1, 0, 0, 0, 0]
+    assert [len(x.listings) for x in facts] == [0, 0, 1, 0, 0]
+    assert [len(x.roles) for x in facts] == [0, 0, 0, 1, 0]
+    assert [x.subject.type for x in facts] == ["enterprise"] * 4 + ["agency"]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.among import among
@@ -149,17 +149,32 @@ def repairs(rows: Iterable[CreditEvent], head_of: dict[int, CreditEvent | None])
     return out
 
 
-async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]) -> dict[int, tuple[f.Event, ...]]:
+#: an id range ``(lo, hi)``, both included, holding every id asked for (``enterprises_facts``)
+Span = tuple[int, int]
+
+
+def _of(session: AsyncSession, column: Any, ids: list[int], span: Span | None) -> ColumnElement[bool]:
+    """The rows of ``ids``: one index range scan over ``span`` when given (rows of other ids in
+    it are the caller's to leave out), else a probe per id."""
+    return column.between(*span) if span is not None else among(session, column, ids)
+
+
+async def _events(
+    session: AsyncSession, column: Any, subject_ids: Iterable[int], span: Span | None = None
+) -> dict[int, tuple[f.Event, ...]]:
     """Each subject's effective events: the same effective view as the events API (an event
     corrected onto another subject no longer counts here), links followed to their heads. One
     query per step for any number of subjects (a batch answer builds a thousand at once)."""
     ids = list(subject_ids)
-    effective = list(
-        await session.scalars(
-            select(CreditEvent).where(among(session, column, ids), effective_view()).order_by(CreditEvent.id)
-        )
-    )
+    key = column.key
     out: dict[int, list[f.Event]] = {i: [] for i in ids}
+    effective = [
+        r
+        for r in await session.scalars(
+            select(CreditEvent).where(_of(session, column, ids, span), effective_view()).order_by(CreditEvent.id)
+        )
+        if span is None or getattr(r, key) in out
+    ]
     if not effective:
         return dict.fromkeys(ids, ())
     head_of = await heads(session, {i for r in effective for i in r.links})
@@ -167,7 +182,6 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
     authorities = {
         a.id: a.division_code for a in await session.scalars(select(Authority).where(Authority.id.in_(authority_ids)))
     }
-    key = column.key
     repaired = repairs(effective, head_of)
     for r in effective:
         if r.kind == REPAIR:
@@ -184,20 +198,44 @@ async def _events(session: AsyncSession, column: Any, subject_ids: Iterable[int]
     return {i: tuple(events) for i, events in out.items()}
 
 
-async def listings(session: AsyncSession, subject_keys: Iterable[str]) -> dict[str, tuple[f.Listing, ...]]:
+def _unit_keys(span: Span) -> ColumnElement[bool]:
+    """The listing subject keys ``e:<id>`` of the ids of ``span`` as index ranges: keys of ids of
+    one number of digits sort as their ids (so one range per number of digits, of keys that long;
+    a longer key sorting between them, e:1000005 between e:100000 and e:199999, is not one)."""
+    lo, hi = span
+    parts = []
+    while lo <= hi:
+        top = min(hi, 10 ** len(str(lo)) - 1)
+        parts.append(
+            and_(
+                Listing.subject_key.between(f"e:{lo}", f"e:{top}"),
+                func.length(Listing.subject_key) == len(f"e:{lo}"),
+            )
+        )
+        lo = top + 1
+    return or_(*parts)
+
+
+async def listings(
+    session: AsyncSession, subject_keys: Iterable[str], span: Span | None = None
+) -> dict[str, tuple[f.Listing, ...]]:
+    """Each subject's decided listings of the four regimes (``span``: the keys are those of units,
+    ``e:<id>``, of ids in it)."""
     keys = list(subject_keys)
-    rows = list(
-        await session.scalars(
+    out: dict[str, list[f.Listing]] = {k: [] for k in keys}
+    rows = [
+        r
+        for r in await session.scalars(
             select(Listing)
             .where(
-                among(session, Listing.subject_key, keys),
+                _unit_keys(span) if span is not None else among(session, Listing.subject_key, keys),
                 Listing.status.in_(("listed", "removed")),
                 Listing.list_type.in_(tuple(REGIME_LIST_TYPES)),
             )
             .order_by(Listing.id)
         )
-    )
-    out: dict[str, list[f.Listing]] = {k: [] for k in keys}
+        if span is None or r.subject_key in out
+    ]
     # a listing's evidence may name an event since corrected: the rules see its effective form
     found = await heads(session, {int(i) for r in rows for i in r.evidence})
     for r in rows:
@@ -221,12 +259,27 @@ async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.F
     return (await enterprises_facts(session, [enterprise]))[enterprise.id]
 
 
-async def enterprises_facts(session: AsyncSession, units: Sequence[Enterprise]) -> dict[int, f.Facts]:
-    """The facts of many units in six queries, whatever their number (ids of at most a batch)."""
+async def enterprises_facts(
+    session: AsyncSession, units: Sequence[Enterprise], span: Span | None = None
+) -> dict[int, f.Facts]:
+    """The facts of many units in six queries, whatever their number (ids of at most a batch).
+
+    ``span``: every unit's id is in ``(lo, hi)`` and most ids of it are units (a keyset batch of
+    the re-evaluation walking ids in order): each table is read by one index range scan of the
+    span instead of a probe per id, and the rows of ids in it that are not among the units are
+    left out, so the facts are the same."""
     ids = [u.id for u in units]
-    agencies = set(await session.scalars(select(Agency.enterprise_id).where(among(session, Agency.enterprise_id, ids))))
+    if span is not None and not all(span[0] <= i <= span[1] for i in ids):
+        raise ValueError(f"units outside the span {span}")
     grades: dict[int, list[f.Grade]] = {i: [] for i in ids}
-    for g in await session.scalars(select(Grade).where(among(session, Grade.enterprise_id, ids)).order_by(Grade.id)):
+    agencies = set(
+        await session.scalars(select(Agency.enterprise_id).where(_of(session, Agency.enterprise_id, ids, span)))
+    )
+    for g in await session.scalars(
+        select(Grade).where(_of(session, Grade.enterprise_id, ids, span)).order_by(Grade.id)
+    ):
+        if g.enterprise_id not in grades:
+            continue  # in the span, not a unit asked for
         grades[g.enterprise_id].append(
             f.Grade(
                 id=g.id,
@@ -242,14 +295,16 @@ async def enterprises_facts(session: AsyncSession, units: Sequence[Enterprise]) 
     for r, name in await session.execute(
         select(PersonRole, Person.name)
         .join(Person, Person.id == PersonRole.person_id)
-        .where(among(session, PersonRole.enterprise_id, ids))
+        .where(_of(session, PersonRole.enterprise_id, ids, span))
         .order_by(PersonRole.id)
     ):
+        if r.enterprise_id not in roles:
+            continue
         roles[r.enterprise_id].append(
             f.Role(person_id=r.person_id, role=r.role, name=name, since=r.valid_from, until=r.valid_to)
         )
-    events = await _events(session, CreditEvent.enterprise_id, ids)
-    listed = await listings(session, [f"e:{i}" for i in ids])
+    events = await _events(session, CreditEvent.enterprise_id, ids, span)
+    listed = await listings(session, [f"e:{i}" for i in ids], span)
     return {
         u.id: f.Facts(
             subject=f.Subject(

@@ -48,6 +48,8 @@ UNIT_COLUMNS = (
     Enterprise.division_code,
     Enterprise.parent_uscc,
 )
+#: a batch's units are read by id range when it holds at most this many ids per unit
+DENSE = 2
 #: a page of changes: default and most rows
 PAGE = 100
 MAX_PAGE = 1000
@@ -212,12 +214,19 @@ class ReevaluationService:
 
     async def _compare(self, session: AsyncSession, run: ReevaluationRun, units: list[Any]) -> tuple[int, int]:
         ids = [u.id for u in units]
-        facts = await enterprises_facts(session, units)
+        # the units are in id order: when they fill most of their id range (the whole register,
+        # a province), each table is read by one index range scan of it, not a probe per id; a
+        # county's units are spread over the ids and keep the probes
+        lo, hi = ids[0], ids[-1]
+        span = (lo, hi) if hi - lo < DENSE * len(ids) else None
+        facts = await enterprises_facts(session, units, span)
         stored = dict(
             (
                 await session.execute(
                     select(DecisionDigest.enterprise_id, DecisionDigest.digest).where(
-                        among(session, DecisionDigest.enterprise_id, ids)
+                        DecisionDigest.enterprise_id.between(lo, hi)
+                        if span is not None
+                        else among(session, DecisionDigest.enterprise_id, ids)
                     )
                 )
             ).all()

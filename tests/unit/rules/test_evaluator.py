@@ -812,6 +812,47 @@ def test_memo_chooses_the_local_packs_by_division_and_keeps_a_bounded_memory() -
     assert len(memo._memo) == 2
 
 
+def test_memo_remembering_the_rulesets_per_division_and_day_decides_as_evaluate() -> None:
+    """The chosen rulesets are remembered per (division, day): for units in many divisions (local
+    packs by jurisdiction and by configuration, none) on days either side of the packs' and the
+    regimes' dates, in an order that meets each pair again after others, the memo's decisions are
+    ``evaluate``'s; its memory of pairs stays bounded."""
+    from registry.rules.loader import load
+
+    rulesets = load(extensions={"beijing_incentives": ["3205"], "erqi_incentives": ["410104"]})
+    grade = Grade(
+        id=1, level=2, status="valid", applied_on=D(2015, 1, 1), announced_on=D(2015, 3, 1), valid_until=D(2030, 2, 28)
+    )
+    penalty = ev(7, "penalty", D(2015, 9, 1), deciding_authority="110000", articles=("114-1-2",), multiplier=2.0)
+    divisions = ["110105", "320505", "410103", "410104", "410108", "440305", "120101", "650102", None]
+    days = [D(2016, 6, 1), D(2017, 5, 8), D(2017, 5, 9), D(2026, 11, 26)]
+    kinds = [
+        {},
+        {"grades": (grade,)},
+        {"events": (ACCIDENT, PENALTY)},
+        {"events": (penalty,), "grades": (grade,)},
+    ]
+    memo = Memo(rulesets, size=16)
+    seen: dict[tuple[str | None, dt.date], set[tuple[str | None, str | None]]] = {}
+    for n, (day, division, kind) in enumerate(
+        [(day, d, k) for _ in range(2) for day in days for k in range(len(kinds)) for d in divisions]
+    ):
+        subject = Subject(id=f"9111{n:014d}", name=f"单位{n}", division_code=division, industry="machinery")
+        facts = Facts(subject=subject, **kinds[kind])  # type: ignore[arg-type]
+        got = memo(facts, day)
+        assert to_builtins(got) == to_builtins(evaluate(rulesets, facts, day)), (division, day, kind)
+        assert got.subject == subject
+        assert len(memo._chosen) <= 16
+        seen.setdefault((division, day), set()).update((r.id, r.enabled_by) for r in got.rulesets)
+    on = D(2026, 11, 26)
+    assert ("beijing_incentives/2015", "jurisdiction") in seen[("110105", on)]
+    assert ("beijing_incentives/2015", "configuration") in seen[("320505", on)]
+    assert ("erqi_incentives/2016", "configuration") in seen[("410104", on)]
+    assert ("shenzhen_incentives/2017", "jurisdiction") not in seen[("440305", D(2016, 6, 1))]
+    assert ("shenzhen_incentives/2017", "jurisdiction") in seen[("440305", on)]
+    assert not {r for r, how in seen[(None, on)] if how is not None}
+
+
 # --- local packs: where they apply and what their outcomes say (DOMAIN 8.9) ------------------------
 
 
