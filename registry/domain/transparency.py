@@ -19,6 +19,7 @@ from array import array
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import LogEntry
@@ -53,19 +54,24 @@ class LogService:
         self._ids = array("q")
         self._lock = asyncio.Lock()
 
-    async def sync(self) -> int:
-        """Read the rows committed since the last call; the tree size."""
+    async def sync(self, session: AsyncSession | None = None) -> int:
+        """Read the rows committed since the last call; the tree size. ``session``: read there (a
+        caller that has one open saves a connection checkout and its transaction)."""
         async with self._lock:
             last = self._ids[-1] if self._ids else 0
-            async with self.db.read() as session:
-                rows = (
-                    await session.execute(
-                        select(LogEntry.id, LogEntry.body).where(LogEntry.id > last).order_by(LogEntry.id)
-                    )
-                ).all()
+            if session is None:
+                async with self.db.read() as own:
+                    rows = await self._since(own, last)
+            else:
+                rows = await self._since(session, last)
             self.tree.extend([hashlib.sha256(b"\x00" + body.encode()).digest() for _, body in rows])
             self._ids.extend(i for i, _ in rows)
             return self.tree.size
+
+    @staticmethod
+    async def _since(session: AsyncSession, last: int) -> list[Any]:
+        statement = select(LogEntry.id, LogEntry.body).where(LogEntry.id > last).order_by(LogEntry.id)
+        return list((await session.execute(statement)).all())
 
     async def checkpoint(self) -> dict[str, Any]:
         size = await self.sync()

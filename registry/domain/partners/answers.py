@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.among import among
-from registry.db.models import Authority, Enterprise, Listing
-from registry.domain.evaluation.facts import enterprises_facts
+from registry.db.models import Authority, Listing
+from registry.domain.evaluation.facts import UnitRow, enterprises_facts
 from registry.domain.listings.types import LIST_TYPES
 from registry.rules.decision import Decision, Outcome
 from registry.rules.evaluator import Memo
@@ -75,7 +75,7 @@ def _measure(o: Outcome) -> dict[str, Any]:
 async def subject_payloads(
     session: AsyncSession,
     decide: Memo,
-    units: Sequence[Enterprise],
+    units: Sequence[UnitRow],
     department: str | None,
     on: dt.date,
 ) -> dict[int, tuple[dict[str, Any], bool]]:
@@ -115,7 +115,7 @@ async def subject_payloads(
 
 
 def _body(
-    unit: Enterprise,
+    unit: UnitRow,
     facts: Facts,
     decision: Decision,
     listings: list[dict[str, Any]],
