@@ -339,13 +339,14 @@ class PartnerService:
         head = await self._log_head(None if session.info.get("replica_seq") is not None else session)
         now = self.clock.now()
         keep = may_cache(session.info.get("replica_seq"), self.freshness.last_seq)
+        issued, until = utc_text(now), utc_text(now + self.validity)  # once, not per answer
         for code in missing:
             key = keys[code]
             unit = units.get(code)
             body, plain = (unknown_payload(code), True) if unit is None else bodies[unit.id]
             payload = {
-                "issued_at": utc_text(now),
-                "valid_until": utc_text(now + self.validity),
+                "issued_at": issued,
+                "valid_until": until,
                 "audience": audience,
                 **body,
                 "data_version": versions.get(key, 0),
