@@ -57,8 +57,8 @@ class EventQuery:
 @functools.cache
 def effective() -> Any:
     """Built once: SQL expressions are immutable and the NOT EXISTS correlates to each statement
-    it is placed in when compiled; a new ``aliased`` per call cost ~1 ms of CPU (SQLAlchemy adapts
-    the alias's columns afresh), a tenth of a partner answer built for one unit."""
+    it is placed in when compiled; a new ``aliased`` per call (SQLAlchemy adapts the alias's
+    columns afresh) was a seventh of the profile of a partner answer built for one unit."""
     later = aliased(CreditEvent)
     return and_(
         ~exists().where(later.supersedes_id == CreditEvent.id),
