@@ -1,7 +1,7 @@
 """A batch of 1000 subjects not answered before (issue 6: at most 250 ms), on PostgreSQL.
 
     python -m bench.batch_bench --enterprises 10000 [--with-events 500] [--batches 5] [--profile]
-        [--database postgresql|sqlite] [--cluster [--stock-settings]] [--seed 7]
+        [--database postgresql|sqlite] [--cluster [--stock-settings]] [--seed 7] [--db-prefix s_cold_]
 
 The bench data: ENTERPRISES registered units (the same generator and database as
 ``bench.partner_bench``, which step 9 reuses), of which WITH_EVENTS have credit events recorded
@@ -128,16 +128,23 @@ async def record_events(services: Services, actor: Actor, eventful: list[str]) -
 
 
 async def run(
-    enterprises: int, with_events: int, batches: int, profile: bool, database: str, cluster: str | None, seed: int
+    enterprises: int,
+    with_events: int,
+    batches: int,
+    profile: bool,
+    database: str,
+    cluster: str | None,
+    seed: int,
+    prefix: str = "",
 ) -> None:
     workdir = Path("var/bench")
     server, dsn = PG, ""
     if cluster is not None:
         server = pg_cluster.start(stock=cluster == "stock")
-        url = database_url(database, enterprises, workdir, server)
+        url = database_url(database, enterprises, workdir, server, prefix)
         dsn = await asyncio.to_thread(migrated_database, url)
         await bulk_enterprises.load(dsn, enterprises_csv(enterprises, workdir))
-    url, usccs, _, _ = await prepare(enterprises, workdir, database, server)
+    url, usccs, _, _ = await prepare(enterprises, workdir, database, server, prefix)
     services = bench_services(url, workdir / "keys")
     actor = system_actor("bench")
     try:
@@ -193,12 +200,24 @@ def main() -> None:
     parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--seed", type=int, default=7, help="which units are asked (vary it between runs)")
     parser.add_argument("--cluster", action="store_true", help="on bench.pg_cluster's tuned PostgreSQL (port 5440)")
+    parser.add_argument("--db-prefix", default="", help="before the database's name (one per parallel session)")
     parser.add_argument("--stock-settings", action="store_true", help="with --cluster: PostgreSQL's defaults instead")
     args = parser.parse_args()
     cluster = ("stock" if args.stock_settings else "tuned") if args.cluster else None
     print("python -m bench.batch_bench " + " ".join(sys.argv[1:]), f"({vars(args)})")
     Path("var/bench").mkdir(parents=True, exist_ok=True)
-    asyncio.run(run(args.enterprises, args.with_events, args.batches, args.profile, args.database, cluster, args.seed))
+    asyncio.run(
+        run(
+            args.enterprises,
+            args.with_events,
+            args.batches,
+            args.profile,
+            args.database,
+            cluster,
+            args.seed,
+            args.db_prefix,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -63,11 +63,12 @@ end
 """
 
 
-def database_url(database: str, enterprises: int, workdir: Path, server: str = PG) -> str:
-    """``server``: the PostgreSQL to use (``bench.pg_cluster.DSN`` for the tuned private one)."""
+def database_url(database: str, enterprises: int, workdir: Path, server: str = PG, prefix: str = "") -> str:
+    """``server``: the PostgreSQL to use (``bench.pg_cluster.DSN`` for the tuned private one);
+    ``prefix``: before the database's name (or file's), so that parallel sessions keep their own."""
     if database == "sqlite":
-        return f"sqlite+aiosqlite:///{workdir / f'partner-{enterprises}.db'}"
-    return f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/registry_partner_bench_{enterprises}"
+        return f"sqlite+aiosqlite:///{workdir / f'{prefix}partner-{enterprises}.db'}"
+    return f"{server.replace('postgresql://', 'postgresql+asyncpg://')}/{prefix}registry_partner_bench_{enterprises}"
 
 
 def enterprises_csv(enterprises: int, workdir: Path) -> Path:
@@ -78,9 +79,9 @@ def enterprises_csv(enterprises: int, workdir: Path) -> Path:
 
 
 async def prepare(
-    enterprises: int, workdir: Path, database: str = "postgresql", server: str = PG
+    enterprises: int, workdir: Path, database: str = "postgresql", server: str = PG, prefix: str = ""
 ) -> tuple[str, list[str], str, str]:
-    url = database_url(database, enterprises, workdir, server)
+    url = database_url(database, enterprises, workdir, server, prefix)
     if database == "postgresql":
         name = url.rsplit("/", 1)[1]
         conn = await asyncpg.connect(f"{server}/postgres")

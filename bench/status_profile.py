@@ -1,12 +1,16 @@
 """Where the time of a partner status answer goes, in process (no HTTP server), beside the bare app.
 
     python -m bench.status_profile [--database sqlite|postgresql] [--answers 10000] [--nonce]
-        [--sort tottime|cumulative] [--norecord]
+        [--sort tottime|cumulative] [--norecord] [--cold] [--db-prefix s_cold_]
 
 Uses the partner bench's database (``bench.partner_bench.prepare``), starts the app's lifespan,
 warms 200 units, then calls the ASGI app directly ANSWERS times (the raw scope a server would
 give), once under cProfile and once without, and prints µs per answer, the same for
 ``bench.bare_app``, and the profile's top 30 lines. ``--norecord``: the query records not written.
+``--cold``: each answer asks a unit no request asked before (no answer pre-produced: the facts read,
+the rules decided, the payload signed for it), the profiled ones and the timed ones different units
+(so ANSWERS is at most half of the 9,800 units not warmed); it prints the CPU time of the process per
+answer too (``time.process_time``), which a loaded machine does not inflate.
 """
 
 from __future__ import annotations
@@ -60,15 +64,20 @@ def caller(app: Litestar, token: str | None) -> Call:
 
 
 async def per_answer(call: Call, paths: list[tuple[str, bytes]]) -> float:
-    start = time.perf_counter()
+    return (await per_answer_cpu(call, paths))[0]
+
+
+async def per_answer_cpu(call: Call, paths: list[tuple[str, bytes]]) -> tuple[float, float]:
+    """(wall, CPU of this process) µs per answer."""
+    start, cpu = time.perf_counter(), time.process_time()
     for path, query in paths:
         assert await call(path, query) == 200
-    return (time.perf_counter() - start) / len(paths) * 1e6
+    return (time.perf_counter() - start) / len(paths) * 1e6, (time.process_time() - cpu) / len(paths) * 1e6
 
 
 async def run(args: argparse.Namespace) -> None:
     workdir = Path("var/bench")
-    url, usccs, cid, secret = await prepare(10_000, workdir, args.database)
+    url, usccs, cid, secret = await prepare(10_000, workdir, args.database, prefix=args.db_prefix)
     os.environ.update(server_env(url, workdir))
     app = create_app(Settings.from_env())
     if args.norecord:
@@ -80,24 +89,30 @@ async def run(args: argparse.Namespace) -> None:
     async with app.lifespan():
         token = await _token(app, cid, secret)
         call = caller(app, token)
-        hot = random.Random(1).sample(usccs, 200)
+        drawn = random.Random(1).sample(usccs, len(usccs))
+        hot = drawn[:200]
         for u in hot:
             assert await call(f"/api/v1/partner/status/{u}") == 200
-        paths = [
-            (f"/api/v1/partner/status/{hot[i % len(hot)]}", f"nonce=bench-nonce-{i}".encode() if args.nonce else b"")
-            for i in range(args.answers)
-        ]
-        profiler = cProfile.Profile()
+        query = [f"nonce=bench-nonce-{i}".encode() if args.nonce else b"" for i in range(args.answers)]
+        if args.cold:
+            # units not asked before, different ones for the profiled run and the timed one
+            rest = drawn[200:]
+            assert len(rest) >= 2 * args.answers, f"--cold: at most {len(rest) // 2} answers"
+            first = [(f"/api/v1/partner/status/{u}", q) for u, q in zip(rest, query, strict=False)]
+            second = [(f"/api/v1/partner/status/{u}", q) for u, q in zip(rest[args.answers :], query, strict=False)]
+        else:
+            first = second = [(f"/api/v1/partner/status/{hot[i % len(hot)]}", q) for i, q in enumerate(query)]
+        profiler = cProfile.Profile(time.process_time) if args.cold else cProfile.Profile()
         profiler.enable()
-        profiled = await per_answer(call, paths)
+        profiled = await per_answer(call, first)
         profiler.disable()
-        plain = await per_answer(call, paths)
+        plain, cpu = await per_answer_cpu(call, second)
     bare = caller(create_bare(), None)
     bare_us = await per_answer(bare, [("/bare", b"")] * args.answers)
-    kind = "nonce" if args.nonce else "cached"
+    kind = ("cold nonce" if args.cold else "nonce") if args.nonce else ("cold" if args.cold else "cached")
     print(
-        f"{args.database}: {kind} status {plain:.0f} µs an answer ({profiled:.0f} µs under cProfile); "
-        f"bare {bare_us:.0f} µs"
+        f"{args.database}: {kind} status {plain:.0f} µs an answer (CPU {cpu:.0f} µs; {profiled:.0f} µs under "
+        f"cProfile); bare {bare_us:.0f} µs; load average {os.getloadavg()[0]:.1f}"
     )
     pstats.Stats(profiler).sort_stats(args.sort).print_stats(30)
 
@@ -117,7 +132,9 @@ def main() -> None:
     parser.add_argument("--answers", type=int, default=10_000)
     parser.add_argument("--nonce", action="store_true")
     parser.add_argument("--norecord", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="each answer for a unit not asked before")
     parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--db-prefix", default="", help="before the database's name (one per parallel session)")
     asyncio.run(run(parser.parse_args()))
 
 

@@ -27,6 +27,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from registry.db.engine import Database
 from registry.db.models import LogEntry, LogTile
@@ -96,23 +97,20 @@ class LogService:
         #: the rows of full tiles held whose store failed (kept until a later sync stores them)
         self._pending: dict[int, dict[str, Any]] = {}
 
-    async def sync(self) -> int:
+    async def sync(self, session: AsyncSession | None = None) -> int:
         """Read the tiles and rows committed since the last call, storing the tiles they fill that
-        no other process stored first; the tree size."""
+        no other process stored first; the tree size. ``session``: the new entries are read there
+        (a caller that has one open saves a connection checkout and its transaction)."""
         async with self._lock:
             if not self._started:
                 await self._read_roots()
                 self._started = True
             while True:
-                async with self.db.read() as session:
-                    rows = (
-                        await session.execute(
-                            select(LogEntry.id, LogEntry.body)
-                            .where(LogEntry.id > self._last_id)
-                            .order_by(LogEntry.id)
-                            .limit(SYNC_BATCH)
-                        )
-                    ).all()
+                if session is None:
+                    async with self.db.read() as own:
+                        rows = await self._since(own)
+                else:
+                    rows = await self._since(session)
                 for entry_id, body in rows:
                     self._tail_ids.append(entry_id)
                     self._last_id = entry_id
@@ -216,6 +214,11 @@ class LogService:
             ids.extend(fetched[n][1] if n < snap.tiles else tail_ids)
         base = start // TILE * TILE
         return ids[start - base : end - base], snap.with_tiles({n: h for n, (h, _) in fetched.items()})
+
+    async def _since(self, session: AsyncSession) -> list[Any]:
+        statement = select(LogEntry.id, LogEntry.body).where(LogEntry.id > self._last_id)
+        statement = statement.order_by(LogEntry.id).limit(SYNC_BATCH)
+        return list((await session.execute(statement)).all())
 
     async def checkpoint(self) -> dict[str, Any]:
         size = await self.sync()

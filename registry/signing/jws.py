@@ -49,6 +49,12 @@ def canonical(payload: Any) -> bytes:
     return _SORTED.encode(payload) if _plain(payload) else rfc8785.dumps(payload)
 
 
+def safe_int(value: Any) -> bool:
+    """An integer RFC 8785 writes as msgspec does (what ``_plain`` asks of each integer): for
+    payloads plain by construction, whose only numbers are such fields (``sign(plain=True)``)."""
+    return type(value) is int and -_SAFE_INT <= value <= _SAFE_INT
+
+
 def is_plain(payload: Any) -> bool:
     """Whether msgspec writes ``payload``'s canonical JSON (see ``canonical``): a caller that signs
     variants of one payload, adding only ASCII-keyed strings, may ask once and pass ``plain``."""
@@ -103,9 +109,26 @@ def _header(kid: str, typ: str) -> bytes:
 def sign(private: Ed25519PrivateKey, kid: str, typ: str, payload: Any, *, plain: bool = False) -> str:
     """The compact JWS of ``payload``'s canonical JSON; ``plain``: the caller knows ``is_plain``
     holds (the walk over the payload is a tenth of a nonce answer's own work)."""
-    body = _SORTED.encode(payload) if plain else canonical(payload)
+    return sign_canonical(private, kid, typ, _SORTED.encode(payload) if plain else canonical(payload))
+
+
+def canonical_plain(payload: Any) -> bytes:
+    """The canonical JSON of a payload the caller knows plain (``is_plain``), without the walk."""
+    return _SORTED.encode(payload)
+
+
+def sign_canonical(private: Ed25519PrivateKey, kid: str, typ: str, body: bytes) -> str:
+    """The compact JWS of ``body``, which the caller made the RFC 8785 canonical JSON of its payload
+    (e.g. by splicing the signed payloads of ``payload_bytes`` into a document as ``msgspec.Raw``)."""
     signing_input = _header(kid, typ) + b"." + b64url(body).encode()
     return (signing_input + b"." + b64url(private.sign(signing_input)).encode()).decode()
+
+
+def payload_bytes(compact: str) -> bytes:
+    """The payload bytes of a compact JWS this process signed (the canonical JSON of its payload),
+    unchecked: for composing a larger canonical document, not for verifying (``verify``)."""
+    part = compact.split(".", 2)[1]
+    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
 
 
 def envelope(private: Ed25519PrivateKey, kid: str, typ: str, payload: dict[str, Any], **beside: Any) -> dict[str, Any]:

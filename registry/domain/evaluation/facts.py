@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -255,12 +255,44 @@ async def listings(
     return {k: tuple(v) for k, v in out.items()}
 
 
+class UnitRow(Protocol):
+    """What the facts builder reads of a unit: an ``Enterprise``, or a row of these columns
+    (``UNIT_COLUMNS``: the partner answers read a thousand units as rows, not ORM objects)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def uscc(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def industry(self) -> str: ...
+    @property
+    def scale(self) -> str: ...
+    @property
+    def division_code(self) -> str: ...
+    @property
+    def parent_uscc(self) -> str | None: ...
+
+
+#: the columns of a ``UnitRow``
+UNIT_COLUMNS = (
+    Enterprise.id,
+    Enterprise.uscc,
+    Enterprise.name,
+    Enterprise.industry,
+    Enterprise.scale,
+    Enterprise.division_code,
+    Enterprise.parent_uscc,
+)
+
+
 async def enterprise_facts(session: AsyncSession, enterprise: Enterprise) -> f.Facts:
     return (await enterprises_facts(session, [enterprise]))[enterprise.id]
 
 
 async def enterprises_facts(
-    session: AsyncSession, units: Sequence[Enterprise], span: Span | None = None
+    session: AsyncSession, units: Sequence[UnitRow], span: Span | None = None
 ) -> dict[int, f.Facts]:
     """The facts of many units in six queries, whatever their number (ids of at most a batch).
 

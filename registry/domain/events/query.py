@@ -7,6 +7,7 @@ and withdrawal rows; the unique index on ``supersedes_id`` answers the NOT EXIST
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -53,7 +54,11 @@ class EventQuery:
         raise bad_cursor()
 
 
+@functools.cache
 def effective() -> Any:
+    """Built once: SQL expressions are immutable and the NOT EXISTS correlates to each statement
+    it is placed in when compiled; a new ``aliased`` per call (SQLAlchemy adapts the alias's
+    columns afresh) was a seventh of the profile of a partner answer built for one unit."""
     later = aliased(CreditEvent)
     return and_(
         ~exists().where(later.supersedes_id == CreditEvent.id),

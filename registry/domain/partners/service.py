@@ -30,6 +30,7 @@ from registry.db.models import Enterprise, PartnerFeedback, PartnerQuery, Subjec
 from registry.db.replica import may_cache, requested_min_seq
 from registry.domain import changes
 from registry.domain.actors import Actor
+from registry.domain.evaluation.facts import UNIT_COLUMNS
 from registry.domain.identifiers import IdentifierError, parse_uscc
 from registry.domain.partners import schemas as s
 from registry.domain.partners.answers import subject_payloads, unknown_payload
@@ -194,7 +195,7 @@ class PartnerService:
                 raise
         request_id = _request_id(actor)
         if nonce is None:
-            self._sign(cached)
+            self._encode(cached)
             digest, body = cached.digest, b'{"request_id":"' + request_id.encode() + b'",' + cached.tail
         else:
             now = self.clock.now()
@@ -219,6 +220,8 @@ class PartnerService:
         if not data.subjects or len(data.subjects) > MAX_BATCH:
             raise _fail("subjects", "size", f"每批 1 至 {MAX_BATCH} 个主体", f"1 to {MAX_BATCH} subjects per batch")
         results: list[dict[str, Any]] = []
+        #: the results as the batch's JWS signs them: each answer's signed bytes in place of its payload
+        signed: list[dict[str, Any]] = []
         asked: list[list[Any]] = []
         codes: list[str | IdentifierError] = []
         for raw in data.subjects:
@@ -235,14 +238,17 @@ class PartnerService:
             if isinstance(code, IdentifierError):
                 error = {"code": code.code, "zh": code.message_zh, "en": code.message_en}
                 results.append({"uscc": raw, "status": "invalid", "error": error})
+                signed.append(results[-1])
                 asked.append([raw, None])
                 continue
             cached = made[code]
             known = cached.payload["subject"].get("known", True)
             # the subject's own signed answer beside it: one result verifies and travels alone
-            result = {"uscc": code, "status": "ok" if known else "unknown", "answer": cached.payload}
-            result["jws"] = self._sign(cached)
-            results.append(result)
+            status = "ok" if known else "unknown"
+            answer = self._sign(cached)
+            results.append({"uscc": code, "status": status, "answer": cached.payload, "jws": answer})
+            spliced = msgspec.Raw(jws.payload_bytes(answer))
+            signed.append({"uscc": code, "status": status, "answer": spliced, "jws": answer})
             asked.append([code, cached.version])
         now = self.clock.now()
         request_id = _request_id(actor)
@@ -256,10 +262,19 @@ class PartnerService:
         }
         if data.nonce is not None:
             payload["nonce"] = data.nonce
-        answer = jws.envelope(self.keys.private, self.keys.kid, BATCH_TYP, payload, request_id=request_id)
+        # The batch's canonical JSON made from its parts rather than by walking and re-encoding a
+        # thousand answers: RFC 8785 writes an object as its members' canonical forms in key order,
+        # each answer's canonical form is the payload its JWS signs (whichever encoder wrote it),
+        # and the rest of the batch is plain by construction (ASCII literal keys; strings, but for
+        # the log's tree size). Sorted msgspec with the answers as Raw bytes is that document.
+        if jws.safe_int(payload["log"]["tree_size"]):
+            body = jws.canonical_plain({**payload, "results": signed})
+            whole = jws.sign_canonical(self.keys.private, self.keys.kid, BATCH_TYP, body)
+        else:
+            whole = jws.sign(self.keys.private, self.keys.kid, BATCH_TYP, payload)
         self.counts["signed_batch"] += 1
-        await self._record(actor, request_id, asked, _digest(answer["jws"]))
-        return answer
+        await self._record(actor, request_id, asked, _digest(whole))
+        return {"request_id": request_id, "payload": payload, "jws": whole}
 
     def _fresh(self, uscc: str, audience: str) -> _Cached | None:
         """The pre-produced answer, if it is current and not near the end of its validity."""
@@ -308,29 +323,38 @@ class PartnerService:
                 out[code] = found
         if not missing:
             return out
+        # rows, not ORM objects: a thousand of them cost more to make than the query to read them
         units = {
-            u.uscc: u for u in await session.scalars(select(Enterprise).where(among(session, Enterprise.uscc, missing)))
+            u.uscc: u
+            for u in await session.execute(
+                select(*UNIT_COLUMNS, Enterprise.data_version).where(among(session, Enterprise.uscc, missing))
+            )
         }
         keys = {code: f"e:{units[code].id}" if code in units else f"u:{code}" for code in missing}
         generations = {key: self._generation.get(key, 0) for key in keys.values()}
         versions = {keys[code]: unit.data_version for code, unit in units.items()}
         on = today(self.clock)
         bodies = await subject_payloads(session, self.memo, list(units.values()), department_of(actor), on)
-        head = await self._log_head()
+        # the log read in this session (one checkout and transaction fewer), unless a replica serves it
+        head = await self._log_head(None if session.info.get("replica_seq") is not None else session)
         now = self.clock.now()
         keep = may_cache(session.info.get("replica_seq"), self.freshness.last_seq)
+        issued, until = utc_text(now), utc_text(now + self.validity)  # once, not per answer
         for code in missing:
             key = keys[code]
             unit = units.get(code)
+            body, plain = (unknown_payload(code), True) if unit is None else bodies[unit.id]
             payload = {
-                "issued_at": utc_text(now),
-                "valid_until": utc_text(now + self.validity),
+                "issued_at": issued,
+                "valid_until": until,
                 "audience": audience,
-                **(unknown_payload(code) if unit is None else bodies[unit.id]),
+                **body,
                 "data_version": versions.get(key, 0),
                 "log": head,
             }
-            made = out[code] = _Cached(versions.get(key, 0), payload, "", now + self.validity, on)
+            # plain by construction: the body's numbers were checked as it was made, these are the rest
+            plain = plain and jws.safe_int(payload["data_version"]) and jws.safe_int(head["tree_size"])
+            made = out[code] = _Cached(versions.get(key, 0), payload, "", now + self.validity, on, plain=plain)
             if keep and self._generation.get(key, 0) == generations[key]:  # no change committed while built
                 self._keys[code] = key
                 self._audiences.add(audience)
@@ -343,14 +367,20 @@ class PartnerService:
     def _sign(self, cached: _Cached) -> str:
         """The pre-produced answer's JWS, signed the first time it is given (alone or in a batch)."""
         if not cached.jws:
-            cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload)
+            plain = bool(cached.plain)  # None: not known, walked by ``jws.sign``
+            cached.jws = jws.sign(self.keys.private, self.keys.kid, STATUS_TYP, cached.payload, plain=plain)
             self.counts["signed_status"] += 1
-            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": cached.jws})[1:]
-            cached.digest = _digest(cached.jws)
         return cached.jws
 
-    async def _log_head(self) -> dict[str, Any]:
-        size = await self.log.sync()
+    def _encode(self, cached: _Cached) -> None:
+        """Signed, and encoded for the status GET (its tail and digest), the first time it is given
+        alone: a batch uses neither (a thousand encodings and digests it made for nothing)."""
+        if not cached.tail:
+            cached.tail = msgspec.json.encode({"payload": cached.payload, "jws": self._sign(cached)})[1:]
+            cached.digest = _digest(cached.jws)
+
+    async def _log_head(self, session: AsyncSession | None = None) -> dict[str, Any]:
+        size = await self.log.sync(session)
         return {"tree_size": size, "root_hash": b64(self.log.tree.root(size))}
 
     async def _record(self, actor: Actor, request_id: str, subjects: list[list[Any]], digest: str) -> None:
