@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import random
@@ -212,6 +213,44 @@ def tree_rss_kb(root: int) -> tuple[int, int]:
     return total, count
 
 
+def process_memory(root: int) -> str:
+    """Per process of the tree (``pid:rss/anon MB, threads, malloc arenas``): the anonymous memory
+    and the count of glibc's non-main arenas (64 MiB-aligned heaps: a rw part then the reserved
+    rest, in /proc/PID/maps), to tell the allocator's arenas from the objects kept."""
+    out = []
+    todo = [root]
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        try:
+            status = dict(
+                line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+            )
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            maps = Path(f"/proc/{pid}/maps").read_text().splitlines()
+        except OSError:
+            continue
+        anon = sum(int(x.split()[1]) for x in rollup.splitlines() if x.startswith("Anonymous:"))
+        arenas = 0
+        regions = [(x.split()[0], x.split()[1], len(x.split())) for x in maps]
+        for (span, perms, fields), nxt in itertools.pairwise(regions):
+            lo = int(span.split("-")[0], 16)
+            heap = fields == 5 and perms == "rw-p" and lo % (64 << 20) == 0 and nxt[1] == "---p"
+            if heap and int(nxt[0].split("-")[1], 16) - lo == 64 << 20:
+                arenas += 1
+        rss = int(status["VmRSS"].split()[0]) // 1024
+        out.append(f"{pid}:{rss}/{anon // 1024}MB,{status['Threads'].strip()}t,{arenas}a")
+    return " ".join(out)
+
+
 def backlog(base: str) -> str:
     """The partner query records waiting to be written, as ``/metrics`` says in a few answers (each
     from whichever worker took the request)."""
@@ -232,7 +271,7 @@ def sample_rss(root: int, base: str, every: float, stop: threading.Event, series
         series.append((time.monotonic() - start, kb, n))
         print(
             f"  rss t={series[-1][0]:5.0f}s {kb / 1024:7.1f} MB in {n} processes; query records unwritten "
-            f"{backlog(base)}",
+            f"{backlog(base)}; {process_memory(root)}",
             flush=True,
         )
         if stop.wait(every):

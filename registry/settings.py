@@ -168,6 +168,19 @@ class ListingSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheSettings:
+    """What each worker keeps of the answers it made, in entries; the memory they cost is measured
+    in bench/RESULTS.md ("Memory of a worker under the mixed load"), about 6 KB a status answer and
+    3.5 KB a public answer on the 10,000-unit bench (more for units with many events), and is the
+    part of a worker's memory that grows with the subjects asked until these bounds."""
+
+    #: signed partner status answers (each subject and audience; REGISTRY_STATUS_CACHE_SIZE)
+    status_answers: int = 100_000
+    #: signed public detail answers (each unit; REGISTRY_PUBLIC_CACHE_SIZE)
+    public_answers: int = 20_000
+
+
+@dataclass(frozen=True, slots=True)
 class PublicSettings:
     #: requests per client address per minute on the public pages and API, across all workers
     #: (Redis) or in this process (embedded default); beyond it 429 with Retry-After
@@ -284,6 +297,7 @@ class Settings:
     uploads: UploadSettings = UploadSettings()
     listings: ListingSettings = ListingSettings()
     public: PublicSettings = PublicSettings()
+    caches: CacheSettings = CacheSettings()
     rules: RulesSettings = RulesSettings()
     reports: ReportSettings = ReportSettings()
     console: ConsoleSettings = ConsoleSettings()
@@ -377,6 +391,10 @@ class Settings:
             public=PublicSettings(
                 rate_limit_per_minute=int(get("PUBLIC_RATE_LIMIT", "120") or 120),
                 search_timeout_ms=int(get("PUBLIC_SEARCH_TIMEOUT_MS", "200") or 200),
+            ),
+            caches=CacheSettings(
+                status_answers=int(get("STATUS_CACHE_SIZE", "100000") or 100_000),
+                public_answers=int(get("PUBLIC_CACHE_SIZE", "20000") or 20_000),
             ),
             rules=RulesSettings(
                 local_packs=parse_local_packs(get("RULES_LOCAL_PACKS", "") or ""),

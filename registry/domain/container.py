@@ -105,7 +105,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         reevaluation=ReevaluationService(db, clock, rulesets),
         listings=ListingService(db, clock, rulesets, settings.listings.statement_days),
         log=log,
-        partners=PartnerService(db, clock, keys, rulesets, log, settings.database.url),
+        partners=PartnerService(
+            db, clock, keys, rulesets, log, settings.database.url, cache_size=settings.caches.status_answers
+        ),
         disclosure=DisclosureService(
             db,
             clock,
@@ -114,6 +116,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
             log,
             settings.public.page_size,
             search_timeout_ms=settings.public.search_timeout_ms,
+            cache_size=settings.caches.public_answers,
         ),
         reports=ReportService(db, clock, keys, policy_of(settings.reports)),
         console=ConsoleSignIn(

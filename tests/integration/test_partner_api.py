@@ -262,6 +262,35 @@ async def test_an_unknown_uscc_is_a_signed_answer_and_an_invalid_one_a_problem(c
     t.assert_field(r, "uscc", "uscc.length")
 
 
+async def test_the_answers_kept_never_exceed_the_cache_size_nor_do_the_codes_asked(client, services, monkeypatch):
+    """A worker keeps at most ``cache_size`` answers (REGISTRY_STATUS_CACHE_SIZE), least recently
+    asked forgotten first; and what it remembers of the codes asked shrinks with them: a partner
+    asking ever new well-formed codes no one registered (each a signed "unknown" answer) does not
+    grow the worker's memory past the bound (issue 22, memory under load)."""
+    size = 5
+    monkeypatch.setattr(services.partners, "cache_size", size)
+    _, h = await partner(client, services, "mof")
+    bureau = await t.bureau(client, services)
+    known = (await t.create(client, bureau))["uscc"]
+    before = set(services.partners._keys)
+    first = await status(client, h, known)
+    asked = [f.uscc() for _ in range(4 * size)]
+    for code in asked[: 2 * size]:
+        assert (await status(client, h, code))["payload"]["subject"]["known"] is False
+        assert len(services.partners._cache) <= size
+    await batch(client, h, asked[2 * size :])
+    assert len(services.partners._cache) == size
+    # the last ones asked are the ones kept; the unknown codes forgotten are forgotten entirely
+    new_keys = set(services.partners._keys) - before
+    assert {c for c in new_keys if c != known} == set(asked[-size:])
+    # the registered unit's answer was forgotten too (least recently asked), and is made again
+    misses = services.partners.counts["cache_miss"]
+    again = await status(client, h, known)
+    assert services.partners.counts["cache_miss"] == misses + 1
+    assert again["payload"]["subject"] == first["payload"]["subject"]
+    assert len(services.partners._cache) == size
+
+
 # ---- 2. what each department sees ------------------------------------------------------------------
 
 

@@ -360,9 +360,17 @@ class PartnerService:
                 self._audiences.add(audience)
                 self._cache[(key, audience)] = made
                 self._cache.move_to_end((key, audience))
-        while len(self._cache) > self.cache_size:
-            self._cache.popitem(last=False)
+        self._evict()
         return out
+
+    def _evict(self) -> None:
+        """Forget the least recently used answers beyond ``cache_size``, and with an answer for a USCC
+        not registered its ``_keys`` entry: those are as many as the codes partners ask (any
+        well-formed code), where the entries of registered units are as many as the units."""
+        while len(self._cache) > self.cache_size:
+            (key, _), _ = self._cache.popitem(last=False)
+            if key.startswith("u:") and not any((key, a) in self._cache for a in self._audiences):
+                self._keys.pop(key[2:], None)
 
     def _sign(self, cached: _Cached) -> str:
         """The pre-produced answer's JWS, signed the first time it is given (alone or in a batch)."""
