@@ -94,6 +94,7 @@ BEYOND_SCHEMA = {
     "subject.person_id:required": "the event kind decides the subject (a person for this kind)",
     "division_code:required": "the event kind needs its place",
     "event:required": "an amendment restates the event",
+    "event:not_allowed": "a withdrawal restates no event (only a correction or a follow-up does)",
     "subject:required": "subject or facts",
     "control_character": "free text without control characters: stated on names, not yet on every field",
     "self_reference": "an enterprise is not its own parent",
