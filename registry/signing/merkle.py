@@ -158,7 +158,58 @@ def _consistency_roots(first: int, second: int, path: list[bytes]) -> tuple[byte
     return fr, sr
 
 
-class Tree:
+class Proofs:
+    """Roots and proofs (RFC 9162 2.1) of a tree that answers ``size`` and the root of any
+    subtree ``_root(lo, hi)``: the one walk shared by the in-memory ``Tree`` and the tile-backed
+    view of the log (``registry.signing.tiled``), which differ only in where subtree roots come from."""
+
+    @property
+    def size(self) -> int:
+        raise NotImplementedError
+
+    def _root(self, lo: int, hi: int) -> bytes:
+        raise NotImplementedError
+
+    def _check(self, n: int) -> None:
+        if not 0 <= n <= self.size:
+            raise ProofError(f"tree size {n} is beyond the log's {self.size} entries")
+
+    def root(self, n: int) -> bytes:
+        self._check(n)
+        return EMPTY_ROOT if n == 0 else self._root(0, n)
+
+    def inclusion(self, index: int, n: int) -> list[bytes]:
+        self._check(n)
+        if not 0 <= index < n:
+            raise ProofError(f"leaf index {index} is outside a tree of size {n}")
+        return self._path(index, 0, n)
+
+    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
+        n = hi - lo
+        if n == 1:
+            return []
+        k = _split(n)
+        if m < k:
+            return [*self._path(m, lo, lo + k), self._root(lo + k, hi)]
+        return [*self._path(m - k, lo + k, hi), self._root(lo, lo + k)]
+
+    def consistency(self, first: int, n: int) -> list[bytes]:
+        self._check(n)
+        if not 0 < first <= n:
+            raise ProofError(f"no consistency proof from size {first} to size {n}")
+        return self._subproof(first, 0, n, True)
+
+    def _subproof(self, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
+        n = hi - lo
+        if m == n:
+            return [] if complete else [self._root(lo, hi)]
+        k = _split(n)
+        if m <= k:
+            return [*self._subproof(m, lo, lo + k, complete), self._root(lo + k, hi)]
+        return [*self._subproof(m - k, lo + k, hi, False), self._root(lo, lo + k)]
+
+
+class Tree(Proofs):
     """A growing log's tree over its leaf hashes, answering roots and proofs for any size it holds.
 
     The roots of complete subtrees of 64 leaves or more never change once their leaves exist, so
@@ -209,41 +260,3 @@ class Tree:
         if perfect:
             self._memo[(lo, hi)] = h
         return h
-
-    def _check(self, n: int) -> None:
-        if not 0 <= n <= self.size:
-            raise ProofError(f"tree size {n} is beyond the log's {self.size} entries")
-
-    def root(self, n: int) -> bytes:
-        self._check(n)
-        return EMPTY_ROOT if n == 0 else self._root(0, n)
-
-    def inclusion(self, index: int, n: int) -> list[bytes]:
-        self._check(n)
-        if not 0 <= index < n:
-            raise ProofError(f"leaf index {index} is outside a tree of size {n}")
-        return self._path(index, 0, n)
-
-    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
-        n = hi - lo
-        if n == 1:
-            return []
-        k = _split(n)
-        if m < k:
-            return [*self._path(m, lo, lo + k), self._root(lo + k, hi)]
-        return [*self._path(m - k, lo + k, hi), self._root(lo, lo + k)]
-
-    def consistency(self, first: int, n: int) -> list[bytes]:
-        self._check(n)
-        if not 0 < first <= n:
-            raise ProofError(f"no consistency proof from size {first} to size {n}")
-        return self._subproof(first, 0, n, True)
-
-    def _subproof(self, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
-        n = hi - lo
-        if m == n:
-            return [] if complete else [self._root(lo, hi)]
-        k = _split(n)
-        if m <= k:
-            return [*self._subproof(m, lo, lo + k, complete), self._root(lo + k, hi)]
-        return [*self._subproof(m - k, lo + k, hi, False), self._root(lo, lo + k)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from registry.signing.merkle import EMPTY_ROOT, ProofError, Tree, _split, node_hash
+from registry.signing.merkle import ProofError, Proofs, Tree, _split, node_hash
 
 TILE = 256
 TILE_BYTES = 32 * TILE
@@ -87,7 +87,7 @@ class TiledTree:
         return self.snapshot().root(n)
 
 
-class TileView:
+class TileView(Proofs):
     """The tree of a snapshot, with some full tiles' leaf hashes at hand: the interface of
     ``merkle.Tree`` (``leaf``, ``subtree_root``, ``root``, ``inclusion``, ``consistency``)."""
 
@@ -97,7 +97,11 @@ class TileView:
         self.tiles = tiles
         self._tail = tail
         self._fetched = fetched
-        self.size = TILE * tiles + len(tail) // 32
+        self._size = TILE * tiles + len(tail) // 32
+
+    @property
+    def size(self) -> int:
+        return self._size
 
     def needed(self, *, leaves: Iterable[int] = (), sizes: Iterable[int] = ()) -> list[int]:
         """The full tiles (numbers, ascending) whose leaves an answer about ``leaves`` (leaf
@@ -140,44 +144,6 @@ class TileView:
             return _leaves_root(self._tile(lo // TILE), lo - base, hi - base)
         k = _split(hi - lo)
         return node_hash(self._root(lo, lo + k), self._root(lo + k, hi))
-
-    def _check(self, n: int) -> None:
-        if not 0 <= n <= self.size:
-            raise ProofError(f"tree size {n} is beyond the log's {self.size} entries")
-
-    def root(self, n: int) -> bytes:
-        self._check(n)
-        return EMPTY_ROOT if n == 0 else self._root(0, n)
-
-    def inclusion(self, index: int, n: int) -> list[bytes]:
-        self._check(n)
-        if not 0 <= index < n:
-            raise ProofError(f"leaf index {index} is outside a tree of size {n}")
-        return self._path(index, 0, n)
-
-    def _path(self, m: int, lo: int, hi: int) -> list[bytes]:
-        n = hi - lo
-        if n == 1:
-            return []
-        k = _split(n)
-        if m < k:
-            return [*self._path(m, lo, lo + k), self._root(lo + k, hi)]
-        return [*self._path(m - k, lo + k, hi), self._root(lo, lo + k)]
-
-    def consistency(self, first: int, n: int) -> list[bytes]:
-        self._check(n)
-        if not 0 < first <= n:
-            raise ProofError(f"no consistency proof from size {first} to size {n}")
-        return self._subproof(first, 0, n, True)
-
-    def _subproof(self, m: int, lo: int, hi: int, complete: bool) -> list[bytes]:
-        n = hi - lo
-        if m == n:
-            return [] if complete else [self._root(lo, hi)]
-        k = _split(n)
-        if m <= k:
-            return [*self._subproof(m, lo, lo + k, complete), self._root(lo + k, hi)]
-        return [*self._subproof(m - k, lo + k, hi, False), self._root(lo, lo + k)]
 
 
 def _leaves_root(hashes: bytes, lo: int, hi: int) -> bytes:
