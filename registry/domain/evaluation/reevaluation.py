@@ -29,7 +29,7 @@ from registry.db.engine import Database
 from registry.db.models import DecisionChange, DecisionDigest, Enterprise, ReevaluationRun, ReevaluationSlice
 from registry.domain.actors import Actor
 from registry.domain.evaluation.digest import Digests, diff, fingerprint
-from registry.domain.evaluation.facts import enterprises_facts
+from registry.domain.evaluation.facts import UNIT_COLUMNS, enterprises_facts
 from registry.domain.identifiers.divisions import subtree_bounds
 from registry.domain.jurisdiction import refusal
 from registry.domain.reports.area import normalise
@@ -38,16 +38,6 @@ from registry.lib.clock import Clock, today
 from registry.rules.evaluator import Memo
 from registry.rules.model import Ruleset
 
-#: what ``enterprises_facts`` reads of a unit
-UNIT_COLUMNS = (
-    Enterprise.id,
-    Enterprise.uscc,
-    Enterprise.name,
-    Enterprise.industry,
-    Enterprise.scale,
-    Enterprise.division_code,
-    Enterprise.parent_uscc,
-)
 #: a batch's units are read by id range when it holds at most this many ids per unit
 DENSE = 2
 #: a page of changes: default and most rows
